@@ -1,0 +1,62 @@
+# Steppe: `make dev` runs the example project, `make test` runs every test.
+# Each target sets up what it needs first; `make setup` is idempotent (stamp files).
+
+VENV      ?= .venv
+PYTHON    ?= python3
+PY        := $(VENV)/bin/python
+NODE_DIR  := runners/node
+STAMP_PY  := $(VENV)/.steppe-installed
+STAMP_JS  := $(NODE_DIR)/node_modules/.steppe-installed
+ARGS      ?=
+
+.PHONY: setup dev test test-python test-node test-ruby lint bench bench-quick clean ruby-check
+
+setup: $(STAMP_PY) $(STAMP_JS) ruby-check
+
+$(STAMP_PY): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(STAMP_JS): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Ruby and its msgpack library come from Debian (ruby, ruby-msgpack), never rubygems.
+ruby-check:
+	@if ruby -e 'require "msgpack"' >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "Installing Ruby and ruby-msgpack from Debian…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ruby ruby-msgpack >/dev/null; \
+	else \
+		echo "Ruby with msgpack is missing. Run: sudo apt-get install -y ruby ruby-msgpack" >&2; exit 1; \
+	fi
+
+dev: setup
+	$(VENV)/bin/steppe dev --dir . $(ARGS)
+
+test: setup lint test-python test-node test-ruby
+
+test-python: setup
+	$(PY) -m pytest $(ARGS)
+
+test-node: $(STAMP_JS)
+	cd $(NODE_DIR) && npm test --silent
+
+test-ruby: ruby-check
+	ruby runners/ruby/test/all.rb
+
+lint: $(STAMP_PY)
+	$(VENV)/bin/ruff check orchestrator tests runners/python bench
+	$(VENV)/bin/ruff format --check orchestrator tests runners/python bench
+	$(VENV)/bin/mypy
+
+bench: setup
+	$(PY) -m bench $(ARGS)
+
+bench-quick: setup
+	$(PY) -m bench --quick $(ARGS)
+
+clean:
+	rm -rf $(VENV) $(NODE_DIR)/node_modules .steppe .pytest_cache .mypy_cache .ruff_cache

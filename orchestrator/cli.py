@@ -1,0 +1,217 @@
+"""The `steppe` command (SPEC §9)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from enum import IntEnum
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import trio
+from rich.logging import RichHandler
+from rich.markup import escape
+from rich.syntax import Syntax
+
+from orchestrator import __version__
+from orchestrator.app import open_runtime
+from orchestrator.config import Settings, load_settings
+from orchestrator.console import (
+    err_console,
+    print_ignored_fields,
+    print_problems,
+    steps_table,
+    topic_graph,
+)
+from orchestrator.errors import ConfigError, RemoteError, SteppeError
+from orchestrator.remote import EmitFailed, post_emit
+from orchestrator.run_once import RunReport, run_step
+from orchestrator.server import ADMIN_TOKEN_VARIABLE, run_until_signalled
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FAILED = 1  # the project has errors, or the step threw
+    USAGE = 2  # bad arguments or settings
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(message)s",
+        handlers=[RichHandler(console=err_console, show_path=False, markup=False)],
+    )
+    project_dir = Path(args.dir).resolve()
+    if not project_dir.is_dir():
+        err_console.print(f"[bold red]error[/] project directory {project_dir} does not exist")
+        sys.exit(ExitCode.USAGE)
+    try:
+        settings = load_settings(project_dir)
+        code = args.command(args, project_dir, settings)
+    except ConfigError as exc:
+        err_console.print(f"[bold red]error[/] {escape(str(exc))}")
+        code = ExitCode.USAGE
+    except KeyboardInterrupt:
+        code = ExitCode.FAILED
+    sys.exit(int(code))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="steppe", description="Run a polyglot backend made of step files."
+    )
+    parser.add_argument("--version", action="version", version=f"steppe {__version__}")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--dir", default=".", help="project root (default: .)")
+        sub.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+        return sub
+
+    build = command("build", "Load and validate every step; print steps and the flow graph.")
+    build.set_defaults(command=_build)
+
+    run = command("run", "Invoke one step once; print its result, emits and state writes.")
+    run.add_argument("step", help="step name")
+    run.add_argument("--data", default="null", help="JSON input (an API step's request body)")
+    run.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="API path param"
+    )
+    run.add_argument(
+        "--query", action="append", default=[], metavar="NAME=VALUE", help="API query param"
+    )
+    run.set_defaults(command=_run)
+
+    for name, help_text in (
+        ("dev", "Serve the project for development: console log per request, admin API open."),
+        ("start", "Serve the project for production: admin API only with STEPPE_ADMIN_TOKEN."),
+    ):
+        serve = command(name, help_text)
+        serve.add_argument("--host", help="interface to bind (default 127.0.0.1)")
+        serve.add_argument("--port", type=int, help="port to bind (default 3000)")
+        serve.add_argument("--json", action="store_true", help="JSON lines on the console")
+        serve.set_defaults(command=_serve, mode=name)
+
+    emit = command("emit", "Emit an event to a running server (through its admin API).")
+    emit.add_argument("topic")
+    emit.add_argument("--data", default="null", help="the event data, as JSON")
+    emit.add_argument("--url", help="server URL (default http://HOST:PORT from the settings)")
+    emit.set_defaults(command=_emit)
+    return parser
+
+
+def _serve(args: argparse.Namespace, project_dir: Path, settings: Settings) -> ExitCode:
+    overrides: dict[str, Any] = {}
+    if args.host:
+        overrides["host"] = args.host
+    if args.port is not None:
+        overrides["port"] = args.port
+    settings = replace(settings, **overrides)
+    trio.run(partial(run_until_signalled, project_dir, settings, args.mode, json_console=args.json))
+    return ExitCode.OK
+
+
+def _emit(args: argparse.Namespace, project_dir: Path, settings: Settings) -> ExitCode:
+    try:
+        data = json.loads(args.data)
+    except json.JSONDecodeError as exc:
+        err_console.print(f"[bold red]error[/] --data is not valid JSON: {exc}")
+        return ExitCode.USAGE
+    url = (args.url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    try:
+        answer = post_emit(url, args.topic, data, os.environ.get(ADMIN_TOKEN_VARIABLE))
+    except EmitFailed as exc:
+        err_console.print(f"[bold red]error[/] {escape(str(exc))}")
+        return ExitCode.FAILED
+    print(json.dumps(answer, indent=2))
+    return ExitCode.OK
+
+
+def _build(args: argparse.Namespace, project_dir: Path, settings: Settings) -> ExitCode:
+    async def build() -> ExitCode:
+        async with open_runtime(project_dir, settings) as runtime:
+            project = runtime.project
+        console = err_console
+        console.print(steps_table(project))
+        console.print(topic_graph(project))
+        print_ignored_fields(console, project)
+        print_problems(console, project.problems, project.root)
+        errors = len(project.errors)
+        summary = f"{len(project.steps)} steps, {len(project.streams)} streams"
+        if errors:
+            console.print(f"[bold red]{summary}, {errors} error(s)[/]")
+            return ExitCode.FAILED
+        console.print(f"[green]{summary}, no errors[/]")
+        return ExitCode.OK
+
+    return trio.run(build)
+
+
+def _pairs(values: list[str], option: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        name, sep, text = value.partition("=")
+        if not sep or not name:
+            raise ConfigError(option, f"expected NAME=VALUE, got {value!r}")
+        pairs[name] = text
+    return pairs
+
+
+def _run(args: argparse.Namespace, project_dir: Path, settings: Settings) -> ExitCode:
+    try:
+        data = json.loads(args.data)
+    except json.JSONDecodeError as exc:
+        err_console.print(f"[bold red]error[/] --data is not valid JSON: {exc}")
+        return ExitCode.USAGE
+    params, query = _pairs(args.param, "--param"), _pairs(args.query, "--query")
+
+    async def run() -> ExitCode:
+        async with open_runtime(project_dir, settings) as runtime:
+            print_problems(err_console, runtime.project.errors, runtime.project.root)
+            try:
+                report = await run_step(runtime, args.step, data, params, query)
+            except RemoteError as exc:
+                err_console.print(f"[bold red]{escape(args.step)} threw[/] {escape(str(exc))}")
+                if exc.stack:
+                    err_console.print(escape(exc.stack), style="dim")
+                return ExitCode.FAILED
+            except SteppeError as exc:
+                err_console.print(f"[bold red]error[/] {escape(str(exc))}")
+                return ExitCode.FAILED
+        _print_report(report)
+        return ExitCode.OK
+
+    return trio.run(run)
+
+
+def _print_report(report: RunReport) -> None:
+    out = {
+        "step": report.step.name,
+        "traceId": report.trace_id,
+        "result": report.result,
+        "emits": [{"topic": e.topic, "data": e.data} for e in report.emitted],
+        "stateWrites": [_write_json(w.op, w.group, w.key, w.value) for w in report.writes],
+    }
+    text = json.dumps(out, indent=2, ensure_ascii=False, default=str)
+    if sys.stdout.isatty():
+        err_console.print(Syntax(text, "json", background_color="default"))
+    else:
+        print(text)
+
+
+def _write_json(op: str, group: str, key: str | None, value: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {"op": op, "group": group}
+    if key is not None:
+        entry["key"] = key
+    if op == "set":
+        entry["value"] = value
+    return entry

@@ -1,0 +1,70 @@
+"""The one rooted error hierarchy of Steppe.
+
+Errors that reach a user name the file, the step and the field where they can.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SteppeError(Exception):
+    """Raised for any failure Steppe itself detects; the root of the hierarchy."""
+
+
+class ProtocolError(SteppeError):
+    """Raised when a runner sends bytes that are not a valid protocol frame."""
+
+
+class RunnerError(SteppeError):
+    """Raised when a runner cannot serve a call."""
+
+
+class RunnerUnavailable(RunnerError):
+    """Raised when no runner for a language is running or can be started."""
+
+
+class RunnerCrashed(RunnerError):
+    """Raised for a call in flight on a runner that died; the call may be retried."""
+
+    retryable = True
+
+
+class RemoteError(SteppeError):
+    """Raised when a runner answers a call with an error (the handler threw, the file failed)."""
+
+    def __init__(self, error: dict[str, Any]) -> None:
+        self.name = str(error.get("name") or "Error")
+        self.remote_message = str(error.get("message") or "")
+        self.stack = error.get("stack") if isinstance(error.get("stack"), str) else None
+        line = error.get("line")
+        self.line = line if isinstance(line, int) else None
+        self.error = error
+        super().__init__(f"{self.name}: {self.remote_message}")
+
+
+class InvocationTimeout(SteppeError):
+    """Raised when a handler does not answer within its timeout."""
+
+
+class ConfigError(SteppeError):
+    """Raised when a step or stream file, or the project settings, fail validation."""
+
+    def __init__(self, path: str, message: str, field: str | None = None) -> None:
+        self.path = path
+        self.field = field
+        self.detail = message
+        where = f"{path}: {field}: " if field else f"{path}: "
+        super().__init__(where + message)
+
+
+class StepNotFound(SteppeError):
+    """Raised when a command names a step that the project does not have."""
+
+
+class CallbackError(SteppeError):
+    """Raised when a runner's call back (emit, state, streams) is refused; the handler sees it."""
+
+    def __init__(self, name: str, message: str) -> None:
+        self.name = name
+        super().__init__(message)

@@ -1,0 +1,133 @@
+"""The admin API under `/__steppe/api` (SPEC §4): steps, flows, traces, logs, state, emit.
+
+Open in `dev`; in `start` only with the bearer token from STEPPE_ADMIN_TOKEN.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from quart import Blueprint, Response, request
+
+from orchestrator.context import EmitRequest
+from orchestrator.errors import CallbackError
+from orchestrator.http.api import BadRequest, parse_json_body
+from orchestrator.http.env import HttpEnv
+from orchestrator.http.responses import error_response, json_response
+from orchestrator.step import Step
+from orchestrator.tracing import new_trace_id
+
+ADMIN_PREFIX = "/__steppe/api"
+
+
+def step_json(step: Step) -> dict[str, Any]:
+    return {
+        "name": step.name,
+        "type": step.type,
+        "language": step.language,
+        "path": str(step.path),
+        "trigger": step.trigger,
+        "flows": list(step.flows),
+        "emits": [e.topic for e in step.emits],
+        "subscribes": list(step.subscribes),
+        "config": step.config,
+    }
+
+
+def admin_blueprint(env_of: Any) -> Blueprint:
+    """`env_of()` returns the current HttpEnv (it changes on reload)."""
+    admin = Blueprint("steppe_admin", __name__, url_prefix=ADMIN_PREFIX)
+
+    @admin.before_request
+    async def authorize() -> Response | None:
+        env: HttpEnv = env_of()
+        if env.mode == "dev":
+            return None
+        trace_id = new_trace_id()
+        if not env.admin_token:
+            return error_response(
+                403, "the admin API is off in start mode; set STEPPE_ADMIN_TOKEN", trace_id
+            )
+        supplied = request.headers.get("authorization", "")
+        expected = f"Bearer {env.admin_token}"
+        if not hmac.compare_digest(supplied.encode(), expected.encode()):
+            return error_response(
+                401,
+                "missing or wrong bearer token",
+                trace_id,
+                headers={"www-authenticate": "Bearer"},
+            )
+        return None
+
+    @admin.get("/steps")
+    async def steps() -> Response:
+        env: HttpEnv = env_of()
+        return json_response([step_json(s) for s in env.project.steps.values()])
+
+    @admin.get("/traces")
+    async def traces() -> Response:
+        env: HttpEnv = env_of()
+        limit = request.args.get("limit", default=100, type=int) or 100
+        return json_response([t.as_json() for t in env.tracer.recent(limit)])
+
+    @admin.get("/traces/<trace_id>")
+    async def trace(trace_id: str) -> Response:
+        env: HttpEnv = env_of()
+        found = env.tracer.get(trace_id)
+        if found is None:
+            return error_response(404, f"no trace {trace_id}", new_trace_id())
+        return json_response(found.as_json())
+
+    @admin.get("/logs")
+    async def logs() -> Response:
+        env: HttpEnv = env_of()
+        trace_filter = request.args.get("traceId")
+        entries = [e for e in env.logs.tail if not trace_filter or e["traceId"] == trace_filter]
+        return json_response(entries[-1000:])
+
+    @admin.get("/state")
+    async def state_groups() -> Response:
+        env: HttpEnv = env_of()
+        return json_response(await env.state.groups())
+
+    @admin.get("/state/<path:group>")
+    async def state_group(group: str) -> Response:
+        env: HttpEnv = env_of()
+        items = await env.state.items(group)
+        return json_response([{"key": key, "value": value} for key, value in items])
+
+    @admin.post("/emit")
+    async def emit() -> Response:
+        env: HttpEnv = env_of()
+        trace_id = env.tracer.start_trace("emit", "admin API")
+        try:
+            body = parse_json_body(await request.get_data(cache=False, as_text=False))
+        except BadRequest as exc:
+            return error_response(400, "malformed JSON", trace_id, message=str(exc))
+        topic = body.get("topic") if isinstance(body, dict) else None
+        if not isinstance(topic, str) or not topic:
+            return error_response(
+                400,
+                "validation failed",
+                trace_id,
+                errors=[{"path": "topic", "message": "a non-empty string is required"}],
+            )
+        assert isinstance(body, dict)
+        event = EmitRequest(topic, body.get("data"))
+        try:
+            subscribers = env.checker.check(None, event)
+        except CallbackError as exc:
+            return error_response(400, "validation failed", trace_id, message=str(exc))
+        accepted = env.bus.publish(event, subscribers, trace_id, source=None)
+        return json_response(
+            {
+                "traceId": trace_id,
+                "eventId": accepted.id,
+                "subscribers": [s.name for s in subscribers],
+            },
+            202,
+            trace_id,
+        )
+
+    return admin

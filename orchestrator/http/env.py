@@ -1,0 +1,45 @@
+"""What the HTTP layer needs from the services below it, in one object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from orchestrator.bus import EventBus
+from orchestrator.config import Settings
+from orchestrator.context import EmitChecker
+from orchestrator.http.router import Router
+from orchestrator.invoker import StepInvoker
+from orchestrator.logs import LogSink
+from orchestrator.project import Project
+from orchestrator.state.base import StateStore
+from orchestrator.tracing import Tracer
+from orchestrator.validation import DataValidator
+
+Mode = Literal["dev", "start"]
+
+
+@dataclass
+class HttpEnv:
+    """Services and settings the routes use. `router` and `project` are replaced
+    whole on reload, so a request sees one consistent table."""
+
+    project: Project
+    router: Router
+    invoker: StepInvoker
+    bus: EventBus
+    checker: EmitChecker
+    state: StateStore
+    tracer: Tracer
+    logs: LogSink
+    settings: Settings
+    mode: Mode = "dev"
+    admin_token: str | None = None
+    access_log: bool = True
+    _body_validators: dict[str, DataValidator] = field(default_factory=dict)
+
+    def body_validator(self, step_name: str, schema: object) -> DataValidator:
+        validator = self._body_validators.get(step_name)
+        if validator is None:
+            validator = self._body_validators[step_name] = DataValidator(schema)
+        return validator

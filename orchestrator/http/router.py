@@ -1,0 +1,83 @@
+"""Matching a method and path to an API step: exact segments, `:param` captures.
+
+Quart cannot remove a route once added, so Steppe routes API steps itself behind
+one catch-all; a reload swaps the whole table in one assignment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from orchestrator.step import Step
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    step: Step
+    segments: tuple[str, ...]  # literal text, or ":name" for a parameter
+
+    @property
+    def specificity(self) -> tuple[int, ...]:
+        # Literal segments beat parameters position by position: /pets/new before /pets/:id.
+        return tuple(0 if s.startswith(":") else 1 for s in self.segments)
+
+    def match(self, parts: list[str]) -> dict[str, str] | None:
+        if len(parts) != len(self.segments):
+            return None
+        params: dict[str, str] = {}
+        for segment, part in zip(self.segments, parts, strict=True):
+            if segment.startswith(":"):
+                if not part:
+                    return None
+                params[segment[1:]] = unquote(part)
+            elif segment != unquote(part):
+                return None
+        return params
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    step: Step
+    path_params: dict[str, str]
+
+
+class NoRoute(Exception):
+    """Raised when no API step answers the path (404)."""
+
+
+class MethodNotAllowed(Exception):
+    """Raised when steps answer the path but not with this method (405)."""
+
+    def __init__(self, allowed: list[str]) -> None:
+        super().__init__(", ".join(allowed))
+        self.allowed = allowed
+
+
+def split_path(path: str) -> tuple[str, ...]:
+    stripped = path.strip("/")
+    return tuple(stripped.split("/")) if stripped else ()
+
+
+class Router:
+    def __init__(self, steps: Iterable[Step]) -> None:
+        routes = [Route(s, split_path(s.api_path)) for s in steps if s.type == "api"]
+        self._by_length: dict[int, list[Route]] = {}
+        for route in sorted(routes, key=lambda r: r.specificity, reverse=True):
+            self._by_length.setdefault(len(route.segments), []).append(route)
+
+    def match(self, method: str, path: str) -> Match:
+        """The step for the request; raises NoRoute or MethodNotAllowed."""
+        parts = list(split_path(path))
+        allowed: list[str] = []
+        for route in self._by_length.get(len(parts), ()):
+            params = route.match(parts)
+            if params is None:
+                continue
+            if route.step.method == method or (method == "HEAD" and route.step.method == "GET"):
+                return Match(route.step, params)
+            allowed.append(route.step.method)
+        if allowed:
+            raise MethodNotAllowed(sorted(set(allowed)))
+        raise NoRoute(path)

@@ -1,0 +1,1 @@
+"""The msgpack RPC stack: framing (wire), then request/response bookkeeping (session)."""

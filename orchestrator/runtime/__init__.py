@@ -1,0 +1,1 @@
+"""Runner processes: starting them, supervising them, and invoking steps on them."""

@@ -1,0 +1,143 @@
+"""All runners of a project, and the invocations running on them.
+
+The pool gives each invocation an id, so that a context call coming back from any
+runner is tied to its step and trace before the host serves it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from orchestrator.discovery import StepFile
+from orchestrator.errors import CallbackError, InvocationTimeout, RunnerUnavailable
+from orchestrator.runtime.host import Invocation, RunnerHost, log_record
+from orchestrator.runtime.languages import runner_spec
+from orchestrator.runtime.supervisor import Supervisor
+from orchestrator.step import Step
+from orchestrator.types import JSON, JSONMap, Language
+
+_NO_INPUT: Any = object()
+
+
+class RunnerPool:
+    """One supervised runner per language, started together and stopped in order."""
+
+    def __init__(self, project_dir: Path, host: RunnerHost, languages: Iterable[Language]) -> None:
+        self.project_dir = project_dir
+        self._host = host
+        self.supervisors: dict[Language, Supervisor] = {
+            language: Supervisor(
+                runner_spec(language),
+                project_dir,
+                on_request=partial(self._on_request, language),
+                on_note=partial(self._on_note, language),
+                on_stderr=partial(host.handle_stderr, language),
+            )
+            for language in languages
+        }
+        self._invocations: dict[int, Invocation] = {}
+        self._iids = itertools.count(1)
+        self._accepting = True
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._invocations)
+
+    async def serve(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Start every runner at once (start-up costs add up otherwise) and keep them up."""
+        async with trio.open_nursery() as nursery:
+            async with trio.open_nursery() as starting:
+                for supervisor in self.supervisors.values():
+                    starting.start_soon(nursery.start, supervisor.serve)
+            task_status.started()
+
+    def supervisor(self, language: Language) -> Supervisor:
+        try:
+            return self.supervisors[language]
+        except KeyError:
+            raise RunnerUnavailable(f"no {language} runner is configured") from None
+
+    async def load(self, step_file: StepFile) -> JSONMap:
+        """Load (or reload) a step or stream file on its runner; raises RemoteError."""
+        result = await self.supervisor(step_file.language).load(str(step_file.path), step_file.kind)
+        return result if isinstance(result, dict) else {}
+
+    async def invoke(
+        self,
+        *,
+        language: Language,
+        path: Path,
+        owner: str,
+        trace_id: str,
+        step: Step | None = None,
+        input: JSON = _NO_INPUT,
+        fn: str = "handler",
+        timeout: float | None = None,
+        emitted: list[str] | None = None,
+        depth: int = 0,
+    ) -> JSON:
+        """Call a function of a loaded file; its context calls reach the host.
+
+        Raises RemoteError (it threw), RunnerCrashed (the runner died meanwhile),
+        RunnerUnavailable, or InvocationTimeout. Topics the handler emits are appended
+        to `emitted`; `depth` is how deep in its trace's emit chain the call runs.
+        """
+        if not self._accepting:
+            raise RunnerUnavailable("the orchestrator is shutting down")
+        session = await self.supervisor(language).session()
+        iid = next(self._iids)
+        invocation = Invocation(
+            iid, owner, language, trace_id, step, [] if emitted is None else emitted, depth=depth
+        )
+        flows = list(step.flows) if step is not None else []
+        params: JSONMap = {
+            "iid": iid,
+            "path": str(path),
+            "fn": fn,
+            "ctx": {"traceId": trace_id, "step": owner, "flows": flows},
+        }
+        if input is not _NO_INPUT:
+            params["input"] = input
+        self._invocations[iid] = invocation
+        try:
+            if timeout is None:
+                return await session.call("invoke", params)
+            with trio.move_on_after(timeout):
+                return await session.call("invoke", params)
+            invocation.cancelled = True
+            session.notify("cancel", {"iid": iid})
+            raise InvocationTimeout(f"{owner} did not answer within {timeout:g}s")
+        finally:
+            del self._invocations[iid]
+
+    async def _on_request(self, language: Language, method: str, params: Any) -> JSON:
+        iid = params.get("iid") if isinstance(params, dict) else None
+        invocation = self._invocations.get(iid) if isinstance(iid, int) else None
+        if invocation is None or invocation.language != language:
+            raise CallbackError(
+                "NotInInvocation",
+                f"{method} was called outside a running handler (invocation {iid!r} is over)",
+            )
+        if invocation.cancelled:
+            raise CallbackError("Cancelled", f"{invocation.owner} was abandoned after its timeout")
+        result: JSON = await self._host.handle_call(invocation, method, params)
+        return result
+
+    def _on_note(self, language: Language, method: str, params: Any) -> None:
+        if method == "log":
+            iid = params.get("iid") if isinstance(params, dict) else None
+            invocation = self._invocations.get(iid) if isinstance(iid, int) else None
+            self._host.handle_log(invocation, log_record(params))
+
+    async def stop(self, grace: float) -> None:
+        """Refuse new invocations, then stop every runner (each drains within `grace`)."""
+        self._accepting = False
+        async with trio.open_nursery() as nursery:
+            for supervisor in self.supervisors.values():
+                nursery.start_soon(supervisor.stop, grace)

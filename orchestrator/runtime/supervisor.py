@@ -1,0 +1,250 @@
+"""Keeping one language's runner alive: start, restart with backoff, stop in order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from orchestrator.errors import ProtocolError, RemoteError, RunnerUnavailable
+from orchestrator.rpc.session import RpcSession
+from orchestrator.runtime.languages import RunnerSpec
+from orchestrator.runtime.process import RunnerProcess
+from orchestrator.types import JSON, FileKind
+
+log = logging.getLogger("steppe.runtime")
+
+READY_TIMEOUT = 15.0
+# The first restart is immediate: a runner killed under load should be back at once.
+# A runner that keeps dying backs off so it cannot spin a core.
+RESTART_DELAYS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0)
+# A runner that stayed up this long is healthy again: its next crash restarts at once.
+HEALTHY_AFTER = 10.0
+TERM_GRACE = 2.0
+
+RequestHandler = Callable[[str, Any], Awaitable[JSON]]
+NoteHandler = Callable[[str, Any], None]
+LineHandler = Callable[[str], None]
+
+
+class Supervisor:
+    """Runs one runner process at a time for a language and restarts it when it dies.
+
+    Files loaded through `load` are loaded again into every new process, so a
+    restart is invisible to callers except for the calls that were in flight,
+    which fail with RunnerCrashed (retryable).
+    """
+
+    def __init__(
+        self,
+        spec: RunnerSpec,
+        project_dir: Path,
+        *,
+        on_request: RequestHandler,
+        on_note: NoteHandler,
+        on_stderr: LineHandler,
+    ) -> None:
+        self.spec = spec
+        self.language = spec.language
+        self.project_dir = project_dir
+        self._on_request = on_request
+        self._on_note = on_note
+        self._on_stderr = on_stderr
+        self._loaded: dict[str, FileKind] = {}
+        self._session: RpcSession | None = None
+        self._process: RunnerProcess | None = None
+        self._changed = trio.Event()
+        self._ready = trio.Event()
+        self._stopping = False
+        self._fatal: str | None = None
+        self.restarts = 0
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    @property
+    def in_flight(self) -> int:
+        return self._session.in_flight if self._session else 0
+
+    async def serve(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Run the runner until `stop`. Reports started once the first process is ready or
+        has failed to start; in the latter case calls raise RunnerUnavailable until a
+        restart succeeds."""
+        attempt = 0
+        first: trio.TaskStatus[None] | None = task_status
+        while not self._stopping:
+            began = trio.current_time()
+            try:
+                became_available = await self._run_once(first)
+            except OSError as exc:
+                became_available = False
+                self._fail(f"could not start the {self.language} runner: {exc}")
+            if became_available:
+                first = None  # _run_once reported it
+            if first is not None:
+                first.started()
+                first = None
+            if self._stopping:
+                break
+            if trio.current_time() - began > HEALTHY_AFTER:
+                attempt = 0
+            delay = RESTART_DELAYS[min(attempt, len(RESTART_DELAYS) - 1)]
+            attempt += 1
+            self.restarts += 1
+            log.warning("%s runner stopped; restarting in %.2fs", self.language, delay)
+            await trio.sleep(delay)
+        self._changed_now()
+
+    async def _run_once(self, task_status: trio.TaskStatus[None] | None) -> bool:
+        """One process from start to exit; True if it became available."""
+        process = await RunnerProcess.start(self.spec, self.project_dir)
+        self._process = process
+        self._ready = trio.Event()
+        session = RpcSession(
+            process.stdin,
+            process.stdout,
+            on_request=self._on_request,
+            on_note=self._handle_note,
+            name=f"{self.language} runner (pid {process.pid})",
+        )
+        available = False
+        try:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(process.pump_stderr, self._on_stderr)
+                nursery.start_soon(self._serve_session, session, process, nursery.cancel_scope)
+                available = await self._become_available(session)
+                if available and task_status is not None:
+                    task_status.started()
+        finally:
+            self._session = None
+            process.kill()
+            with trio.CancelScope(shield=True):
+                code = await process.wait()
+            if not available:
+                self._fail(
+                    f"the {self.language} runner exited before it was ready (code {code})"
+                    + _tail(process)
+                )
+            elif not self._stopping:
+                log.warning(
+                    "%s runner (pid %s) exited with code %s%s",
+                    self.language, process.pid, code, _tail(process),
+                )  # fmt: skip
+            self._changed_now()
+        return available
+
+    async def _serve_session(
+        self, session: RpcSession, process: RunnerProcess, scope: trio.CancelScope
+    ) -> None:
+        try:
+            await session.serve()
+        except ProtocolError as exc:
+            log.error("%s runner sent a malformed frame; restarting it: %s", self.language, exc)
+        finally:
+            # The protocol stream ended (exit or garbage): the process is of no more use.
+            process.kill()
+            with trio.CancelScope(shield=True):
+                await process.wait()
+            # Let the stderr pump drain what the runner said last, but do not wait on a
+            # grandchild that may hold the pipe open.
+            scope.deadline = min(scope.deadline, trio.current_time() + 0.5)
+
+    async def _become_available(self, session: RpcSession) -> bool:
+        with trio.move_on_after(READY_TIMEOUT) as timeout:
+            await self._ready.wait()
+        if timeout.cancelled_caught:
+            self._fail(f"the {self.language} runner sent no 'ready' within {READY_TIMEOUT}s")
+            return False
+        for path, kind in list(self._loaded.items()):
+            try:
+                await session.call("load", {"path": path, "kind": kind})
+            except RemoteError as exc:
+                log.error("%s no longer loads after the runner restarted: %s", path, exc)
+        self._fatal = None
+        self._session = session
+        self._changed_now()
+        return True
+
+    def _fail(self, reason: str) -> None:
+        self._fatal = reason
+        log.error("%s", reason)
+        self._changed_now()
+
+    def _changed_now(self) -> None:
+        """Wake every caller waiting for the runner, so it re-checks what changed."""
+        changed, self._changed = self._changed, trio.Event()
+        changed.set()
+
+    def _handle_note(self, method: str, params: Any) -> None:
+        if method == "ready":
+            self._ready.set()
+        else:
+            self._on_note(method, params)
+
+    async def session(self, timeout: float = READY_TIMEOUT) -> RpcSession:
+        """The live session, waiting up to `timeout` for a (re)starting runner."""
+        with trio.move_on_after(timeout):
+            while True:
+                session = self._session
+                if session is not None and not session.closed:
+                    return session
+                if self._stopping:
+                    raise RunnerUnavailable(f"the {self.language} runner is shutting down")
+                if self._fatal is not None:
+                    raise RunnerUnavailable(self._fatal)
+                await self._changed.wait()
+        raise RunnerUnavailable(f"the {self.language} runner did not become ready in {timeout}s")
+
+    async def call(self, method: str, params: Any) -> JSON:
+        session = await self.session()
+        return await session.call(method, params)
+
+    async def load(self, path: str, kind: FileKind) -> JSON:
+        """Load (or reload) a file; it is loaded again after every restart."""
+        try:
+            result = await self.call("load", {"path": path, "kind": kind})
+        except RemoteError:
+            self._loaded.pop(path, None)
+            raise
+        self._loaded[path] = kind
+        return result
+
+    async def unload(self, path: str) -> None:
+        self._loaded.pop(path, None)
+        await self.call("unload", {"path": path})
+
+    def kill(self) -> None:
+        """SIGKILL the current process (tests and chaos); the supervisor restarts it."""
+        if self._process is not None:
+            self._process.kill()
+
+    async def stop(self, grace: float = TERM_GRACE) -> None:
+        """Stop in order: refuse new work, ask the runner to finish in-flight calls and
+        exit, then SIGTERM, then SIGKILL. The order lets handlers complete while
+        never leaving a stuck runner behind."""
+        self._stopping = True
+        session, process = self._session, self._process
+        if process is None:
+            return
+        if session is not None and not session.closed:
+            with trio.move_on_after(grace):
+                try:
+                    await session.call("shutdown", {})
+                except Exception as exc:  # already dying; the signals below finish it
+                    log.debug("%s runner shutdown request failed: %s", self.language, exc)
+                await process.wait()
+        if process.process.returncode is None:
+            process.terminate()
+            with trio.move_on_after(TERM_GRACE):
+                await process.wait()
+        process.kill()
+        self._changed_now()
+
+
+def _tail(process: RunnerProcess) -> str:
+    tail = "\n".join(process.stderr_tail)
+    return f"; its last output:\n{tail}" if tail else ""

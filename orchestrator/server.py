@@ -1,0 +1,163 @@
+"""`steppe dev` and `steppe start`: the whole orchestrator in one root nursery.
+
+Lifetimes nest: runners (open_runtime) outlive the state store, which outlives
+the bus and cron, which outlive the HTTP server. Stopping runs the other way:
+stop accepting requests, let in-flight work finish within the grace period, then
+stop runners (SIGTERM, then SIGKILL).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import trio
+from hypercorn.config import Config as HypercornConfig
+from hypercorn.trio import serve as hypercorn_serve
+
+from orchestrator.app import Host, Runtime, open_runtime
+from orchestrator.bus import EventBus
+from orchestrator.config import Settings
+from orchestrator.console import err_console, print_problems, steps_table
+from orchestrator.context import ContextRouter, EmitChecker
+from orchestrator.cron import CronScheduler
+from orchestrator.http.app import create_app
+from orchestrator.http.env import HttpEnv, Mode
+from orchestrator.http.router import Router
+from orchestrator.invoker import StepInvoker
+from orchestrator.logs import LogSink
+from orchestrator.state.base import StateStore
+from orchestrator.state.memory import MemoryStateStore
+from orchestrator.tracing import Tracer
+
+ADMIN_TOKEN_VARIABLE = "STEPPE_ADMIN_TOKEN"
+
+
+@dataclass
+class Services:
+    """Everything a running orchestrator holds, for the CLI and for tests."""
+
+    runtime: Runtime
+    env: HttpEnv
+    bus: EventBus
+    cron: CronScheduler
+    url: str
+
+
+@asynccontextmanager
+async def open_state(settings: Settings, root: Path) -> AsyncIterator[StateStore]:
+    if settings.state == "memory":
+        yield MemoryStateStore()
+        return
+    from orchestrator.state.sqlite import open_sqlite_state
+
+    async with open_sqlite_state(root / settings.data_dir / "state.db") as store:
+        yield store
+
+
+@asynccontextmanager
+async def open_services(
+    root: Path,
+    settings: Settings,
+    mode: Mode,
+    *,
+    json_console: bool = False,
+    console_level: str = "info",
+) -> AsyncIterator[Services]:
+    """Start everything and serve HTTP on settings.host:settings.port until the caller
+    leaves the block; then stop in order."""
+    root = root.resolve()
+    logs = LogSink(
+        root / settings.data_dir / "logs" / "steppe.jsonl",
+        err_console,
+        console_level=console_level,
+        json_console=json_console,
+    )
+    host = Host(root, logs)
+    try:
+        async with (
+            open_runtime(root, settings, host) as runtime,
+            open_state(settings, root) as state,
+            trio.open_nursery() as nursery,
+        ):
+            project = runtime.project
+            tracer = Tracer(logs)
+            invoker = StepInvoker(runtime.pool, tracer, settings.handler_timeout)
+            bus = EventBus(project.steps, invoker, logs)
+            checker = EmitChecker(project.steps)
+            host.router = ContextRouter(state, bus, checker)
+            cron = CronScheduler(project.steps.values(), invoker, logs)
+            env = HttpEnv(
+                project=project,
+                router=Router(project.steps.values()),
+                invoker=invoker,
+                bus=bus,
+                checker=checker,
+                state=state,
+                tracer=tracer,
+                logs=logs,
+                settings=settings,
+                mode=mode,
+                admin_token=os.environ.get(ADMIN_TOKEN_VARIABLE) or None,
+                access_log=mode == "dev",
+            )
+            await nursery.start(bus.serve)
+            await nursery.start(cron.serve)
+            stop_http = trio.Event()
+            binds: list[str] = await nursery.start(_serve_http, env, settings, stop_http)
+            services = Services(runtime, env, bus, cron, binds[0])
+            try:
+                yield services
+            finally:
+                # Order: stop accepting requests and let in-flight ones finish, then
+                # give queued deliveries the grace period, then cancel the rest.
+                stop_http.set()
+                with trio.move_on_after(settings.shutdown_grace):
+                    await bus.wait_idle()
+                nursery.cancel_scope.cancel()
+    finally:
+        logs.close()
+
+
+async def _serve_http(
+    env: HttpEnv,
+    settings: Settings,
+    stop: trio.Event,
+    *,
+    task_status: trio.TaskStatus[list[str]] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Serve until `stop` is set; reports the bound URLs once listening."""
+    config = HypercornConfig()
+    config.bind = [f"{settings.host}:{settings.port}"]
+    config.accesslog = None
+    config.graceful_timeout = settings.shutdown_grace
+    await hypercorn_serve(
+        create_app(lambda: env), config, shutdown_trigger=stop.wait, task_status=task_status
+    )
+
+
+def announce(services: Services) -> None:
+    project = services.runtime.project
+    err_console.print(steps_table(project))
+    print_problems(err_console, project.problems, project.root)
+    url = services.url
+    err_console.print(f"[bold green]Steppe is serving[/] {url}")
+    err_console.print(f"  OpenAPI   {url}/openapi.json")
+    err_console.print(f"  Admin API {url}/__steppe/api/steps")
+
+
+async def run_until_signalled(
+    root: Path, settings: Settings, mode: Mode, *, json_console: bool = False
+) -> None:
+    """Serve until SIGINT or SIGTERM, then stop in order (exit code 0)."""
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async with open_services(root, settings, mode, json_console=json_console) as services:
+            announce(services)
+            async for signum in signals:
+                name = signal.Signals(signum).name
+                services.env.logs.write("info", f"{name} received; stopping")
+                break

@@ -1,0 +1,66 @@
+"""Shared fixtures: a real orchestrator on 127.0.0.1 (port 0), real runners, real HTTP."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import trio
+
+from orchestrator.config import Settings
+from orchestrator.server import Services, open_services
+
+TESTS_DIR = Path(__file__).parent
+REPO_ROOT = TESTS_DIR.parent
+
+
+@asynccontextmanager
+async def serving(
+    project_dir: Path, mode: str = "dev", **overrides: Any
+) -> AsyncIterator[tuple[Services, httpx.AsyncClient]]:
+    """The project served on a free port with memory state, and a client for it."""
+    settings = replace(
+        Settings(), port=0, state="memory", shutdown_grace=2.0, **overrides
+    )
+    async with (
+        open_services(project_dir, settings, mode, console_level="error") as services,  # type: ignore[arg-type]
+        httpx.AsyncClient(base_url=services.url, timeout=30) as client,
+    ):
+        yield services, client
+
+
+async def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, step: float = 0.02) -> Any:
+    """Poll until `predicate()` is truthy (sync or async); fail the test after `timeout`."""
+    with trio.move_on_after(timeout):
+        while True:
+            value = predicate()
+            if hasattr(value, "__await__"):
+                value = await value
+            if value:
+                return value
+            await trio.sleep(step)
+    pytest.fail(f"condition not met within {timeout}s")
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> Callable[..., Path]:
+    """A project directory built from files: {relative path: text}, or copies of dirs."""
+
+    def make(files: dict[str, str] | None = None, copy_from: Path | None = None) -> Path:
+        root = tmp_path / "project"
+        if copy_from is not None:
+            shutil.copytree(copy_from, root, dirs_exist_ok=True)
+        for rel, text in (files or {}).items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        root.mkdir(exist_ok=True)
+        return root
+
+    return make

@@ -1,0 +1,44 @@
+"""Project settings from steppe.toml or [tool.steppe] in pyproject.toml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from orchestrator.config import Settings, load_settings
+from orchestrator.errors import ConfigError
+
+
+def test_defaults_without_any_file(tmp_path: Path) -> None:
+    assert load_settings(tmp_path) == Settings()
+
+
+def test_pyproject_table_is_read_with_kebab_or_snake_keys(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname="x"\n[tool.steppe]\nport = 4000\nstep-dirs = ["flows"]\nstate = "memory"\n'
+    )
+    settings = load_settings(tmp_path)
+    assert (settings.port, settings.step_dirs, settings.state) == (4000, ("flows",), "memory")
+
+
+def test_steppe_toml_wins_over_pyproject(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.steppe]\nport = 4000\n")
+    (tmp_path / "steppe.toml").write_text("port = 5000\n")
+    assert load_settings(tmp_path).port == 5000
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("prot = 1\n", "prot: unknown setting; did you mean 'port'?"),
+        ('port = "80"\n', "port: must be int"),
+        ('state = "redis"\n', "state: must be one of sqlite, memory"),
+        ("port = \n", "is not valid TOML"),
+    ],
+)
+def test_bad_settings_name_the_file_and_key(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "steppe.toml").write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path)
+    assert message in str(caught.value) and "steppe.toml" in str(caught.value)
