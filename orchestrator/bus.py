@@ -59,7 +59,8 @@ class Event:
         }
 
 
-@dataclass(slots=True)
+# eq=False: identity hashing, since the concurrency limiter holds deliveries in a set.
+@dataclass(slots=True, eq=False)
 class Delivery:
     """One event on its way to one subscribing step."""
 

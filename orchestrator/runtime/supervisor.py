@@ -67,6 +67,11 @@ class Supervisor:
         return self._process.pid if self._process else None
 
     @property
+    def ready(self) -> bool:
+        """True while a runner process is up, loaded and taking calls."""
+        return self._session is not None and not self._session.closed
+
+    @property
     def in_flight(self) -> int:
         return self._session.in_flight if self._session else 0
 

@@ -1,0 +1,161 @@
+"""`python -m bench [--quick] [--only SECTION …]`: run the benchmarks, print a table,
+write bench/results/latest.json and bench/results/latest.md.
+
+Every figure is the median of several runs; every ratio divides two figures
+measured in this same run on this same machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import trio
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bench.chain import chain_figures
+from bench.http import API_PATHS, api_figures, cold_start
+from bench.invoke import echo_figures, invoke_figures
+from bench.projects import EXAMPLE_PROJECT
+from bench.stats import median_of_runs
+from orchestrator.runtime.languages import LANGUAGES
+
+RESULTS = Path(__file__).parent / "results"
+SECTIONS = ("invoke", "api", "chain", "coldstart")
+console = Console()
+
+
+def _median(runs: int, measure: Callable[[], dict[str, float]]) -> dict[str, float]:
+    return median_of_runs([measure() for _ in range(runs)])
+
+
+def run_invoke(quick: bool) -> dict[str, Any]:
+    count, seconds, runs = (500, 1.0, 1) if quick else (3000, 3.0, 3)
+    out: dict[str, Any] = {}
+    for language in LANGUAGES:
+        echo = _median(runs, lambda lang=language: trio.run(echo_figures, lang, count, seconds))
+        invoke = _median(runs, lambda lang=language: trio.run(invoke_figures, lang, count, seconds))
+        out[language] = {
+            "echo": echo,
+            "invoke": invoke,
+            "p50_ratio": invoke["p50_us"] / echo["p50_us"],
+        }
+    return out
+
+
+def run_api(quick: bool) -> dict[str, Any]:
+    seconds, runs = (2, 1) if quick else (5, 3)
+    connections = (1, 32)
+    measured = [api_figures(connections, seconds) for _ in range(runs)]
+    out: dict[str, Any] = {}
+    for target in measured[0]:
+        out[target] = {
+            c: median_of_runs([m[target][c] for m in measured]) for c in measured[0][target]
+        }
+    for lang in API_PATHS:
+        for c in out[lang]:
+            out[lang][c]["ratio_to_bare"] = out[lang][c]["rps"] / out["bare"][c]["rps"]
+    return out
+
+
+def run_chain(quick: bool) -> dict[str, Any]:
+    chains, runs = (1000, 1) if quick else (5000, 3)
+    return {
+        state: _median(runs, lambda s=state: trio.run(chain_figures, s, chains))
+        for state in ("memory", "sqlite")
+    }
+
+
+def run_coldstart(quick: bool) -> dict[str, Any]:
+    runs = 1 if quick else 3
+    return _median(runs, lambda: {"seconds": cold_start(EXAMPLE_PROJECT, "/openapi.json")})
+
+
+RUNNERS: dict[str, Callable[[bool], dict[str, Any]]] = {
+    "invoke": run_invoke,
+    "api": run_api,
+    "chain": run_chain,
+    "coldstart": run_coldstart,
+}
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines = [f"Measured {results['date']} on {results['machine']} with `{results['command']}`.", ""]
+    invoke = results.get("invoke")
+    if invoke:
+        lines += [
+            "| language | echo p50 µs | invoke p50 µs | invoke p99 µs | p50 ratio | invokes/s |",
+            "|---|---|---|---|---|---|",
+        ]
+        for lang, f in invoke.items():
+            lines.append(
+                f"| {lang} | {f['echo']['p50_us']:.0f} | {f['invoke']['p50_us']:.0f} | "
+                f"{f['invoke']['p99_us']:.0f} | {f['p50_ratio']:.2f} | "
+                f"{f['invoke']['per_s']:,.0f} |"
+            )
+        lines.append("")
+    api = results.get("api")
+    if api:
+        lines += [
+            "| target | conns | req/s | p50 ms | p99 ms | vs bare route |",
+            "|---|---|---|---|---|---|",
+        ]
+        for target, by_conn in api.items():
+            for conns, f in by_conn.items():
+                ratio = f"{f['ratio_to_bare']:.0%}" if "ratio_to_bare" in f else "—"
+                lines.append(
+                    f"| {target} | {conns} | {f['rps']:,.0f} | {f['p50_ms']:.2f} | "
+                    f"{f['p99_ms']:.2f} | {ratio} |"
+                )
+        lines.append("")
+    chain = results.get("chain")
+    if chain:
+        lines += ["| chain state | events/s | chains/s |", "|---|---|---|"]
+        for state, f in chain.items():
+            lines.append(f"| {state} | {f['events_per_s']:,.0f} | {f['chains_per_s']:,.0f} |")
+        lines.append("")
+    if "coldstart" in results:
+        seconds = results["coldstart"]["seconds"]
+        lines.append(f"Cold start of the example project to the first 200: {seconds:.2f} s")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="a one-minute subset")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS))
+    args = parser.parse_args()
+    command = "make bench-quick" if args.quick else "make bench"
+    results: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
+        "command": command,
+    }
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
+    ) as progress:
+        task = progress.add_task("benchmarks", total=len(args.only))
+        for section in args.only:
+            progress.update(task, description=f"running {section}")
+            results[section] = RUNNERS[section](args.quick)
+            progress.advance(task)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    text = markdown(results)
+    (RESULTS / "latest.md").write_text(text)
+    table = Table(show_header=False, box=None)
+    table.add_row(text)
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

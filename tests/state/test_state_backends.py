@@ -1,0 +1,223 @@
+"""The suite every state backend passes (SPEC §3): memory and SQLite alike."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trio
+
+from orchestrator.state import MemoryStateStore, StateStore, open_sqlite_state
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[StateStore]:
+    if request.param == "memory":
+        memory = MemoryStateStore()
+        yield memory
+        await memory.aclose()
+    else:
+        async with open_sqlite_state(tmp_path / ".steppe" / "state.db") as sqlite:
+            yield sqlite
+
+
+ODD_NAMES = [
+    "a:b",
+    "a:b:c",
+    "flows/orders/42",
+    "100%",
+    "a_b",
+    "_",
+    "%",
+    "",
+    " spaced ",
+    'quote\'s "double"',
+    "naïve ☃ 日本語 🚀",
+    "line\nbreak\ttab",
+    "nul\x00inside",
+]
+
+JSON_VALUES: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    2**53,
+    -(2**53),
+    2**53 + 1,
+    1.5,
+    -0.25,
+    1e-300,
+    "",
+    "text",
+    'naïve ☃ 日本語 🚀 "quoted" \\ back\nslash',
+    [],
+    {},
+    [1, "two", None, True, 3.5, [], {}],
+    {"a": {"b": [1, {"c": None}]}, "ünï": "☃", "": 0},
+]
+
+
+async def test_missing_key_is_none(store: StateStore) -> None:
+    assert await store.get("g", "missing") is None
+    assert await store.get("never", "seen") is None
+
+
+async def test_set_returns_the_value_and_get_reads_it(store: StateStore) -> None:
+    assert await store.set("g", "k", {"n": 1}) == {"n": 1}
+    assert await store.get("g", "k") == {"n": 1}
+    assert await store.set("g", "k", [2]) == [2]
+    assert await store.get("g", "k") == [2]
+
+
+async def test_delete_returns_the_old_value_or_none(store: StateStore) -> None:
+    await store.set("g", "k", "old")
+    assert await store.delete("g", "k") == "old"
+    assert await store.get("g", "k") is None
+    assert await store.delete("g", "k") is None
+    assert await store.delete("nowhere", "k") is None
+
+
+async def test_delete_returns_a_stored_null(store: StateStore) -> None:
+    await store.set("g", "k", None)
+    assert await store.delete("g", "k") is None
+    assert await store.items("g") == []
+
+
+async def test_get_group_and_items_are_in_key_order(store: StateStore) -> None:
+    for key in ["b", "a", "c", "B", "aa", "ä", "10", "9"]:
+        await store.set("g", key, key.upper())
+    keys = sorted(["b", "a", "c", "B", "aa", "ä", "10", "9"])
+    assert await store.items("g") == [(key, key.upper()) for key in keys]
+    assert await store.get_group("g") == [key.upper() for key in keys]
+    assert await store.get_group("empty") == []
+    assert await store.items("empty") == []
+
+
+async def test_clear_removes_only_that_group(store: StateStore) -> None:
+    await store.set("g", "1", 1)
+    await store.set("g", "2", 2)
+    await store.set("other", "1", "kept")
+    await store.clear("g")
+    assert await store.get_group("g") == []
+    assert await store.get("g", "1") is None
+    assert await store.get("other", "1") == "kept"
+    await store.clear("never-existed")
+    assert await store.groups() == ["other"]
+
+
+async def test_groups_hold_only_groups_with_keys_sorted(store: StateStore) -> None:
+    assert await store.groups() == []
+    for group in ["zeta", "alpha", "a:b", "a", "Beta"]:
+        await store.set(group, "k", 1)
+    assert await store.groups() == sorted(["zeta", "alpha", "a:b", "a", "Beta"])
+    await store.delete("zeta", "k")
+    await store.clear("alpha")
+    assert await store.groups() == sorted(["a:b", "a", "Beta"])
+
+
+@pytest.mark.parametrize("name", ODD_NAMES)
+async def test_odd_characters_in_groups_and_keys(store: StateStore, name: str) -> None:
+    await store.set(name, name, {"name": name})
+    await store.set("plain", name, name)
+    await store.set(name, "plain", "p")
+    assert await store.get(name, name) == {"name": name}
+    assert await store.get("plain", name) == name
+    assert await store.items(name) == sorted([(name, {"name": name}), ("plain", "p")])
+    assert name in await store.groups()
+    assert await store.delete(name, name) == {"name": name}
+    assert await store.get(name, name) is None
+
+
+async def test_no_prefix_or_pattern_matching_between_groups(store: StateStore) -> None:
+    groups = ["a", "a:b", "a:b:c", "a%", "a_", "ab", "A", "a ", "%", "_"]
+    for group in groups:
+        await store.set(group, "k", group)
+        await store.set(group, f"only-{group}", group)
+    for group in groups:
+        assert await store.items(group) == [("k", group), (f"only-{group}", group)]
+        assert await store.get_group(group) == [group, group]
+    # No key pattern either: '%' and '_' are just characters.
+    assert await store.get("a", "%") is None
+    assert await store.get("a", "_") is None
+    await store.clear("a")
+    await store.clear("%")
+    await store.clear("_")
+    for group in groups:
+        expected = [] if group in ("a", "%", "_") else [("k", group), (f"only-{group}", group)]
+        assert await store.items(group) == expected
+    assert await store.groups() == sorted(set(groups) - {"a", "%", "_"})
+
+
+@pytest.mark.parametrize("value", JSON_VALUES, ids=repr)
+async def test_every_json_type_round_trips(store: StateStore, value: Any) -> None:
+    await store.set("json", "v", value)
+    got = await store.get("json", "v")
+    assert got == value
+    assert type(got) is type(value)
+    assert await store.get_group("json") == [value]
+    assert await store.items("json") == [("v", value)]
+
+
+async def test_floats_keep_their_exact_value(store: StateStore) -> None:
+    for value in [0.1, 1 / 3, 2.0**60, 1.7976931348623157e308, 5e-324]:
+        await store.set("f", "v", value)
+        assert await store.get("f", "v") == value
+
+
+async def test_mutating_a_value_after_set_or_get_changes_nothing(store: StateStore) -> None:
+    value: dict[str, Any] = {"list": [1, 2], "nested": {"x": 1}}
+    await store.set("g", "k", value)
+    value["list"].append(3)
+    value["nested"]["x"] = 2
+    value["new"] = True
+    assert await store.get("g", "k") == {"list": [1, 2], "nested": {"x": 1}}
+    got = await store.get("g", "k")
+    got["list"].clear()
+    (await store.get_group("g"))[0]["nested"]["x"] = 99
+    (await store.items("g"))[0][1]["list"].append(4)
+    assert await store.get("g", "k") == {"list": [1, 2], "nested": {"x": 1}}
+
+
+async def test_concurrent_writers_lose_nothing(store: StateStore) -> None:
+    async def write(n: int) -> None:
+        assert await store.set("many", f"k{n:03}", {"n": n}) == {"n": n}
+
+    async with trio.open_nursery() as nursery:
+        for n in range(200):
+            nursery.start_soon(write, n)
+    assert await store.get_group("many") == [{"n": n} for n in range(200)]
+
+
+async def test_concurrent_read_modify_write_of_distinct_keys(store: StateStore) -> None:
+    for n in range(50):
+        await store.set("counters", str(n), 0)
+
+    async def bump(n: int) -> None:
+        for _ in range(10):
+            current = await store.get("counters", str(n))
+            await store.set("counters", str(n), current + 1)
+
+    async with trio.open_nursery() as nursery:
+        for n in range(50):
+            nursery.start_soon(bump, n)
+    assert await store.items("counters") == sorted((str(n), 10) for n in range(50))
+
+
+async def test_concurrent_mixed_operations_across_groups(store: StateStore) -> None:
+    async def worker(g: int) -> None:
+        group = f"g:{g}"
+        for k in range(20):
+            await store.set(group, f"{k:02}", k)
+        for k in range(0, 20, 2):
+            assert await store.delete(group, f"{k:02}") == k
+
+    async with trio.open_nursery() as nursery:
+        for g in range(20):
+            nursery.start_soon(worker, g)
+    assert await store.groups() == sorted(f"g:{g}" for g in range(20))
+    for g in range(20):
+        assert await store.get_group(f"g:{g}") == list(range(1, 20, 2))
