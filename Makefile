@@ -9,7 +9,7 @@ STAMP_PY  := $(VENV)/.steppe-installed
 STAMP_JS  := $(NODE_DIR)/node_modules/.steppe-installed
 ARGS      ?=
 
-.PHONY: setup dev test test-python test-node test-ruby lint bench bench-quick clean ruby-check
+.PHONY: setup dev test test-python test-node test-ruby lint bench bench-quick bench-tools clean ruby-check
 
 setup: $(STAMP_PY) $(STAMP_JS) ruby-check
 
@@ -52,10 +52,19 @@ lint: $(STAMP_PY)
 	$(VENV)/bin/ruff format --check orchestrator tests runners/python bench
 	$(VENV)/bin/mypy
 
-bench: setup
+# The load generator comes from Debian, like Ruby.
+bench-tools:
+	@if command -v wrk >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else \
+		echo "wrk is missing. Run: sudo apt-get install -y wrk" >&2; exit 1; \
+	fi
+
+bench: setup bench-tools
 	$(PY) -m bench $(ARGS)
 
-bench-quick: setup
+bench-quick: setup bench-tools
 	$(PY) -m bench --quick $(ARGS)
 
 clean:

@@ -19,7 +19,6 @@ from typing import Any
 import trio
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from bench.chain import chain_figures
 from bench.http import API_PATHS, api_figures, cold_start
@@ -152,9 +151,7 @@ def main() -> None:
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     text = markdown(results)
     (RESULTS / "latest.md").write_text(text)
-    table = Table(show_header=False, box=None)
-    table.add_row(text)
-    console.print(table)
+    console.out(text, highlight=False)
 
 
 if __name__ == "__main__":

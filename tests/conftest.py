@@ -25,9 +25,8 @@ async def serving(
     project_dir: Path, mode: str = "dev", **overrides: Any
 ) -> AsyncIterator[tuple[Services, httpx.AsyncClient]]:
     """The project served on a free port with memory state, and a client for it."""
-    settings = replace(
-        Settings(), port=0, state="memory", shutdown_grace=2.0, **overrides
-    )
+    defaults: dict[str, Any] = {"port": 0, "state": "memory", "shutdown_grace": 2.0}
+    settings = replace(Settings(), **(defaults | overrides))
     async with (
         open_services(project_dir, settings, mode, console_level="error") as services,  # type: ignore[arg-type]
         httpx.AsyncClient(base_url=services.url, timeout=30) as client,

@@ -25,7 +25,12 @@ def _errors(config: Any) -> list[str]:
 def test_valid_configs_of_every_type_pass() -> None:
     configs = [
         {"type": "api", "name": "A", "method": "POST", "path": "/a/:id", "emits": ["x"]},
-        {"type": "event", "name": "E", "subscribes": ["x"], "emits": [{"topic": "y", "label": "L"}]},
+        {
+            "type": "event",
+            "name": "E",
+            "subscribes": ["x"],
+            "emits": [{"topic": "y", "label": "L"}],
+        },
         {"type": "cron", "name": "C", "cron": "*/5 * * * *"},
         {"type": "noop", "name": "N", "virtualSubscribes": ["y"], "virtualEmits": ["z"]},
     ]
@@ -37,12 +42,21 @@ def test_valid_configs_of_every_type_pass() -> None:
     ("config", "expected"),
     [
         ({"type": "bogus", "name": "B"}, "type: 'bogus' is not one of"),
-        ({"type": "event", "name": "E", "subscribes": "x"}, "subscribes: 'x' is not of type 'array'"),
+        (
+            {"type": "event", "name": "E", "subscribes": "x"},
+            "subscribes: 'x' is not of type 'array'",
+        ),
         ({"type": "api", "name": "A", "path": "/a"}, "method: is required"),
-        ({"type": "api", "name": "A", "method": "FETCH", "path": "/a"}, "method: 'FETCH' is not one of 'GET'"),
+        (
+            {"type": "api", "name": "A", "method": "FETCH", "path": "/a"},
+            "method: 'FETCH' is not one of 'GET'",
+        ),
         ({"type": "cron", "name": "C"}, "cron: is required"),
         ({"name": "X"}, "type: is required"),
-        ({"type": "event", "name": "bad name", "subscribes": ["x"]}, "name: 'bad name' does not match"),
+        (
+            {"type": "event", "name": "bad name", "subscribes": ["x"]},
+            "name: 'bad name' does not match",
+        ),
         ("not a map", "config must be a map"),
     ],
 )
@@ -60,7 +74,9 @@ def test_unknown_fields_are_warnings_with_a_suggestion() -> None:
         {"type": "api", "name": "A", "method": "GET", "path": "/", "flow": ["f"]}, STEP
     )
     assert errors == []
-    assert [str(w) for w in warnings] == ["flow: is not a known config field; did you mean 'flows'?"]
+    assert [str(w) for w in warnings] == [
+        "flow: is not a known config field; did you mean 'flows'?"
+    ]
 
 
 def test_motia_fields_are_accepted_and_listed_as_ignored() -> None:
@@ -93,7 +109,9 @@ def test_shorthand_becomes_json_schema_with_required_fields() -> None:
         "properties": {"id": {"type": "string"}, "n": {"type": "number"}},
         "required": ["id", "n"],
     }
-    config = normalize_config({"input": {"a": "boolean"}, "responseSchema": {"200": {"b": "array"}}})
+    config = normalize_config(
+        {"input": {"a": "boolean"}, "responseSchema": {"200": {"b": "array"}}}
+    )
     assert config["input"]["properties"] == {"a": {"type": "boolean"}}
     assert config["responseSchema"]["200"]["required"] == ["b"]
 

@@ -11,22 +11,22 @@ import pytest
 from orchestrator.schedule import CronExpressionError, schedule, validate_expression
 from tests.conftest import serving, wait_for
 
-TICKER = '''
+TICKER = """
 config = {"type": "cron", "name": "Ticker", "cron": "* * * * * *", "emits": []}
 
 async def handler(context):
     runs = await context.state.get("ticks", "runs") or []
     runs.append(context.trace_id)
     await context.state.set("ticks", "runs", runs)
-'''
+"""
 
-SLOW = '''
+SLOW = """
 import asyncio
 config = {"type": "cron", "name": "SlowJob", "cron": "* * * * * *", "emits": []}
 
 async def handler(context):
     await asyncio.sleep(2.5)
-'''
+"""
 
 
 async def test_a_one_second_cron_fires_each_in_its_own_trace(

@@ -10,7 +10,7 @@ import httpx
 from tests.conftest import serving
 
 STEPS = {
-    "steps/items.step.py": '''
+    "steps/items.step.py": """
 config = {
     "type": "api", "name": "CreateItem", "method": "POST", "path": "/items/:id",
     "bodySchema": {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]},
@@ -20,14 +20,14 @@ config = {
 
 async def handler(req, context):
     return {"status": 201, "body": {"id": req["pathParams"]["id"], "n": req["body"]["n"]}}
-''',
-    "steps/boom.step.py": '''
+""",
+    "steps/boom.step.py": """
 config = {"type": "api", "name": "Boom", "method": "GET", "path": "/boom"}
 
 def handler(req, context):
     raise ValueError("secret internals")
-''',
-    "steps/slow.step.py": '''
+""",
+    "steps/slow.step.py": """
 import asyncio
 config = {
     "type": "api", "name": "Slow", "method": "GET", "path": "/slow",
@@ -37,20 +37,20 @@ config = {
 async def handler(req, context):
     await asyncio.sleep(5)
     return {"status": 200, "body": "late"}
-''',
-    "steps/die.step.py": '''
+""",
+    "steps/die.step.py": """
 import os
 config = {"type": "api", "name": "Die", "method": "GET", "path": "/die"}
 
 async def handler(req, context):
     os._exit(3)
-''',
-    "steps/bad_result.step.py": '''
+""",
+    "steps/bad_result.step.py": """
 config = {"type": "api", "name": "BadResult", "method": "GET", "path": "/bad-result"}
 
 async def handler(req, context):
     return "not a response"
-''',
+""",
 }
 
 

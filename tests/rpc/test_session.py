@@ -81,7 +81,11 @@ async def test_error_response_raises_remote_error_with_name_and_stack() -> None:
         with pytest.raises(RemoteError) as caught:
             await session.call("invoke", {})
         nursery.cancel_scope.cancel()
-    assert (caught.value.name, caught.value.stack, caught.value.line) == ("TypeError", "at x.ts:3", 3)
+    assert (caught.value.name, caught.value.stack, caught.value.line) == (
+        "TypeError",
+        "at x.ts:3",
+        3,
+    )
 
 
 async def test_eof_fails_pending_calls_with_runner_crashed_and_refuses_new_ones() -> None:
