@@ -20,13 +20,17 @@ async def chain_figures(state: str, chains: int) -> dict[str, float]:
     events_per_s counts every event delivered (three per chain)."""
     with TemporaryDirectory() as data_dir:
         settings = replace(
-            Settings(), port=0, state=state, data_dir=str(Path(data_dir) / ".steppe")
+            Settings(),
+            port=0,
+            state=state,
+            queue=state,
+            data_dir=str(Path(data_dir) / ".steppe"),
         )
         async with open_services(BENCH_PROJECT, settings, "start", console_level="error") as s:
             head = [s.runtime.project.steps["ChainStart"]]
             began = time.perf_counter()
             for n in range(chains):
-                s.bus.publish(EmitRequest("bench.chain.1", {"n": n}), head, f"{n:032x}", None)
+                await s.bus.publish(EmitRequest("bench.chain.1", {"n": n}), head, f"{n:032x}", None)
             await s.bus.wait_idle()
             elapsed = time.perf_counter() - began
             arrived = len(await s.env.state.get_group("bench-chain"))

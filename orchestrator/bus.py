@@ -2,8 +2,11 @@
 with backoff, dead letters (SPEC §6).
 
 An emit is checked (declared topic, subscriber schemas) before it is accepted;
-once accepted, each subscriber gets its own delivery, run with that step's
-concurrency limit, retried on failure, and dead-lettered after its last retry.
+once accepted, its deliveries are in the store (durable with SQLite) before the
+emitting call returns. Each delivery runs under its step's concurrency limit, is
+removed from the store only after its handler succeeded, is retried on failure,
+and is dead-lettered after its last retry. After a crash, whatever the store
+still holds is delivered again: at least once, per subscribing step.
 """
 
 from __future__ import annotations
@@ -12,9 +15,8 @@ import math
 import random
 import time
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import trio
 
@@ -22,62 +24,17 @@ from orchestrator.context import EmitRequest
 from orchestrator.errors import CallbackError, SteppeError
 from orchestrator.invoker import StepInvoker, error_record
 from orchestrator.logs import LogSink
+from orchestrator.queue.base import Delivery, DeliveryStore, Event
 from orchestrator.runtime.host import Invocation
 from orchestrator.step import Step
-from orchestrator.types import JSON
 
 DEFAULT_MAX_RETRIES = 3
 DEFAULT_BACKOFF_MS = 200.0
 DEFAULT_CONCURRENCY = 100
 # An emit chain deeper than this is a loop (a step emitting to itself forever).
 DEFAULT_MAX_DEPTH = 64
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """An accepted emit."""
-
-    id: str
-    topic: str
-    data: JSON
-    trace_id: str
-    source: str | None
-    depth: int
-    created: float
-    idempotency_key: str | None = None
-    message_group_id: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "topic": self.topic,
-            "data": self.data,
-            "traceId": self.trace_id,
-            "source": self.source,
-            "depth": self.depth,
-            "created": self.created,
-        }
-
-
-# eq=False: identity hashing, since the concurrency limiter holds deliveries in a set.
-@dataclass(slots=True, eq=False)
-class Delivery:
-    """One event on its way to one subscribing step."""
-
-    id: str
-    event: Event
-    step: str
-    attempts: int = 0
-    errors: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "event": self.event.as_json(),
-            "step": self.step,
-            "attempts": self.attempts,
-            "errors": self.errors,
-        }
+# Like an SQS FIFO queue's deduplication window.
+DEFAULT_IDEMPOTENCY_WINDOW = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +59,15 @@ class RetryPolicy:
         return base * random.uniform(0.8, 1.2)
 
 
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """What `publish` did: the event, and whether an idempotency key made it a repeat
+    (accepted, not delivered again)."""
+
+    event: Event
+    duplicate: bool = False
+
+
 class EventBus:
     """Serves `emit` (the Emitter of the context router) and runs deliveries."""
 
@@ -110,31 +76,72 @@ class EventBus:
         steps: Mapping[str, Step],
         invoker: StepInvoker,
         logs: LogSink,
+        store: DeliveryStore,
         *,
         max_depth: int = DEFAULT_MAX_DEPTH,
+        idempotency_window: float = DEFAULT_IDEMPOTENCY_WINDOW,
     ) -> None:
         self._steps = steps
         self._invoker = invoker
         self._logs = logs
+        self.store = store
         self._max_depth = max_depth
+        self._idempotency_window = idempotency_window
         self._queues: dict[str, trio.MemorySendChannel[Delivery]] = {}
-        self._nursery: trio.Nursery | None = None
+        self._dispatch: trio.Nursery | None = None
+        self._running: trio.Nursery | None = None
+        self._stop = trio.Event()
         self._outstanding = 0
         self._idle = trio.Event()
         self._idle.set()
-        self.dead_letters: list[Delivery] = []
+        self._in_progress = 0
+        self._none_in_progress = trio.Event()
+        self._none_in_progress.set()
         self.delivered = 0
 
-    async def serve(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        """Run a worker per subscribing step until cancelled."""
-        async with trio.open_nursery() as nursery:
-            self._nursery = nursery
-            for step in self._steps.values():
-                if step.type == "event":
-                    send, receive = trio.open_memory_channel[Delivery](math.inf)
-                    self._queues[step.name] = send
-                    nursery.start_soon(self._worker, step, receive)
-            task_status.started()
+    async def serve(
+        self,
+        grace: float = 10.0,
+        *,
+        task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
+        """Deliver until `stop()`; then let running deliveries finish within `grace`
+        seconds. What is still queued stays in the store for the next start."""
+        async with trio.open_nursery() as running:
+            self._running = running
+            async with trio.open_nursery() as dispatch:
+                self._dispatch = dispatch
+                for step in self._steps.values():
+                    if step.type == "event":
+                        send, receive = trio.open_memory_channel[Delivery](math.inf)
+                        self._queues[step.name] = send
+                        dispatch.start_soon(self._worker, step, receive)
+                await self._recover()
+                task_status.started()
+                await self._stop.wait()
+                dispatch.cancel_scope.cancel()
+            with trio.move_on_after(grace):
+                await self._none_in_progress.wait()
+            running.cancel_scope.cancel()
+
+    def stop(self) -> None:
+        """Stop starting deliveries (see `serve`)."""
+        self._stop.set()
+
+    async def _recover(self) -> None:
+        """Deliver again what an earlier run accepted and did not finish."""
+        recovered = await self.store.pending()
+        for delivery in recovered:
+            if delivery.step in self._queues:
+                self._enqueue(delivery)
+                continue
+            delivery.errors.append(
+                {"name": "StepNotFound", "message": f"no event step {delivery.step} any more",
+                 "stack": None, "attempt": delivery.attempts, "time": time.time()}
+            )  # fmt: skip
+            await self.store.bury(delivery)
+        if recovered:
+            self._logs.write("info", f"recovered {len(recovered)} undelivered event(s)")
 
     async def emit(
         self, invocation: Invocation, event: EmitRequest, subscribers: list[Step]
@@ -147,17 +154,17 @@ class EventBus:
                 f"{invocation.owner} emitted '{event.topic}' {depth} emits deep in trace "
                 f"{invocation.trace_id}; the limit is {self._max_depth} (an emit loop?)",
             )
-        self.publish(event, subscribers, invocation.trace_id, invocation.owner, depth)
+        await self.publish(event, subscribers, invocation.trace_id, invocation.owner, depth)
 
-    def publish(
+    async def publish(
         self,
         request: EmitRequest,
         subscribers: list[Step],
         trace_id: str,
         source: str | None,
         depth: int = 1,
-    ) -> Event:
-        """Queue one delivery per subscriber; returns the accepted event."""
+    ) -> Accepted:
+        """Store one delivery per subscriber, then start them; returns once durable."""
         event = Event(
             uuid.uuid4().hex,
             request.topic,
@@ -169,20 +176,42 @@ class EventBus:
             request.idempotency_key,
             request.message_group_id,
         )
-        for step in subscribers:
-            self._enqueue(Delivery(uuid.uuid4().hex, event, step.name))
+        if request.idempotency_key is not None:
+            key = f"{request.topic}\x00{request.idempotency_key}"
+            if not await self.store.claim_key(key, event.created, self._idempotency_window):
+                self._logs.write(
+                    "info",
+                    f"'{event.topic}' with idempotency key {request.idempotency_key!r} was "
+                    "already accepted; not delivered again",
+                    step=source,
+                    trace_id=trace_id,
+                )
+                return Accepted(event, duplicate=True)
+        deliveries = [Delivery(uuid.uuid4().hex, event, step.name) for step in subscribers]
+        await self.store.accept(event, deliveries)
+        for delivery in deliveries:
+            self._enqueue(delivery)
         if not subscribers:
             self._logs.write(
                 "debug", f"'{event.topic}' has no subscribers", step=source, trace_id=trace_id
             )
-        return event
+        return Accepted(event)
+
+    async def replay(self, ids: Iterable[str] | None) -> list[Delivery]:
+        """Deliver dead letters again (all when `ids` is None), from a first attempt."""
+        revived = await self.store.revive(ids)
+        for delivery in revived:
+            if delivery.step in self._queues:
+                self._enqueue(delivery)
+        return revived
 
     def _enqueue(self, delivery: Delivery) -> None:
         queue = self._queues.get(delivery.step)
         if queue is None:
             raise SteppeError(f"the event bus is not running a worker for {delivery.step}")
         self._outstanding += 1
-        self._idle = trio.Event() if self._idle.is_set() else self._idle
+        if self._idle.is_set():
+            self._idle = trio.Event()
         queue.send_nowait(delivery)
 
     def _settled(self) -> None:
@@ -197,10 +226,13 @@ class EventBus:
     async def _worker(self, step: Step, receive: trio.MemoryReceiveChannel[Delivery]) -> None:
         policy = RetryPolicy.of(step)
         limiter = trio.CapacityLimiter(policy.concurrency)
-        async with trio.open_nursery() as nursery:
-            async for delivery in receive:
-                await limiter.acquire_on_behalf_of(delivery)
-                nursery.start_soon(self._deliver, step, policy, limiter, delivery)
+        async for delivery in receive:
+            await limiter.acquire_on_behalf_of(delivery)
+            assert self._running is not None
+            self._in_progress += 1
+            if self._none_in_progress.is_set():
+                self._none_in_progress = trio.Event()
+            self._running.start_soon(self._deliver, step, policy, limiter, delivery)
 
     async def _deliver(
         self, step: Step, policy: RetryPolicy, limiter: trio.CapacityLimiter, delivery: Delivery
@@ -208,24 +240,30 @@ class EventBus:
         delivery.attempts += 1
         event = delivery.event
         try:
-            await self._invoker.invoke(
-                step, event.trace_id, event.data, attempt=delivery.attempts, depth=event.depth
-            )
-        except SteppeError as exc:
-            self._failed(step, policy, delivery, exc)
-        else:
-            self.delivered += 1
-            self._settled()
+            try:
+                await self._invoker.invoke(
+                    step, event.trace_id, event.data, attempt=delivery.attempts, depth=event.depth
+                )
+            except SteppeError as exc:
+                await self._failed(step, policy, delivery, exc)
+            else:
+                await self.store.done(delivery)
+                self.delivered += 1
+                self._settled()
         finally:
             limiter.release_on_behalf_of(delivery)
+            self._in_progress -= 1
+            if self._in_progress == 0:
+                self._none_in_progress.set()
 
-    def _failed(
+    async def _failed(
         self, step: Step, policy: RetryPolicy, delivery: Delivery, exc: SteppeError
     ) -> None:
         record = error_record(exc) | {"attempt": delivery.attempts, "time": time.time()}
         delivery.errors.append(record)
         event = delivery.event
         if delivery.attempts <= policy.max_retries:
+            await self.store.failed(delivery)
             delay = policy.delay(delivery.attempts)
             self._logs.write(
                 "warn",
@@ -234,10 +272,10 @@ class EventBus:
                 step=step.name,
                 trace_id=event.trace_id,
             )
-            assert self._nursery is not None
-            self._nursery.start_soon(self._retry_later, delivery, delay)
+            assert self._dispatch is not None
+            self._dispatch.start_soon(self._retry_later, delivery, delay)
             return
-        self.dead_letters.append(delivery)
+        await self.store.bury(delivery)
         self._logs.write(
             "error",
             f"delivery of '{event.topic}' failed {delivery.attempts} times and was dead-lettered: "
@@ -249,5 +287,4 @@ class EventBus:
 
     async def _retry_later(self, delivery: Delivery, delay: float) -> None:
         await trio.sleep(delay)
-        queue = self._queues[delivery.step]
-        queue.send_nowait(delivery)
+        self._queues[delivery.step].send_nowait(delivery)

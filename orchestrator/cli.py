@@ -30,7 +30,7 @@ from orchestrator.console import (
     topic_graph,
 )
 from orchestrator.errors import ConfigError, RemoteError, SteppeError
-from orchestrator.remote import EmitFailed, post_emit
+from orchestrator.remote import AdminCallFailed, admin_call, post_emit
 from orchestrator.run_once import RunReport, run_step
 from orchestrator.server import ADMIN_TOKEN_VARIABLE, run_until_signalled
 
@@ -106,6 +106,13 @@ def _parser() -> argparse.ArgumentParser:
     emit.add_argument("--data", default="null", help="the event data, as JSON")
     emit.add_argument("--url", help="server URL (default http://HOST:PORT from the settings)")
     emit.set_defaults(command=_emit)
+
+    dlq = command("dlq", "List, show, replay or purge dead letters of a running server.")
+    dlq.add_argument("action", choices=["list", "show", "replay", "purge"])
+    dlq.add_argument("ids", nargs="*", help="dead-letter ids (show takes one)")
+    dlq.add_argument("--all", action="store_true", help="replay or purge every dead letter")
+    dlq.add_argument("--url", help="server URL (default http://HOST:PORT from the settings)")
+    dlq.set_defaults(command=_dlq)
     return parser
 
 
@@ -129,10 +136,34 @@ def _emit(args: argparse.Namespace, project_dir: Path, settings: Settings) -> Ex
     url = (args.url or f"http://{settings.host}:{settings.port}").rstrip("/")
     try:
         answer = post_emit(url, args.topic, data, os.environ.get(ADMIN_TOKEN_VARIABLE))
-    except EmitFailed as exc:
+    except AdminCallFailed as exc:
         err_console.print(f"[bold red]error[/] {escape(str(exc))}")
         return ExitCode.FAILED
     print(json.dumps(answer, indent=2))
+    return ExitCode.OK
+
+
+def _dlq(args: argparse.Namespace, project_dir: Path, settings: Settings) -> ExitCode:
+    url = (args.url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    token = os.environ.get(ADMIN_TOKEN_VARIABLE)
+    if args.action in ("replay", "purge") and not args.ids and not args.all:
+        err_console.print(f"[bold red]error[/] name dead letters to {args.action}, or --all")
+        return ExitCode.USAGE
+    try:
+        if args.action == "list":
+            answer = admin_call(url, "/dlq", token)
+        elif args.action == "show":
+            if len(args.ids) != 1:
+                err_console.print("[bold red]error[/] show takes exactly one dead-letter id")
+                return ExitCode.USAGE
+            answer = admin_call(url, f"/dlq/{args.ids[0]}", token)
+        else:
+            body = {"all": True} if args.all else {"ids": args.ids}
+            answer = admin_call(url, f"/dlq/{args.action}", token, body)
+    except AdminCallFailed as exc:
+        err_console.print(f"[bold red]error[/] {escape(str(exc))}")
+        return ExitCode.FAILED
+    print(json.dumps(answer, indent=2, ensure_ascii=False))
     return ExitCode.OK
 
 

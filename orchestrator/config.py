@@ -27,6 +27,10 @@ class Settings:
     body_limit: int = 1024 * 1024
     # 'sqlite' (default, under .steppe/) or 'memory'.
     state: str = "sqlite"
+    # Where accepted events wait for delivery: 'sqlite' (durable, default) or 'memory'.
+    queue: str = "sqlite"
+    # Seconds within which a second emit with the same idempotencyKey is not delivered.
+    idempotency_window: float = 300.0
     # Seconds a handler may run before it is abandoned (SPEC §6 default).
     handler_timeout: float = 30.0
     # Seconds that in-flight work gets to finish on shutdown.
@@ -41,11 +45,13 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "port": (int,),
     "body_limit": (int,),
     "state": (str,),
+    "queue": (str,),
+    "idempotency_window": (int, float),
     "handler_timeout": (int, float),
     "shutdown_grace": (int, float),
     "data_dir": (str,),
 }
-_CHOICES = {"state": ("sqlite", "memory")}
+_CHOICES = {"state": ("sqlite", "memory"), "queue": ("sqlite", "memory")}
 
 
 def load_settings(project_dir: Path) -> Settings:

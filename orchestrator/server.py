@@ -30,6 +30,7 @@ from orchestrator.http.env import HttpEnv, Mode
 from orchestrator.http.router import Router
 from orchestrator.invoker import StepInvoker
 from orchestrator.logs import LogSink
+from orchestrator.queue import DeliveryStore, MemoryDeliveryStore
 from orchestrator.state.base import StateStore
 from orchestrator.state.memory import MemoryStateStore
 from orchestrator.tracing import Tracer
@@ -60,6 +61,17 @@ async def open_state(settings: Settings, root: Path) -> AsyncIterator[StateStore
 
 
 @asynccontextmanager
+async def open_queue(settings: Settings, root: Path) -> AsyncIterator[DeliveryStore]:
+    if settings.queue == "memory":
+        yield MemoryDeliveryStore()
+        return
+    from orchestrator.queue.sqlite import open_sqlite_queue
+
+    async with open_sqlite_queue(root / settings.data_dir / "queue.db") as store:
+        yield store
+
+
+@asynccontextmanager
 async def open_services(
     root: Path,
     settings: Settings,
@@ -82,12 +94,19 @@ async def open_services(
         async with (
             open_runtime(root, settings, host) as runtime,
             open_state(settings, root) as state,
+            open_queue(settings, root) as queue,
             trio.open_nursery() as nursery,
         ):
             project = runtime.project
             tracer = Tracer(logs)
             invoker = StepInvoker(runtime.pool, tracer, settings.handler_timeout)
-            bus = EventBus(project.steps, invoker, logs)
+            bus = EventBus(
+                project.steps,
+                invoker,
+                logs,
+                queue,
+                idempotency_window=settings.idempotency_window,
+            )
             checker = EmitChecker(project.steps)
             host.router = ContextRouter(state, bus, checker)
             cron = CronScheduler(project.steps.values(), invoker, logs)
@@ -105,7 +124,15 @@ async def open_services(
                 admin_token=os.environ.get(ADMIN_TOKEN_VARIABLE) or None,
                 access_log=mode == "dev",
             )
-            await nursery.start(bus.serve)
+            bus_stopped = trio.Event()
+
+            async def serve_bus(task_status: trio.TaskStatus[None]) -> None:
+                try:
+                    await bus.serve(settings.shutdown_grace, task_status=task_status)
+                finally:
+                    bus_stopped.set()
+
+            await nursery.start(serve_bus)
             await nursery.start(cron.serve)
             stop_http = trio.Event()
             binds: list[str] = await nursery.start(_serve_http, env, settings, stop_http)
@@ -113,11 +140,14 @@ async def open_services(
             try:
                 yield services
             finally:
-                # Order: stop accepting requests and let in-flight ones finish, then
-                # give queued deliveries the grace period, then cancel the rest.
+                # Order: stop accepting requests (Hypercorn lets in-flight ones finish),
+                # stop starting deliveries and let running ones finish within the grace
+                # period; what is still queued stays in the store for the next start.
+                # Runners stop last (open_runtime), so in-flight handlers can complete.
                 stop_http.set()
-                with trio.move_on_after(settings.shutdown_grace):
-                    await bus.wait_idle()
+                bus.stop()
+                with trio.move_on_after(settings.shutdown_grace + 1):
+                    await bus_stopped.wait()
                 nursery.cancel_scope.cancel()
     finally:
         logs.close()

@@ -25,7 +25,12 @@ async def serving(
     project_dir: Path, mode: str = "dev", **overrides: Any
 ) -> AsyncIterator[tuple[Services, httpx.AsyncClient]]:
     """The project served on a free port with memory state, and a client for it."""
-    defaults: dict[str, Any] = {"port": 0, "state": "memory", "shutdown_grace": 2.0}
+    defaults: dict[str, Any] = {
+        "port": 0,
+        "state": "memory",
+        "queue": "memory",
+        "shutdown_grace": 2.0,
+    }
     settings = replace(Settings(), **(defaults | overrides))
     async with (
         open_services(project_dir, settings, mode, console_level="error") as services,  # type: ignore[arg-type]

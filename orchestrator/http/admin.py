@@ -119,15 +119,66 @@ def admin_blueprint(env_of: Any) -> Blueprint:
             subscribers = env.checker.check(None, event)
         except CallbackError as exc:
             return error_response(400, "validation failed", trace_id, message=str(exc))
-        accepted = env.bus.publish(event, subscribers, trace_id, source=None)
+        accepted = await env.bus.publish(event, subscribers, trace_id, source=None)
         return json_response(
             {
                 "traceId": trace_id,
-                "eventId": accepted.id,
+                "eventId": accepted.event.id,
                 "subscribers": [s.name for s in subscribers],
+                "duplicate": accepted.duplicate,
             },
             202,
             trace_id,
         )
+
+    @admin.get("/dlq")
+    async def dead_letters() -> Response:
+        env: HttpEnv = env_of()
+        limit = request.args.get("limit", default=1000, type=int) or 1000
+        return json_response([d.as_json() for d in await env.bus.store.dead_letters(limit)])
+
+    @admin.get("/dlq/<delivery_id>")
+    async def dead_letter(delivery_id: str) -> Response:
+        env: HttpEnv = env_of()
+        for delivery in await env.bus.store.dead_letters(limit=1_000_000):
+            if delivery.id == delivery_id:
+                return json_response(delivery.as_json())
+        return error_response(404, f"no dead letter {delivery_id}", new_trace_id())
+
+    @admin.post("/dlq/replay")
+    async def replay() -> Response:
+        env: HttpEnv = env_of()
+        ids = await _ids_of_request()
+        if isinstance(ids, Response):
+            return ids
+        revived = await env.bus.replay(ids)
+        return json_response({"replayed": [d.id for d in revived]})
+
+    @admin.post("/dlq/purge")
+    async def purge() -> Response:
+        env: HttpEnv = env_of()
+        ids = await _ids_of_request()
+        if isinstance(ids, Response):
+            return ids
+        return json_response({"purged": await env.bus.store.purge(ids)})
+
+    async def _ids_of_request() -> list[str] | Response | None:
+        """`{"ids": [...]}` picks dead letters; `{"all": true}` takes every one."""
+        trace_id = new_trace_id()
+        try:
+            body = parse_json_body(await request.get_data(cache=False, as_text=False))
+        except BadRequest as exc:
+            return error_response(400, "malformed JSON", trace_id, message=str(exc))
+        if isinstance(body, dict) and body.get("all") is True:
+            return None
+        ids = body.get("ids") if isinstance(body, dict) else None
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            return error_response(
+                400,
+                "validation failed",
+                trace_id,
+                errors=[{"path": "ids", "message": 'give "ids": [..] or "all": true'}],
+            )
+        return ids
 
     return admin

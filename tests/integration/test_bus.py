@@ -118,13 +118,13 @@ async def test_failed_deliveries_are_retried_then_dead_lettered(
         await client.post("/__steppe/api/emit", json={"topic": "flaky", "data": {"succeedOn": 3}})
         await services.bus.wait_idle()
         assert await services.env.state.get("flaky", "attempts") == 3
-        assert services.bus.dead_letters == []
+        assert await services.bus.store.dead_letters() == []
 
         await services.env.state.set("flaky", "attempts", 0)
         await client.post("/__steppe/api/emit", json={"topic": "flaky", "data": {"succeedOn": 99}})
         await services.bus.wait_idle()
         assert await services.env.state.get("flaky", "attempts") == 3  # 1 try + 2 retries
-        [dead] = services.bus.dead_letters
+        [dead] = await services.bus.store.dead_letters()
         assert dead.step == "Flaky" and dead.attempts == 3
         assert [e["message"] for e in dead.errors] == [f"attempt {n} failed" for n in (1, 2, 3)]
 
@@ -137,7 +137,8 @@ async def test_an_emit_loop_is_stopped_by_the_depth_limit(
         await services.bus.wait_idle()
         logged = [e["msg"] for e in services.env.logs.tail if e["level"] == "error"]
         assert any("EmitDepthExceeded" in m or "emits deep" in m for m in logged), logged
-        assert services.bus.dead_letters and services.bus.dead_letters[0].step == "Loop"
+        dead = await services.bus.store.dead_letters()
+        assert dead and dead[0].step == "Loop"
 
 
 async def test_deliveries_are_spans_of_the_trace_that_emitted_them(
