@@ -18,6 +18,7 @@ from orchestrator.config import Settings
 from orchestrator.console import err_console
 from orchestrator.context import ContextRouter
 from orchestrator.discovery import discover
+from orchestrator.dotenv import load_dotenv
 from orchestrator.errors import CallbackError
 from orchestrator.logs import LogSink
 from orchestrator.project import Project, languages_of, load_project
@@ -81,15 +82,19 @@ class Runtime:
 async def open_runtime(
     root: Path, settings: Settings, host: Host | None = None
 ) -> AsyncIterator[Runtime]:
-    """Start the runners the project needs, load every file, and stop the runners on exit."""
+    """Start the runners the project needs, load every file, and stop the runners on exit.
+
+    The project's `.env` is loaded first (never overriding variables already set), so
+    the runners inherit its values and `requiredEnv` sees them."""
     root = root.resolve()
+    load_dotenv(root)
     host = host or Host(root, LogSink(None, err_console))
     files = discover(root, settings.step_dirs)
     pool = RunnerPool(root, host, languages_of(files))
     async with trio.open_nursery() as nursery:
         await nursery.start(pool.serve)
         try:
-            project = await load_project(root, files, pool)
+            project = await load_project(root, files, pool, load_timeout=settings.load_timeout)
             yield Runtime(project, pool, host, settings)
         finally:
             with trio.CancelScope(shield=True):

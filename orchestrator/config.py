@@ -33,6 +33,8 @@ class Settings:
     idempotency_window: float = 300.0
     # Seconds a handler may run before it is abandoned (SPEC §6 default).
     handler_timeout: float = 30.0
+    # Seconds a step file may take to import before it is reported as blocked.
+    load_timeout: float = 10.0
     # Seconds that in-flight work gets to finish on shutdown.
     shutdown_grace: float = 10.0
     data_dir: str = ".steppe"
@@ -49,6 +51,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "idempotency_window": (int, float),
     "handler_timeout": (int, float),
     "shutdown_grace": (int, float),
+    "load_timeout": (int, float),
     "data_dir": (str,),
 }
 _CHOICES = {"state": ("sqlite", "memory"), "queue": ("sqlite", "memory")}

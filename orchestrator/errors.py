@@ -43,6 +43,10 @@ class RemoteError(SteppeError):
         super().__init__(f"{self.name}: {self.remote_message}")
 
 
+class LoadTimeout(RunnerError):
+    """Raised when a step file does not finish loading in time (it blocks at import)."""
+
+
 class InvocationTimeout(SteppeError):
     """Raised when a handler does not answer within its timeout."""
 

@@ -15,7 +15,7 @@ from typing import Literal
 import trio
 
 from orchestrator.discovery import StepFile
-from orchestrator.errors import RemoteError, SteppeError
+from orchestrator.errors import LoadTimeout, RemoteError, SteppeError
 from orchestrator.runtime.pool import RunnerPool
 from orchestrator.schedule import validate_expression
 from orchestrator.step import Step, StreamDef
@@ -70,22 +70,35 @@ def languages_of(files: Iterable[StepFile]) -> list[Language]:
 
 
 async def load_project(
-    root: Path, files: list[StepFile], pool: RunnerPool, env: Mapping[str, str] | None = None
+    root: Path,
+    files: list[StepFile],
+    pool: RunnerPool,
+    env: Mapping[str, str] | None = None,
+    load_timeout: float = 10.0,
 ) -> Project:
     """Load every file concurrently, then validate them in a stable (path) order."""
     results: dict[Path, JSONMap | FileProblem] = {}
+    timed_out: list[StepFile] = []
 
     async def load_one(step_file: StepFile) -> None:
         try:
-            results[step_file.path] = await pool.load(step_file)
+            results[step_file.path] = await pool.load(step_file, load_timeout)
         except RemoteError as exc:
             results[step_file.path] = FileProblem(step_file.path, _load_failure(exc), line=exc.line)
+        except LoadTimeout as exc:
+            results[step_file.path] = FileProblem(step_file.path, str(exc))
+            timed_out.append(step_file)
         except SteppeError as exc:
             results[step_file.path] = FileProblem(step_file.path, str(exc))
 
     async with trio.open_nursery() as nursery:
         for step_file in files:
             nursery.start_soon(load_one, step_file)
+    # A file that blocks a single-threaded runner (Node) makes every load in flight on it
+    # time out. One at a time, only the file that really blocks times out again.
+    if len(timed_out) > 1:
+        for step_file in sorted(timed_out, key=lambda f: str(f.path)):
+            await load_one(step_file)
 
     project = Project(root)
     for step_file in sorted(files, key=lambda f: str(f.path)):

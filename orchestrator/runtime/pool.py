@@ -15,10 +15,15 @@ from typing import Any
 import trio
 
 from orchestrator.discovery import StepFile
-from orchestrator.errors import CallbackError, InvocationTimeout, RunnerUnavailable
+from orchestrator.errors import (
+    CallbackError,
+    InvocationTimeout,
+    RunnerCrashed,
+    RunnerUnavailable,
+)
 from orchestrator.runtime.host import Invocation, RunnerHost, log_record
 from orchestrator.runtime.languages import runner_spec
-from orchestrator.runtime.supervisor import Supervisor
+from orchestrator.runtime.supervisor import LOAD_TIMEOUT, Supervisor
 from orchestrator.step import Step
 from orchestrator.types import JSON, JSONMap, Language
 
@@ -63,10 +68,23 @@ class RunnerPool:
         except KeyError:
             raise RunnerUnavailable(f"no {language} runner is configured") from None
 
-    async def load(self, step_file: StepFile) -> JSONMap:
-        """Load (or reload) a step or stream file on its runner; raises RemoteError."""
-        result = await self.supervisor(step_file.language).load(str(step_file.path), step_file.kind)
-        return result if isinstance(result, dict) else {}
+    async def load(self, step_file: StepFile, timeout: float = LOAD_TIMEOUT) -> JSONMap:
+        """Load (or reload) a step or stream file on its runner.
+
+        A load cut short because another file crashed or blocked the runner is tried
+        again on the restarted runner. Raises RemoteError (the file is broken),
+        LoadTimeout, or RunnerError.
+        """
+        supervisor = self.supervisor(step_file.language)
+        tries_left = 3
+        while True:
+            try:
+                result = await supervisor.load(str(step_file.path), step_file.kind, timeout)
+                return result if isinstance(result, dict) else {}
+            except RunnerCrashed:
+                tries_left -= 1
+                if not tries_left:
+                    raise
 
     async def invoke(
         self,

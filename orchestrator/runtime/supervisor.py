@@ -9,7 +9,7 @@ from typing import Any
 
 import trio
 
-from orchestrator.errors import ProtocolError, RemoteError, RunnerUnavailable
+from orchestrator.errors import LoadTimeout, ProtocolError, RemoteError, RunnerUnavailable
 from orchestrator.rpc.session import RpcSession
 from orchestrator.runtime.languages import RunnerSpec
 from orchestrator.runtime.process import RunnerProcess
@@ -24,6 +24,8 @@ RESTART_DELAYS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0)
 # A runner that stayed up this long is healthy again: its next crash restarts at once.
 HEALTHY_AFTER = 10.0
 TERM_GRACE = 2.0
+# A step file that takes longer than this to import is treated as blocked.
+LOAD_TIMEOUT = 10.0
 
 RequestHandler = Callable[[str, Any], Awaitable[JSON]]
 NoteHandler = Callable[[str, Any], None]
@@ -208,15 +210,27 @@ class Supervisor:
         session = await self.session()
         return await session.call(method, params)
 
-    async def load(self, path: str, kind: FileKind) -> JSON:
-        """Load (or reload) a file; it is loaded again after every restart."""
-        try:
-            result = await self.call("load", {"path": path, "kind": kind})
-        except RemoteError:
-            self._loaded.pop(path, None)
-            raise
-        self._loaded[path] = kind
-        return result
+    async def load(self, path: str, kind: FileKind, timeout: float = LOAD_TIMEOUT) -> JSON:
+        """Load (or reload) a file; it is loaded again after every restart.
+
+        A file that does not finish loading within `timeout` (blocked at import) has
+        stuck its runner: the runner is restarted and LoadTimeout raised.
+        """
+        session = await self.session()
+        with trio.move_on_after(timeout):
+            try:
+                result = await session.call("load", {"path": path, "kind": kind})
+            except RemoteError:
+                self._loaded.pop(path, None)
+                raise
+            self._loaded[path] = kind
+            return result
+        self._loaded.pop(path, None)
+        self.kill()
+        raise LoadTimeout(
+            f"did not finish loading within {timeout:g}s (blocked at import?); "
+            f"the {self.language} runner was restarted"
+        )
 
     async def unload(self, path: str) -> None:
         self._loaded.pop(path, None)

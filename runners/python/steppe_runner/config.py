@@ -1,0 +1,41 @@
+"""A step's or stream's `config` made plain data for the orchestrator."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from .values import to_plain
+
+
+def plain_config(config: dict[str, Any]) -> dict[str, Any]:
+    """`config` with pydantic model classes turned into JSON Schema and code left out.
+
+    Schemas may stand in `bodySchema`, `input`, each value of `responseSchema` and a
+    stream's `schema`; a model class anywhere else is converted the same way.
+    Functions (Motia's `middleware`, a stream's `canAccess`) are dropped as JSON drops
+    them. Raises SerializationError naming the key of any other unusable value.
+    """
+    plain: dict[str, Any] = to_plain(_without_code(config), what="config")
+    return plain
+
+
+def _without_code(value: Any) -> Any:
+    if _is_model_class(value):
+        return value.model_json_schema()
+    if isinstance(value, dict):
+        return {key: _without_code(item) for key, item in value.items() if not _is_code(item)}
+    if isinstance(value, list | tuple):
+        return [None if _is_code(item) else _without_code(item) for item in value]
+    return value
+
+
+def _is_code(value: Any) -> bool:
+    return callable(value) and not _is_model_class(value)
+
+
+def _is_model_class(value: Any) -> bool:
+    pydantic = sys.modules.get("pydantic")  # a step that uses pydantic has imported it
+    return (
+        pydantic is not None and isinstance(value, type) and issubclass(value, pydantic.BaseModel)
+    )

@@ -1,0 +1,47 @@
+"""The echo program: answers every request `{t:'req', id, m, p}` with `{t:'res', id, ok:true, r:p}`.
+
+Same reading and batching code as the runner and nothing else: the floor the
+benchmarks compare an invocation to. `python -m steppe_runner.echo`
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from typing import Any
+
+from .framing import Connection, FrameError, encode_response
+
+
+class Echo:
+    def __init__(self) -> None:
+        self.connection = Connection(self)
+
+    def on_request(self, request_id: int, method: str, params: Any) -> None:
+        self.connection.send(encode_response(request_id, params))
+
+    def on_response(
+        self, request_id: int, ok: bool, result: Any, error: dict[str, Any] | None
+    ) -> None:
+        pass
+
+    def on_note(self, method: str, params: Any) -> None:
+        pass
+
+    def on_eof(self) -> None:
+        os._exit(0)
+
+    def on_frame_error(self, error: FrameError) -> None:
+        print(f"steppe echo: protocol error, exiting: {error}", file=sys.stderr)
+        os._exit(2)
+
+
+async def _serve() -> None:
+    echo = Echo()
+    await echo.connection.open(os.dup(0), os.dup(1))
+    await asyncio.Future()  # ends through on_eof
+
+
+if __name__ == "__main__":
+    asyncio.run(_serve())

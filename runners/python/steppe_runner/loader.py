@@ -1,0 +1,127 @@
+"""Importing step and stream files, fresh on every `load`."""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import inspect
+import itertools
+import os
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import CodeType
+from typing import Any
+
+from .config import plain_config
+from .deps import ProjectModules
+from .errors import ConfigError, load_error_info
+
+# The functions a file may define, under the protocol's name and the Python spelling.
+FUNCTIONS = {"handler": ("handler",), "canAccess": ("canAccess", "can_access")}
+
+
+@dataclass(frozen=True, slots=True)
+class StepFunction:
+    call: Callable[..., Any]
+    is_async: bool  # `async def`: run as a task; otherwise in a worker thread
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedFile:
+    path: str
+    module_name: str
+    functions: dict[str, StepFunction]
+
+
+class LoadError(Exception):
+    """A file could not be loaded; `info` is the protocol's `{name, message, stack, line}`."""
+
+    def __init__(self, info: dict[str, Any]) -> None:
+        super().__init__(info["message"])
+        self.info = info
+
+
+class _SourceLoader(importlib.machinery.SourceFileLoader):
+    """Compiles from source on every load, so no bytecode cache can hand back an old version."""
+
+    def get_code(self, fullname: str) -> CodeType:
+        return self.source_to_code(self.get_data(self.path), self.path)
+
+
+class Loader:
+    """The loaded files of one project; `load` runs on one thread at a time."""
+
+    def __init__(self, root: str) -> None:
+        self._root = os.path.realpath(root)
+        self._project = ProjectModules(root)
+        self._files: dict[str, LoadedFile] = {}
+        self._serial = itertools.count(1)
+
+    def get(self, path: str) -> LoadedFile | None:
+        return self._files.get(path)
+
+    def load(self, path: str) -> dict[str, Any]:
+        """Import `path` as a new module; returns the `load` result or raises LoadError.
+
+        A failed reload leaves the previous version of the file in service.
+        """
+        name = self._module_name(path)
+        spec = importlib.util.spec_from_file_location(name, path, loader=_SourceLoader(name, path))
+        assert spec is not None and spec.loader is not None  # a loader was given
+        module = importlib.util.module_from_spec(spec)
+        self._project.forget_changed()
+        # Registered while it runs, as `import` does: dataclasses, pickle and typing
+        # resolve names through sys.modules[__name__].
+        sys.modules[name] = module
+        try:
+            with self._project.recording(path) as deps:
+                spec.loader.exec_module(module)
+            config = getattr(module, "config", None)
+            if not isinstance(config, dict):
+                raise ConfigError(_config_problem(config))
+            plain = plain_config(config)
+        except BaseException as exc:  # anything a module body raises, SystemExit included
+            del sys.modules[name]
+            raise LoadError(load_error_info(exc, path)) from None
+        functions = _functions(module, config)
+        previous = self._files.get(path)
+        self._files[path] = LoadedFile(path, name, functions)
+        if previous is not None:
+            sys.modules.pop(previous.module_name, None)
+        return {"config": plain, "handlers": list(functions), "deps": deps}
+
+    def unload(self, path: str) -> None:
+        loaded = self._files.pop(path, None)
+        if loaded is not None:
+            sys.modules.pop(loaded.module_name, None)
+
+    def _module_name(self, path: str) -> str:
+        """A name no other load uses. Inside the project's package tree the name sits in the
+        file's package (`steps.orders.create_order_step__3`), so relative imports work."""
+        stem = re.sub(r"\W", "_", os.path.basename(path).removesuffix(".py"))
+        own = f"{stem}__{next(self._serial)}"
+        folder = os.path.relpath(os.path.dirname(os.path.realpath(path)), self._root)
+        parts = [] if folder == "." else folder.split(os.sep)
+        if all(part.isidentifier() for part in parts):
+            return ".".join([*parts, own])
+        return own
+
+
+def _functions(module: Any, config: dict[str, Any]) -> dict[str, StepFunction]:
+    found = {}
+    for protocol_name, spellings in FUNCTIONS.items():
+        # A stream's canAccess may also sit in its config, as in Motia.
+        candidates = [getattr(module, s, None) for s in spellings]
+        candidates += [config.get(s) for s in spellings]
+        fn = next((c for c in candidates if callable(c)), None)
+        if fn is not None:
+            found[protocol_name] = StepFunction(fn, inspect.iscoroutinefunction(fn))
+    return found
+
+
+def _config_problem(config: object) -> str:
+    if config is None:
+        return "the file defines no module-level `config` dict"
+    return f"`config` is a {type(config).__name__}, not a dict"

@@ -1,0 +1,163 @@
+# frozen_string_literal: true
+
+require_relative 'values'
+
+module Steppe
+  # The handler's context (SPEC §3). Every capability is a request to the
+  # orchestrator carrying the invocation id; calls block the calling thread and
+  # return the orchestrator's answer. Reachable as context[:logger],
+  # context['logger'] and context.logger alike.
+  class Context
+    MEMBERS = {
+      'logger' => :logger, 'emit' => :emit, 'state' => :state, 'streams' => :streams,
+      'flows' => :flows, 'traceId' => :trace_id, 'trace_id' => :trace_id
+    }.freeze
+
+    attr_reader :logger, :state, :streams, :trace_id, :flows
+
+    def initialize(iid, ctx, session, writer)
+      @trace_id = ctx['traceId']
+      @flows = ctx['flows'] || []
+      @logger = Logger.new(iid, writer)
+      @emit = Emit.new(iid, session)
+      @state = State.new(iid, session)
+      @streams = Streams.new(iid, session)
+    end
+
+    alias traceId trace_id
+
+    def [](key)
+      member = MEMBERS[key.to_s]
+      member && public_send(member)
+    end
+
+    # context.emit is the callable itself; context.emit(topic: ..) calls it.
+    def emit(*args, **kwargs)
+      args.empty? && kwargs.empty? ? @emit : @emit.call(*args, **kwargs)
+    end
+
+    # logger.info('done', report_id: id): keyword arguments become fields.
+    class Logger
+      def initialize(iid, writer)
+        @iid = iid
+        @writer = writer
+      end
+
+      %w[debug info warn error].each do |level|
+        define_method(level) { |msg, fields = nil, **kwargs| log(level, msg, fields, kwargs) }
+      end
+
+      private
+
+      def log(level, msg, fields, kwargs)
+        note = { 'iid' => @iid, 'level' => level, 'msg' => Values.utf8(msg.to_s) }
+        fields = fields.is_a?(Hash) ? fields.merge(kwargs) : kwargs
+        # Logging must never fail a handler: what cannot be serialised is logged as text.
+        note['fields'] = Values.plain(fields) { |value| value.to_s } unless fields.empty?
+        note['source'] = 'logger'
+        @writer.note('log', note)
+        nil
+      end
+    end
+
+    # emit.call(topic: 't', data: {...}), emit.(...), emit[...] or emit.call({...}).
+    class Emit
+      CAMEL = { 'idempotency_key' => 'idempotencyKey', 'message_group_id' => 'messageGroupId' }.freeze
+
+      def initialize(iid, session)
+        @iid = iid
+        @session = session
+      end
+
+      def call(event = {}, **kwargs)
+        raise ArgumentError, 'emit takes a Hash: emit.call(topic: ..., data: ...)' unless event.is_a?(Hash)
+
+        params = { 'iid' => @iid }
+        Values.plain(event.merge(kwargs)).each { |key, value| params[CAMEL.fetch(key, key)] = value }
+        raise ArgumentError, 'emit needs a topic' unless params['topic'].is_a?(String)
+
+        @session.call('emit', params)
+      end
+
+      alias [] call
+    end
+
+    # state.get/set/delete/get_group (getGroup)/clear, all synchronous.
+    class State
+      def initialize(iid, session)
+        @iid = iid
+        @session = session
+      end
+
+      def get(group, key) = request('get', 'group' => group, 'key' => key)
+      def set(group, key, value) = request('set', 'group' => group, 'key' => key, 'value' => value)
+      def delete(group, key) = request('delete', 'group' => group, 'key' => key)
+      def get_group(group) = request('getGroup', 'group' => group)
+      def clear(group) = request('clear', 'group' => group)
+      alias getGroup get_group
+
+      private
+
+      def request(method, params)
+        @session.call("state.#{method}", { 'iid' => @iid }.merge!(Values.plain(params)))
+      end
+    end
+
+    # streams['chat-messages'] or streams.chatMessages: any name is accepted,
+    # the orchestrator says whether the stream exists.
+    class Streams
+      def initialize(iid, session)
+        @iid = iid
+        @session = session
+      end
+
+      def [](name) = Stream.new(name.to_s, @iid, @session)
+
+      def method_missing(name, *args)
+        args.empty? && stream_name?(name) ? self[name] : super
+      end
+
+      def respond_to_missing?(name, include_private = false)
+        stream_name?(name) || super
+      end
+
+      private
+
+      # Conversion hooks (to_ary, to_hash, ...) must stay missing, or puts and
+      # splats would take the streams object for an Array or a Hash.
+      def stream_name?(name)
+        name.match?(/\A[a-z_]\w*\z/i) && !name.start_with?('to_')
+      end
+    end
+
+    class Stream
+      attr_reader :name
+
+      def initialize(name, iid, session)
+        @name = name
+        @iid = iid
+        @session = session
+      end
+
+      def get(group_id, id) = request('get', 'groupId' => group_id, 'id' => id)
+      def set(group_id, id, data) = request('set', 'groupId' => group_id, 'id' => id, 'data' => data)
+      def delete(group_id, id) = request('delete', 'groupId' => group_id, 'id' => id)
+      def get_group(group_id) = request('getGroup', 'groupId' => group_id)
+      alias getGroup get_group
+
+      # send({groupId:, id:}, {type:, data:}), as in Motia; Object#send stays
+      # reachable as __send__.
+      def send(channel, event)
+        channel = Values.plain(channel)
+        channel['groupId'] = channel.delete('group_id') if channel.key?('group_id')
+        request('send', 'channel' => channel, 'event' => event)
+      end
+
+      private
+
+      def request(method, params)
+        @session.call("streams.#{method}", { 'iid' => @iid, 'stream' => @name }.merge!(Values.plain(params)))
+      end
+    end
+  end
+end

@@ -1,0 +1,129 @@
+# frozen_string_literal: true
+
+require_relative 'errors'
+require_relative 'values'
+
+module Steppe
+  # Step and stream files. Each file is evaluated in its own anonymous module
+  # that extends itself, so the file's top-level `def config`, `def handler`
+  # and private helpers become that module's methods: two files defining the
+  # same names do not collide, and loading a file again builds a new module
+  # (hot reload).
+  class Loader
+    # Raised when a file cannot be loaded; `error` is the protocol's error map.
+    class Failure < StandardError
+      attr_reader :error
+
+      def initialize(error)
+        @error = error
+        super(error['message'])
+      end
+    end
+
+    # The functions the protocol may call, and the Ruby names that define them.
+    FUNCTIONS = { 'handler' => %i[handler], 'canAccess' => %i[canAccess can_access] }.freeze
+
+    Step = Struct.new(:path, :config, :functions, :deps) do
+      def handlers = functions.keys
+    end
+
+    # A handler called with as much of (input, context) as it takes: cron
+    # handlers are written handler(context), sometimes handler(input, context).
+    class Function
+      def initialize(method, cron:)
+        params = method.parameters
+        @method = method
+        @cron = cron
+        @rest = params.any? { |type, _| type == :rest }
+        @required = params.count { |type, _| type == :req }
+        @max = @required + params.count { |type, _| type == :opt }
+      end
+
+      def call(input_given, input, context)
+        @method.call(*arguments(input_given, input, context))
+      end
+
+      private
+
+      def arguments(input_given, input, context)
+        return input_given ? [input, context] : [context] if @rest
+
+        case @max
+        when 0 then []
+        when 1 then [input_given && !@cron ? input : context]
+        else input_given || @required >= 2 ? [input, context] : [context]
+        end
+      end
+    end
+
+    def initialize(project_root)
+      @root = "#{File.realpath(project_root)}/"
+      @steps = {}
+    end
+
+    def [](path) = @steps[path]
+
+    def unload(path)
+      forget_deps(path)
+      @steps.delete(path)
+    end
+
+    # Evaluates the file afresh and returns its Step, or raises Failure.
+    def load(path)
+      forget_deps(path)
+      before = $LOADED_FEATURES.dup
+      mod = evaluate(path)
+      config = read_config(mod, path)
+      deps = ($LOADED_FEATURES - before).select { |feature| feature.start_with?(@root) }
+      cron = config['type'] == 'cron'
+      functions = FUNCTIONS.filter_map do |name, candidates|
+        found = candidates.find { |m| mod.method_defined?(m) || mod.private_method_defined?(m) }
+        [name, Function.new(mod.method(found), cron: cron)] if found
+      end
+      @steps[path] = Step.new(path, config, functions.to_h, deps)
+    rescue Failure
+      raise
+    rescue Exception => e
+      raise Failure, Errors.describe(e, path)
+    end
+
+    private
+
+    # Project files the last load of `path` required are required afresh next
+    # time, so an edited helper takes effect on reload (and is reported again).
+    def forget_deps(path)
+      @steps[path]&.deps&.each { |feature| $LOADED_FEATURES.delete(feature) }
+    end
+
+    def evaluate(path)
+      source = File.read(path)
+      mod = Module.new
+      mod.extend(mod)
+      label = "#<step #{path}>"
+      mod.define_singleton_method(:inspect) { label }
+      mod.define_singleton_method(:to_s) { label }
+      # The file name and line 1 make backtraces and __FILE__/__dir__ name the file.
+      mod.module_eval(source, path, 1)
+      mod
+    end
+
+    def read_config(mod, path)
+      unless mod.method_defined?(:config) || mod.private_method_defined?(:config)
+        raise Failure, failure('ConfigError', "#{path} does not define `config`", nil)
+      end
+
+      line = mod.instance_method(:config).source_location&.last
+      config = mod.__send__(:config)
+      unless config.is_a?(Hash)
+        raise Failure, failure('ConfigError', "`config` in #{path} returns #{config.class}, not a Hash", line)
+      end
+      Values.plain(config)
+    rescue SerializationError => e
+      raise Failure, failure('SerializationError', "config of #{path}: #{e.message}", line)
+    end
+
+    def failure(name, message, line)
+      { 'name' => name, 'message' => message, 'stack' => nil, 'line' => line }
+    end
+  end
+end

@@ -1,0 +1,210 @@
+# frozen_string_literal: true
+
+require_relative 'context'
+require_relative 'errors'
+require_relative 'loader'
+require_relative 'pool'
+require_relative 'reader'
+require_relative 'session'
+require_relative 'stdio_capture'
+require_relative 'values'
+require_relative 'writer'
+
+module Steppe
+  # The Ruby runner (runners/README.md): serves load, unload, invoke, ping and
+  # shutdown from the orchestrator, routes the answers to context calls, and
+  # exits when stdin closes.
+  class Runner
+    # Libraries the seed's Ruby steps use without requiring them
+    # (SecureRandom.uuid, Time#iso8601), and json, which most steps want.
+    PRELOADED = %w[json securerandom time date set].freeze
+    MAX_THREADS = 256
+    MAP_PARAMS = %w[invoke load unload].freeze
+
+    def initialize(project)
+      @project = File.realpath(project)
+      @input = take_stdin
+      @writer = Writer.new(take_stdout)
+      @session = Session.new(@writer)
+      @loader = Loader.new(@project)
+      @loads = Thread::Queue.new
+      @pool = Pool.new(MAX_THREADS)
+      @in_flight = {}
+      @in_flight_lock = Mutex.new
+      @all_answered = ConditionVariable.new
+      @stopping = false
+    end
+
+    def run
+      StdioCapture.install(@writer)
+      $LOAD_PATH.unshift(@project, File.join(@project, 'lib'))
+      PRELOADED.each { |lib| require lib }
+      start_load_thread
+      @writer.note('ready', 'language' => 'ruby', 'pid' => Process.pid,
+                            'runtime' => "ruby #{RUBY_VERSION}p#{RUBY_PATCHLEVEL}")
+      Reader.new(@input, on_end: method(:stop)) { |messages| take(messages) }.run
+    end
+
+    private
+
+    # The protocol keeps its own descriptor for stdin, and fd 0 reads
+    # /dev/null, so neither a step's `gets` nor a program it starts can eat
+    # the orchestrator's frames.
+    def take_stdin
+      protocol = STDIN.dup
+      protocol.binmode
+      STDIN.reopen(File::NULL)
+      protocol
+    end
+
+    # The protocol keeps the original stdout; fd 1 is pointed at stderr before
+    # any user code loads, so nothing printed can corrupt the protocol.
+    def take_stdout
+      protocol = STDOUT.dup
+      protocol.binmode
+      protocol.sync = true
+      STDOUT.reopen(STDERR)
+      protocol
+    end
+
+    # stdin closed (the orchestrator is gone, nobody is left to answer) or it
+    # sent a bad frame (the rest of its stream cannot be trusted).
+    def stop(error)
+      STDERR.puts("steppe: #{error.class}: #{error.message}") if error
+      exit!(error ? 1 : 0)
+    end
+
+    # Dispatches one chunk's messages in order. The last invocation among them
+    # is returned, for the reading thread to run itself (see Reader).
+    def take(messages)
+      last = messages.rindex { |m| m['t'] == 'req' && m['m'] == 'invoke' && m['p'].is_a?(Hash) }
+      inline = nil
+      messages.each_with_index do |message, index|
+        if index == last
+          job = accept(message['id'], message['p'])
+          inline = job && -> { @pool.run(message['p']['iid'], &job) }
+        else
+          dispatch(message)
+        end
+      end
+      inline
+    end
+
+    def dispatch(message)
+      case message['t']
+      when 'req' then serve(message['id'], message['m'], message['p'])
+      when 'res' then @session.resolve(message)
+      when 'note' then cancel(message['p']['iid']) if message['m'] == 'cancel' && message['p'].is_a?(Hash)
+      end
+    end
+
+    def serve(id, method, params)
+      if MAP_PARAMS.include?(method) && !params.is_a?(Hash)
+        return @writer.respond_error(id, 'name' => 'InvalidParams', 'message' => "#{method} takes a map")
+      end
+
+      case method
+      when 'invoke' then (job = accept(id, params)) && @pool.post(params['iid'], &job)
+      when 'load', 'unload' then @loads << [id, method, params]
+      when 'ping' then @writer.respond(id, params)
+      when 'shutdown' then shutdown(id)
+      else @writer.respond_error(id, 'name' => 'UnknownMethod', 'message' => "unknown method #{method.inspect}")
+      end
+    end
+
+    # Registers an invocation as in flight and returns the job that answers
+    # it, or answers at once (and returns nil) when shutting down.
+    def accept(id, params)
+      if @stopping
+        @writer.respond_error(id, 'name' => 'ShuttingDown', 'message' => 'the Ruby runner is shutting down',
+                                  'retryable' => true)
+        return
+      end
+
+      iid = params['iid']
+      @in_flight_lock.synchronize { @in_flight[iid] = true }
+      lambda do
+        @writer.write(invocation(id, params))
+      ensure
+        @in_flight_lock.synchronize do
+          @in_flight.delete(iid)
+          @all_answered.broadcast if @in_flight.empty?
+        end
+      end
+    end
+
+    # Under the lock, so a cancel never reaches an invocation already answered.
+    def cancel(iid)
+      @in_flight_lock.synchronize { @pool.cancel(iid) if @in_flight.key?(iid) }
+    end
+
+    # The response frame of one invocation.
+    def invocation(id, params)
+      step = @loader[params['path']]
+      return error_frame(id, 'NotLoaded', "#{params['path']} is not loaded") unless step
+
+      fn = params['fn'] || 'handler'
+      function = step.functions[fn]
+      return error_frame(id, 'NotFound', "#{step.path} defines no #{fn}") unless function
+
+      iid = params['iid']
+      context = Context.new(iid, params['ctx'] || {}, @session, @writer)
+      result = Pool.cancellable do
+        StdioCapture.tagged(@writer, 'iid' => iid) do
+          function.call(params.key?('input'), params['input'], context)
+        end
+      end
+      result_frame(id, result, "#{fn} in #{step.path}")
+    rescue Exception => e
+      { 't' => 'res', 'id' => id, 'ok' => false, 'e' => Errors.describe(e, step&.path) }
+    end
+
+    def result_frame(id, result, what)
+      { 't' => 'res', 'id' => id, 'ok' => true, 'r' => Values.plain(result) }
+    rescue SerializationError => e
+      error_frame(id, 'SerializationError', "the value returned by #{what}: #{e.message}")
+    end
+
+    def error_frame(id, name, message)
+      { 't' => 'res', 'id' => id, 'ok' => false, 'e' => { 'name' => name, 'message' => message } }
+    end
+
+    # Loads run one at a time, in order, off the reading threads: a slow file
+    # must not hold up the answers that in-flight handlers wait for, and
+    # $LOADED_FEATURES tells a file's dependencies only if nothing else loads
+    # at the same time.
+    def start_load_thread
+      Thread.new do
+        loop do
+          id, method, params = @loads.pop
+          method == 'load' ? load_file(id, params['path']) : unload_file(id, params['path'])
+        end
+      end
+    end
+
+    def load_file(id, path)
+      step = StdioCapture.tagged(@writer, 'path' => path) { @loader.load(path) }
+      @writer.respond(id, 'config' => step.config, 'handlers' => step.handlers, 'deps' => step.deps)
+    rescue Loader::Failure => e
+      @writer.respond_error(id, e.error)
+    end
+
+    def unload_file(id, path)
+      @loader.unload(path)
+      @writer.respond(id, nil)
+    end
+
+    # Answers once in-flight invocations have finished, then exits 0. Reading
+    # goes on meanwhile: those invocations may be waiting for answers to their
+    # context calls.
+    def shutdown(id)
+      @stopping = true
+      Thread.new do
+        @in_flight_lock.synchronize { @all_answered.wait(@in_flight_lock) until @in_flight.empty? }
+        @writer.respond(id, nil)
+        @writer.flush
+        exit!(0)
+      end
+    end
+  end
+end
