@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from typing import Any
 
 from quart import Request, Response
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from orchestrator.errors import (
     InvocationTimeout,
@@ -18,6 +20,7 @@ from orchestrator.errors import (
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.responses import error_response, json_response
 from orchestrator.http.router import MethodNotAllowed, NoRoute
+from orchestrator.rpc.wire import unencodable_reason
 from orchestrator.step import Step
 from orchestrator.tracing import new_trace_id
 
@@ -26,16 +29,31 @@ class BadRequest(Exception):
     """Raised when a request body cannot be read as JSON."""
 
 
+_INT64 = range(-(2**63), 2**64)
+
+
+def _parse_int(text: str) -> int | float:
+    """Integers beyond 64 bits become floats, as JSON.parse makes them in JavaScript:
+    msgpack (and so every runner) cannot carry them as integers."""
+    value = int(text)
+    return value if value in _INT64 else float(value)
+
+
 def parse_json_body(raw: bytes | str) -> Any:
-    """The body as JSON (None when empty); raises BadRequest for anything malformed."""
+    """The body as JSON (None when empty); raises BadRequest for anything malformed, or
+    for JSON that no step could receive (see wire.unencodable_reason)."""
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
+        body = json.loads(raw, parse_int=_parse_int)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}") from None
     except RecursionError:
         raise BadRequest("the body is nested too deeply") from None
+    reason = unencodable_reason(body)
+    if reason is not None:
+        raise BadRequest(f"the body cannot be passed to a step: {reason}")
+    return body
 
 
 def _headers(request: Request) -> dict[str, str]:
@@ -60,14 +78,25 @@ def _raw_path(request: Request) -> str:
     return raw.decode("utf-8", errors="replace").split("?", 1)[0] if raw else request.path
 
 
+async def drain_body(request: Request) -> None:
+    """Read (and drop) a body we answer without using. Hypercorn cannot reuse a
+    keep-alive connection whose request body was left unread, so the client's next
+    request on it would hang."""
+    # Too large to drain: Hypercorn closes the connection, which is right then.
+    with contextlib.suppress(RequestEntityTooLarge):
+        await request.get_data(cache=False)
+
+
 async def serve_api_request(env: HttpEnv, request: Request) -> Response:
     began = time.perf_counter()
     try:
         match = env.router.match(request.method, _raw_path(request))
     except NoRoute:
+        await drain_body(request)
         trace_id = new_trace_id()
         return error_response(404, f"no route for {request.path}", trace_id)
     except MethodNotAllowed as exc:
+        await drain_body(request)
         trace_id = new_trace_id()
         allow = ", ".join(exc.allowed)
         return error_response(

@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 from quart import Response, request
 from quart_trio import QuartTrio
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from orchestrator.http.admin import admin_blueprint
-from orchestrator.http.api import serve_api_request
+from orchestrator.http.api import drain_body, serve_api_request
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.openapi import openapi_document
 from orchestrator.http.responses import error_response, json_response
@@ -18,7 +18,7 @@ from orchestrator.tracing import new_trace_id
 
 log = logging.getLogger("steppe.http")
 
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 
 def create_app(env_of: Callable[[], HttpEnv]) -> QuartTrio:
@@ -48,7 +48,15 @@ def create_app(env_of: Callable[[], HttpEnv]) -> QuartTrio:
 
     @app.errorhandler(HTTPException)
     async def http_error(exc: HTTPException) -> Response:
-        return error_response(exc.code or 500, exc.name, new_trace_id(), message=exc.description)
+        headers = None
+        await drain_body(request)
+        if isinstance(exc, MethodNotAllowed):
+            # A method Quart does not route at all (QUERY, CONNECT…): still say what is.
+            allowed = env_of().router.allowed(request.path) or list(exc.valid_methods or ())
+            headers = {"allow": ", ".join(allowed)}
+        return error_response(
+            exc.code or 500, exc.name, new_trace_id(), message=exc.description, headers=headers
+        )
 
     @app.errorhandler(Exception)
     async def unexpected(exc: Exception) -> Response:

@@ -80,8 +80,9 @@ def _operation(step: Step) -> dict[str, Any]:
             "description": f"{step.name} {status}",
             "content": {"application/json": {"schema": schema}},
         }
-    if not any(s.startswith("2") for s in responses):
-        responses["200"] = {"description": f"{step.name} succeeded"}
+    if not responses:
+        # A handler may answer any status; without a declared responseSchema, say so.
+        responses["default"] = {"description": f"what {step.name} returns"}
     for status, description in _STANDARD_ERRORS.items():
         if status == "400" and body is None:
             continue

@@ -67,6 +67,12 @@ class Router:
         for route in sorted(routes, key=lambda r: r.specificity, reverse=True):
             self._by_length.setdefault(len(route.segments), []).append(route)
 
+    def allowed(self, path: str) -> list[str]:
+        """The methods that steps answer on `path` (empty when none does)."""
+        parts = list(split_path(path))
+        routes = self._by_length.get(len(parts), ())
+        return sorted({r.step.method for r in routes if r.match(parts) is not None})
+
     def match(self, method: str, path: str) -> Match:
         """The step for the request; raises NoRoute or MethodNotAllowed."""
         parts = list(split_path(path))

@@ -71,6 +71,20 @@ def encode_notification(method: str, params: Any) -> bytes:
     return _pack({"t": "note", "m": method, "p": params})
 
 
+def unencodable_reason(value: Any) -> str | None:
+    """Why `value` cannot cross the protocol (an integer beyond 64 bits, text with lone
+    surrogates), or None when it can. JSON allows both; msgpack does not."""
+    try:
+        _pack(value)
+    except OverflowError:
+        return "an integer does not fit in 64 bits"
+    except UnicodeEncodeError:
+        return "a string holds an unpaired UTF-16 surrogate"
+    except (TypeError, ValueError) as exc:
+        return str(exc)
+    return None
+
+
 def encode(message: Message) -> bytes:
     """The frame of any message."""
     if isinstance(message, Request):
