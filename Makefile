@@ -9,7 +9,7 @@ STAMP_PY  := $(VENV)/.steppe-installed
 STAMP_JS  := $(NODE_DIR)/node_modules/.steppe-installed
 ARGS      ?=
 
-.PHONY: setup dev test test-python test-node test-ruby lint bench bench-quick bench-tools clean ruby-check
+.PHONY: setup dev test test-python test-node test-ruby lint bench bench-quick bench-tools soak clean ruby-check
 
 setup: $(STAMP_PY) $(STAMP_JS) ruby-check
 
@@ -66,6 +66,10 @@ bench: setup bench-tools
 
 bench-quick: setup bench-tools
 	$(PY) -m bench --quick $(ARGS)
+
+# Ten minutes of mixed load with a runner killed every 30 s (not part of `make test`).
+soak: setup
+	$(PY) -m bench.soak $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(NODE_DIR)/node_modules .steppe .pytest_cache .mypy_cache .ruff_cache

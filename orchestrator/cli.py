@@ -29,10 +29,13 @@ from orchestrator.console import (
     steps_table,
     topic_graph,
 )
+from orchestrator.dotenv import load_dotenv
 from orchestrator.errors import ConfigError, RemoteError, SteppeError
 from orchestrator.remote import AdminCallFailed, admin_call, post_emit
 from orchestrator.run_once import RunReport, run_step
+from orchestrator.scaffold import ProjectExists, create_project
 from orchestrator.server import ADMIN_TOKEN_VARIABLE, run_until_signalled
+from orchestrator.typegen import write_types
 
 
 class ExitCode(IntEnum):
@@ -54,6 +57,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         err_console.print(f"[bold red]error[/] project directory {project_dir} does not exist")
         sys.exit(ExitCode.USAGE)
     try:
+        if getattr(args, "dotenv", True):
+            # Before anything reads the environment (STEPPE_ADMIN_TOKEN for emit, dlq).
+            load_dotenv(project_dir)
         settings = load_settings(project_dir)
         code = args.command(args, project_dir, settings)
     except ConfigError as exc:
@@ -113,6 +119,14 @@ def _parser() -> argparse.ArgumentParser:
     dlq.add_argument("--all", action="store_true", help="replay or purge every dead letter")
     dlq.add_argument("--url", help="server URL (default http://HOST:PORT from the settings)")
     dlq.set_defaults(command=_dlq)
+
+    types = command("types", "Write types.d.ts (and steppe_types.py) from the step configs.")
+    types.set_defaults(command=_types)
+
+    create = command("create", "Create a new project in DIR that `steppe dev` serves at once.")
+    create.add_argument("target", metavar="DIR", help="the new project's directory")
+    create.add_argument("--force", action="store_true", help="write into DIR even if it has files")
+    create.set_defaults(command=_create, dotenv=False)
     return parser
 
 
@@ -185,6 +199,40 @@ def _build(args: argparse.Namespace, project_dir: Path, settings: Settings) -> E
         return ExitCode.OK
 
     return trio.run(build)
+
+
+def _types(args: argparse.Namespace, project_dir: Path, settings: Settings) -> ExitCode:
+    async def types() -> ExitCode:
+        async with open_runtime(project_dir, settings) as runtime:
+            project = runtime.project
+        print_problems(err_console, project.problems, project.root)
+        for path in write_types(project):
+            err_console.print(f"[green]wrote[/] {escape(str(path.relative_to(project.root)))}")
+        if project.errors:
+            # The types are written for the steps that loaded; the others are missing.
+            err_console.print(f"[bold red]{len(project.errors)} file(s) with errors left out[/]")
+            return ExitCode.FAILED
+        return ExitCode.OK
+
+    return trio.run(types)
+
+
+def _create(args: argparse.Namespace, project_dir: Path, settings: Settings) -> ExitCode:
+    target = project_dir / args.target
+    try:
+        written = create_project(target, force=args.force)
+    except ProjectExists as exc:
+        err_console.print(f"[bold red]error[/] {escape(str(exc))}")
+        return ExitCode.USAGE
+    target = target.resolve()
+    for path in written:
+        err_console.print(f"[green]created[/] {escape(str(path.relative_to(target)))}")
+    shown = escape(os.path.relpath(target))
+    err_console.print(
+        f"\nNext:\n  cd {shown}\n  steppe dev      [dim]# then see README.md for the curl to try[/]"
+        "\n  steppe types    [dim]# types.d.ts for the TypeScript steps[/]"
+    )
+    return ExitCode.OK
 
 
 def _pairs(values: list[str], option: str) -> dict[str, str]:

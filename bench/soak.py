@@ -1,0 +1,166 @@
+"""`make soak`: mixed API calls and emits against `steppe start` for ten minutes, with one
+runner killed every 30 s. Reports requests served, events lost (must be 0), p99 latency,
+and the RSS of the process tree at the start and the end.
+
+`python -m bench.soak [--seconds N]` (600 by default); writes bench/results/soak.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import trio
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from bench.http import free_port, wait_for_200
+from bench.stats import percentile
+from bench.tree import process_tree, tree_rss_mb
+
+SOAK_PROJECT = Path(__file__).parent / "soak_project"
+RESULTS = Path(__file__).parent / "results"
+TOKEN = "soak-token-not-a-secret"
+LANGS = ("ts", "py", "rb")
+WORKERS = 16
+KILL_EVERY = 30.0
+console = Console()
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.latencies_ms: list[float] = []
+        self.statuses: dict[int, int] = {}
+        self.errors = 0
+        self.accepted: set[str] = set()
+
+
+async def _client_loop(client: httpx.AsyncClient, deadline: float, tally: Tally) -> None:
+    while trio.current_time() < deadline:
+        began = time.perf_counter()
+        try:
+            if random.random() < 0.3:
+                work_id = uuid.uuid4().hex
+                response = await client.post("/work", json={"id": work_id})
+                if response.status_code == 202:
+                    tally.accepted.add(work_id)
+            else:
+                response = await client.get("/ping")
+        except httpx.HTTPError:
+            tally.errors += 1
+            continue
+        tally.latencies_ms.append((time.perf_counter() - began) * 1000)
+        tally.statuses[response.status_code] = tally.statuses.get(response.status_code, 0) + 1
+
+
+def _runner_pids(server_pid: int) -> list[int]:
+    return [pid for pid in process_tree(server_pid) if pid != server_pid]
+
+
+async def _killer(server_pid: int, deadline: float, kills: list[int]) -> None:
+    while trio.current_time() + KILL_EVERY < deadline:
+        await trio.sleep(KILL_EVERY)
+        runners = _runner_pids(server_pid)
+        if runners:
+            victim = runners[len(kills) % len(runners)]
+            os.kill(victim, signal.SIGKILL)
+            kills.append(victim)
+
+
+async def _handled(client: httpx.AsyncClient) -> dict[str, set[str]]:
+    headers = {"authorization": f"Bearer {TOKEN}"}
+    out = {}
+    for lang in LANGS:
+        response = await client.get(f"/__steppe/api/state/soak-{lang}", headers=headers)
+        out[lang] = {entry["key"] for entry in response.json()}
+    return out
+
+
+async def soak(seconds: float) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix="steppe-soak-"))
+    project = workdir / "project"
+    shutil.copytree(SOAK_PROJECT, project)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "orchestrator", "start", "--dir", str(project), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=open(workdir / "server.log", "wb"),  # noqa: SIM115 - lives as long as the server
+        env={**os.environ, "STEPPE_ADMIN_TOKEN": TOKEN},
+        start_new_session=True,
+    )
+    try:
+        await trio.to_thread.run_sync(wait_for_200, f"{url}/ping", 60)
+        tally, kills = Tally(), []
+        limits = httpx.Limits(max_connections=WORKERS)
+        async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+            for _ in range(200):  # warm up before the first RSS reading
+                await client.get("/ping")
+            rss_start = tree_rss_mb(server.pid)
+            deadline = trio.current_time() + seconds
+            with Progress(
+                TextColumn("soak"), BarColumn(), TimeRemainingColumn(), console=console
+            ) as progress:
+                task = progress.add_task("soak", total=seconds)
+                async with trio.open_nursery() as nursery:
+                    for _ in range(WORKERS):
+                        nursery.start_soon(_client_loop, client, deadline, tally)
+                    nursery.start_soon(_killer, server.pid, deadline, kills)
+                    while trio.current_time() < deadline:
+                        await trio.sleep(1)
+                        progress.update(task, completed=seconds - (deadline - trio.current_time()))
+            rss_end = tree_rss_mb(server.pid)
+            with trio.move_on_after(120):
+                while True:
+                    handled = await _handled(client)
+                    if all(tally.accepted <= handled[lang] for lang in LANGS):
+                        break
+                    await trio.sleep(1)
+        lost = {lang: len(tally.accepted - handled[lang]) for lang in LANGS}
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(30)
+    served = sum(tally.statuses.values())
+    return {
+        "seconds": seconds,
+        "requests_served": served,
+        "requests_per_s": served / seconds,
+        "statuses": {str(k): v for k, v in sorted(tally.statuses.items())},
+        "client_errors": tally.errors,
+        "events_accepted": len(tally.accepted),
+        "events_lost": lost,
+        "p50_ms": percentile(tally.latencies_ms, 0.5),
+        "p99_ms": percentile(tally.latencies_ms, 0.99),
+        "runner_kills": len(kills),
+        "rss_start_mb": rss_start,
+        "rss_end_mb": rss_end,
+        "rss_growth": (rss_end - rss_start) / rss_start,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.soak")
+    parser.add_argument("--seconds", type=float, default=600.0)
+    args = parser.parse_args()
+    results = trio.run(soak, args.seconds)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "soak.json").write_text(json.dumps(results, indent=2) + "\n")
+    console.print_json(data=results)
+    if any(results["events_lost"].values()):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+// The handler context (SPEC §3, runners/README.md "The context"): each
+// capability is a request to the orchestrator carrying the invocation id.
+//
+// The context is a plain object whose members are own properties, so the
+// shapes steps use all work: `{ emit, state, logger }` destructured, `ctx.emit`,
+// or `{ ...ctx, extra }` passed on to a helper.
+
+import { inspect } from 'node:util'
+
+const LEVELS = ['debug', 'info', 'warn', 'error']
+
+/** One invocation in flight: its id, and whether the orchestrator gave up on it. */
+export class Invocation {
+  constructor(iid, session) {
+    this.iid = iid
+    this.session = session
+    this.cancelled = false
+  }
+
+  call(method, params) {
+    if (this.cancelled) {
+      const err = new Error(`invocation ${this.iid} was cancelled; its ${method} call is refused`)
+      err.name = 'InvocationCancelled'
+      return Promise.reject(err)
+    }
+    return this.session.request(method, params)
+  }
+
+  log(level, msg, fields, source) {
+    this.session.note('log', { iid: this.iid, level, msg, fields, source })
+  }
+}
+
+function logFields(fields) {
+  if (fields === undefined || fields === null) return undefined
+  if (typeof fields === 'object' && !Array.isArray(fields) && !(fields instanceof Error)) return fields
+  // The protocol's `fields` is a map; anything else is kept under one key.
+  return fields instanceof Error ? { error: fields } : { value: fields }
+}
+
+class Logger {
+  constructor(invocation) {
+    this.invocation = invocation
+  }
+}
+for (const level of LEVELS) {
+  Logger.prototype[level] = function (msg, fields) {
+    this.invocation.log(level, typeof msg === 'string' ? msg : inspect(msg), logFields(fields), 'logger')
+  }
+}
+
+class State {
+  constructor(invocation) {
+    this.invocation = invocation
+  }
+
+  get(group, key) {
+    return this.invocation.call('state.get', { iid: this.invocation.iid, group, key })
+  }
+
+  set(group, key, value) {
+    return this.invocation.call('state.set', { iid: this.invocation.iid, group, key, value })
+  }
+
+  delete(group, key) {
+    return this.invocation.call('state.delete', { iid: this.invocation.iid, group, key })
+  }
+
+  getGroup(group) {
+    return this.invocation.call('state.getGroup', { iid: this.invocation.iid, group })
+  }
+
+  clear(group) {
+    return this.invocation.call('state.clear', { iid: this.invocation.iid, group })
+  }
+}
+
+class Stream {
+  constructor(invocation, stream) {
+    this.invocation = invocation
+    this.stream = stream
+  }
+
+  get(groupId, id) {
+    return this.invocation.call('streams.get', { iid: this.invocation.iid, stream: this.stream, groupId, id })
+  }
+
+  set(groupId, id, data) {
+    return this.invocation.call('streams.set', { iid: this.invocation.iid, stream: this.stream, groupId, id, data })
+  }
+
+  delete(groupId, id) {
+    return this.invocation.call('streams.delete', { iid: this.invocation.iid, stream: this.stream, groupId, id })
+  }
+
+  getGroup(groupId) {
+    return this.invocation.call('streams.getGroup', { iid: this.invocation.iid, stream: this.stream, groupId })
+  }
+
+  send(channel, event) {
+    return this.invocation.call('streams.send', { iid: this.invocation.iid, stream: this.stream, channel, event })
+  }
+}
+
+// `streams` accepts any name (`streams['chat-messages']`, `streams.chatMessages`):
+// whether the stream exists is the orchestrator's answer. `then` is not a
+// stream, so that awaiting `streams` by mistake does not hang.
+function streamsOf(invocation) {
+  const opened = new Map()
+  return new Proxy(Object.create(null), {
+    get(_target, name) {
+      if (typeof name !== 'string' || name === 'then' || name === 'toJSON') return undefined
+      let stream = opened.get(name)
+      if (stream === undefined) opened.set(name, (stream = new Stream(invocation, name)))
+      return stream
+    },
+  })
+}
+
+/** The context object handed to a handler; `ctx` is the invoke request's {traceId, step, flows}. */
+export function createContext(invocation, ctx) {
+  return {
+    traceId: ctx?.traceId,
+    flows: ctx?.flows ?? [],
+    logger: new Logger(invocation),
+    emit: (event) =>
+      invocation.call('emit', {
+        iid: invocation.iid,
+        topic: event?.topic,
+        data: event?.data,
+        idempotencyKey: event?.idempotencyKey,
+        messageGroupId: event?.messageGroupId,
+      }),
+    state: new State(invocation),
+    streams: streamsOf(invocation),
+  }
+}

@@ -1,0 +1,186 @@
+// Loading step and stream files (runners/README.md, `load` and `unload`).
+//
+// ESM (.ts, .mjs, ESM-syntax .js) is imported through the hooks in hooks.mjs;
+// CommonJS (.cjs, CommonJS-syntax .js) is required.
+//
+// Fresh imports without reloading everything: modules are loaded under a
+// *generation*. An ESM URL carries `?steppe=<generation>` (spread by the hooks to
+// the project files it imports); CommonJS uses require.cache, which is emptied of
+// project files when a new generation starts. A generation ends when a file is
+// loaded a second time, so the first load of a project shares its helper
+// modules (one database pool, not one per step), and a reload gets the file and
+// every project file it imports fresh from disk.
+
+import Module, { createRequire, register } from 'node:module'
+import { readFileSync } from 'node:fs'
+import { delimiter, extname, resolve, sep } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { MessageChannel } from 'node:worker_threads'
+import { loadErrorInfo } from './errors.mjs'
+import { detectFormat } from './format.mjs'
+import { plainConfig } from './schemas.mjs'
+
+const FUNCTIONS = ['handler', 'canAccess']
+
+const RUNNER_ROOT = new URL('..', import.meta.url)
+const NODE_MODULES = `${sep}node_modules${sep}`
+const require = createRequire(import.meta.url)
+
+export class LoadError extends Error {
+  constructor(info) {
+    super(info.message)
+    this.info = info
+  }
+}
+
+/** Asks the hooks thread which project files an ESM module imported. */
+class HooksClient {
+  constructor() {
+    const { port1, port2 } = new MessageChannel()
+    register(new URL('./hooks.mjs', import.meta.url), {
+      data: { port: port2, fallbackParentURL: new URL('package.json', RUNNER_ROOT).href },
+      transferList: [port2],
+    })
+    this.port = port1
+    this.nextId = 1
+    this.waiting = new Map()
+    port1.on('message', ({ id, deps }) => {
+      this.waiting.get(id)(deps)
+      this.waiting.delete(id)
+    })
+    port1.unref()
+  }
+
+  deps(url) {
+    const id = this.nextId++
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve)
+      this.port.postMessage({ id, url })
+    })
+  }
+}
+
+// CommonJS: the runner's node_modules come after the project's (NODE_PATH is
+// searched last), and a project's CommonJS-syntax .js loads as CommonJS even in
+// a "type": "module" package.
+function installCommonJsHooks() {
+  const previous = process.env.NODE_PATH
+  process.env.NODE_PATH = [previous, fileURLToPath(new URL('node_modules', RUNNER_ROOT))].filter(Boolean).join(delimiter)
+  Module._initPaths()
+  if (previous === undefined) delete process.env.NODE_PATH
+  else process.env.NODE_PATH = previous
+
+  const loadJs = Module._extensions['.js']
+  Module._extensions['.js'] = function (module, filename) {
+    if (!filename.includes(NODE_MODULES)) {
+      const source = readFileSync(filename, 'utf8')
+      if (detectFormat(source) === 'commonjs') return module._compile(source, filename)
+    }
+    return loadJs.call(this, module, filename)
+  }
+}
+
+function formatOf(path) {
+  switch (extname(path)) {
+    case '.cjs':
+      return 'commonjs'
+    case '.js':
+      return detectFormat(readFileSync(path, 'utf8'))
+    default:
+      return 'module'
+  }
+}
+
+function commonJsDeps(path) {
+  const found = new Set()
+  const walk = (module) => {
+    for (const child of module.children) {
+      if (child.filename.includes(NODE_MODULES) || found.has(child.filename) || child.filename === path) continue
+      found.add(child.filename)
+      walk(child)
+    }
+  }
+  const module = require.cache[path]
+  if (module) walk(module)
+  return [...found]
+}
+
+function configError(message) {
+  const err = new Error(message)
+  err.name = 'ConfigError'
+  err.stack = null
+  return err
+}
+
+export class Loader {
+  /** `storage` is the AsyncLocalStorage whose store ties printed text to a file. */
+  constructor(project, storage) {
+    this.project = project
+    this.storage = storage
+    this.hooks = new HooksClient()
+    installCommonJsHooks()
+    this.generation = 0
+    this.attempted = new Map() // path → generation of its last load
+    this.files = new Map() // path → {handler?, canAccess?}
+    this.queue = Promise.resolve()
+  }
+
+  /** The loaded functions of `path`, or undefined. */
+  get(path) {
+    return this.files.get(path)
+  }
+
+  /** Load `path` fresh → {config, handlers, deps}; a failure throws LoadError with the wire error. */
+  load(path, kind) {
+    // One at a time: a load may start a generation, which must not happen
+    // under another load's feet.
+    const result = this.queue.then(() => this.loadNow(resolve(this.project, path), kind))
+    this.queue = result.catch(() => {})
+    return result
+  }
+
+  unload(path) {
+    const absolute = resolve(this.project, path)
+    this.files.delete(absolute)
+    delete require.cache[absolute]
+  }
+
+  newGeneration() {
+    this.generation++
+    for (const file of Object.keys(require.cache)) {
+      if (!file.includes(NODE_MODULES)) delete require.cache[file]
+    }
+  }
+
+  async loadNow(path, kind) {
+    // Also after a failed attempt: Node caches an ESM module that failed.
+    if (this.attempted.get(path) === this.generation) this.newGeneration()
+    this.attempted.set(path, this.generation)
+    let exports
+    let deps
+    try {
+      if (formatOf(path) === 'commonjs') {
+        exports = this.storage.run({ path }, require, path)
+        deps = commonJsDeps(path)
+      } else {
+        const url = `${pathToFileURL(path).href}?steppe=${this.generation}`
+        exports = await this.storage.run({ path }, () => import(url))
+        deps = await this.hooks.deps(url)
+      }
+      const { config } = exports
+      if (config === undefined) throw configError('the file does not export a config')
+      if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+        throw configError(`its config is not a map (${Array.isArray(config) ? 'an array' : config === null ? 'null' : typeof config})`)
+      }
+      const functions = Object.create(null) // so `fn: 'constructor'` finds nothing
+      for (const name of FUNCTIONS) {
+        if (typeof exports[name] === 'function') functions[name] = exports[name]
+      }
+      const plain = await plainConfig(config, kind)
+      this.files.set(path, functions)
+      return { config: plain, handlers: Object.keys(functions), deps }
+    } catch (err) {
+      throw new LoadError(await loadErrorInfo(err, path))
+    }
+  }
+}

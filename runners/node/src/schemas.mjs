@@ -1,0 +1,55 @@
+// A step's or stream's config as plain data: every zod schema where a schema
+// may stand becomes JSON Schema (runners/README.md, `load`). JSON Schema and
+// the seed's shorthand ({field: 'string'}) are already data and pass through.
+//
+// zod v4 schemas carry `_zod` and are converted with the runner's zod
+// (z.toJSONSchema reads only the schema's own definition, so a project's own
+// zod 4 works too); zod v3 schemas (`_def`, a project that brings zod 3) go
+// through zod-to-json-schema. Both are imported on first use: most files have
+// no zod schema, and start-up time counts.
+
+const STEP_SCHEMA_FIELDS = ['bodySchema', 'input']
+
+export function isZodSchema(value) {
+  if (typeof value !== 'object' || value === null) return false
+  return '_zod' in value || (typeof value._def === 'object' && typeof value.safeParse === 'function')
+}
+
+let converters
+
+async function loadConverters() {
+  const [{ toJSONSchema }, { zodToJsonSchema }] = await Promise.all([import('zod'), import('zod-to-json-schema')])
+  return { toJSONSchema, zodToJsonSchema }
+}
+
+// `io: 'input'` for what a step receives (a field with a default is optional
+// to the sender); 'output' for what it produces. Types JSON Schema cannot say
+// (dates, transforms) become {} rather than failing the whole file.
+async function toJsonSchema(schema, io) {
+  converters ??= await loadConverters()
+  if ('_zod' in schema) return converters.toJSONSchema(schema, { io, unrepresentable: 'any' })
+  return converters.zodToJsonSchema(schema, { $refStrategy: 'none', pipeStrategy: io })
+}
+
+async function convert(value, io) {
+  return isZodSchema(value) ? toJsonSchema(value, io) : value
+}
+
+/** A shallow copy of `config` with its schemas converted (the caller checked it is an object). */
+export async function plainConfig(config, kind) {
+  const plain = { ...config }
+  if (kind === 'stream') {
+    if ('schema' in plain) plain.schema = await convert(plain.schema, 'output')
+    return plain
+  }
+  for (const field of STEP_SCHEMA_FIELDS) {
+    if (field in plain) plain[field] = await convert(plain[field], 'input')
+  }
+  const responses = plain.responseSchema
+  if (isZodSchema(responses)) plain.responseSchema = await toJsonSchema(responses, 'output')
+  else if (typeof responses === 'object' && responses !== null) {
+    plain.responseSchema = {}
+    for (const [status, schema] of Object.entries(responses)) plain.responseSchema[status] = await convert(schema, 'output')
+  }
+  return plain
+}

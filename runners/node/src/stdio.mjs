@@ -1,0 +1,86 @@
+// The runner's standard streams (runners/README.md, "Start-up").
+//
+// The protocol keeps the pipe that was stdout; fd 1 is pointed at stderr before
+// any user code loads, so nothing a step prints can corrupt the protocol. What
+// user code prints during an invocation or while its file loads becomes a `log`
+// note instead, tied to the invocation (iid) or the file (path).
+
+import fs from 'node:fs'
+import net from 'node:net'
+
+/**
+ * Open the protocol channel on the original stdout and point fd 1 at stderr.
+ * Must run before anything touches `process.stdout`, which would otherwise
+ * bind to the protocol pipe.
+ */
+export function takeProtocolChannel() {
+  // Node has no dup(); opening /proc/self/fd/1 gives a new descriptor on the
+  // same pipe ('a', so a stdout redirected to a file is not truncated).
+  const fd = reopen(1)
+  if (fd === null) return keepSocketStdout()
+  fs.closeSync(1)
+  // open() takes the lowest free descriptor: 1.
+  if (reopen(2) === null) {
+    fs.openSync('/dev/null', 'a')
+    redirectProcessStdout()
+  }
+  return writableOn(fd)
+}
+
+// A socket cannot be reopened through /proc (ENXIO); a Node parent's 'pipe'
+// stdio is a socketpair.
+function reopen(fd) {
+  try {
+    return fs.openSync(`/proc/self/fd/${fd}`, 'a')
+  } catch (err) {
+    if (err.code === 'ENXIO') return null
+    throw err
+  }
+}
+
+// A pipe or socket gets a non-blocking libuv stream; a file or tty a plain one.
+function writableOn(fd) {
+  const stat = fs.fstatSync(fd)
+  if (stat.isFIFO() || stat.isSocket()) return new net.Socket({ fd, readable: false, writable: true })
+  return fs.createWriteStream(null, { fd, autoClose: false })
+}
+
+// When fd 1 cannot be re-pointed at stderr, process.stdout (and so console.log)
+// is sent there one level up.
+function redirectProcessStdout() {
+  Object.defineProperty(process, 'stdout', { configurable: true, enumerable: true, value: writableOn(2) })
+}
+
+// A socket stdout cannot be reopened, so without dup() fd 1 stays the protocol
+// and only process.stdout is redirected: a raw write to fd 1 (a child process
+// inheriting it) could still reach the protocol. The orchestrator's real pipes
+// never take this path.
+function keepSocketStdout() {
+  redirectProcessStdout()
+  return writableOn(1)
+}
+
+/**
+ * Turn writes to process.stdout/stderr (and so console.*) made inside an
+ * AsyncLocalStorage context into `log` notes; `emit(store, level, msg, source)`
+ * sends one. Writes outside any context go to the real stream (fd 1 is stderr).
+ */
+export function captureOutput(storage, emit) {
+  const targets = [
+    [process.stdout, 'info', 'stdout'],
+    [process.stderr, 'error', 'stderr'],
+  ]
+  for (const [stream, level, source] of targets) {
+    const write = stream.write
+    stream.write = function (chunk, encoding, callback) {
+      const store = storage.getStore()
+      if (store === undefined) return write.apply(this, arguments)
+      if (typeof encoding === 'function') callback = encoding
+      let text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString(typeof encoding === 'string' ? encoding : 'utf8')
+      if (text.endsWith('\n')) text = text.slice(0, -1)
+      emit(store, level, text, source)
+      if (typeof callback === 'function') process.nextTick(callback)
+      return true
+    }
+  }
+}
