@@ -37,6 +37,10 @@ DEFAULT_MAX_DEPTH = 64
 DEFAULT_IDEMPOTENCY_WINDOW = 300.0
 
 
+class StepRemoved(SteppeError):
+    """Raised for a delivery whose step a reload removed; it goes to the dead letters."""
+
+
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     max_retries: int
@@ -111,11 +115,7 @@ class EventBus:
             self._running = running
             async with trio.open_nursery() as dispatch:
                 self._dispatch = dispatch
-                for step in self._steps.values():
-                    if step.type == "event":
-                        send, receive = trio.open_memory_channel[Delivery](math.inf)
-                        self._queues[step.name] = send
-                        dispatch.start_soon(self._worker, step, receive)
+                self._start_workers()
                 await self._recover()
                 task_status.started()
                 await self._stop.wait()
@@ -127,6 +127,21 @@ class EventBus:
     def stop(self) -> None:
         """Stop starting deliveries (see `serve`)."""
         self._stop.set()
+
+    def set_steps(self, steps: Mapping[str, Step]) -> None:
+        """Deliver to a new set of steps (after a reload). A step that is new gets a
+        worker; an edited one is used from its next delivery on; a removed one's
+        deliveries are dead-lettered when their turn comes."""
+        self._steps = steps
+        self._start_workers()
+
+    def _start_workers(self) -> None:
+        assert self._dispatch is not None
+        for step in self._steps.values():
+            if step.type == "event" and step.name not in self._queues:
+                send, receive = trio.open_memory_channel[Delivery](math.inf)
+                self._queues[step.name] = send
+                self._dispatch.start_soon(self._worker, step.name, receive)
 
     async def _recover(self) -> None:
         """Deliver again what an earlier run accepted and did not finish."""
@@ -223,27 +238,44 @@ class EventBus:
         """Until no delivery is queued, running or waiting to be retried."""
         await self._idle.wait()
 
-    async def _worker(self, step: Step, receive: trio.MemoryReceiveChannel[Delivery]) -> None:
+    async def _worker(self, name: str, receive: trio.MemoryReceiveChannel[Delivery]) -> None:
+        step = self._steps[name]
         policy = RetryPolicy.of(step)
         limiter = trio.CapacityLimiter(policy.concurrency)
         async for delivery in receive:
+            current = self._steps.get(name)
+            if current is not step and current is not None:
+                # Edited by a reload: its new config (concurrency, retries) applies now.
+                step, policy = current, RetryPolicy.of(current)
+                limiter.total_tokens = policy.concurrency
             await limiter.acquire_on_behalf_of(delivery)
             assert self._running is not None
             self._in_progress += 1
             if self._none_in_progress.is_set():
                 self._none_in_progress = trio.Event()
-            self._running.start_soon(self._deliver, step, policy, limiter, delivery)
+            self._running.start_soon(
+                self._deliver, step, policy, limiter, delivery, current is None
+            )
 
     async def _deliver(
-        self, step: Step, policy: RetryPolicy, limiter: trio.CapacityLimiter, delivery: Delivery
+        self,
+        step: Step,
+        policy: RetryPolicy,
+        limiter: trio.CapacityLimiter,
+        delivery: Delivery,
+        removed: bool = False,
     ) -> None:
         delivery.attempts += 1
         event = delivery.event
         try:
             try:
+                if removed:
+                    raise StepRemoved(f"{step.name} was removed from the project")
                 await self._invoker.invoke(
                     step, event.trace_id, event.data, attempt=delivery.attempts, depth=event.depth
                 )
+            except StepRemoved as exc:
+                await self._failed(step, policy, delivery, exc, retry=False)
             except SteppeError as exc:
                 await self._failed(step, policy, delivery, exc)
             else:
@@ -257,12 +289,17 @@ class EventBus:
                 self._none_in_progress.set()
 
     async def _failed(
-        self, step: Step, policy: RetryPolicy, delivery: Delivery, exc: SteppeError
+        self,
+        step: Step,
+        policy: RetryPolicy,
+        delivery: Delivery,
+        exc: SteppeError,
+        retry: bool = True,
     ) -> None:
         record = error_record(exc) | {"attempt": delivery.attempts, "time": time.time()}
         delivery.errors.append(record)
         event = delivery.event
-        if delivery.attempts <= policy.max_retries:
+        if retry and delivery.attempts <= policy.max_retries:
             await self.store.failed(delivery)
             delay = policy.delay(delivery.attempts)
             self._logs.write(

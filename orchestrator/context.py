@@ -50,6 +50,11 @@ class EmitChecker:
     steps: Mapping[str, Step]
     _validators: dict[str, DataValidator | None] = field(default_factory=dict)
 
+    def use_steps(self, steps: Mapping[str, Step]) -> None:
+        """Check against a new set of steps (after a reload)."""
+        self.steps = steps
+        self._validators = {}
+
     def check(self, emitter: Step | None, event: EmitRequest) -> list[Step]:
         """The subscribers of the topic; raises CallbackError naming what is wrong."""
         if emitter is not None and event.topic not in emitter.emit_topics:

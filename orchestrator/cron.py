@@ -21,17 +21,38 @@ from orchestrator.step import Step
 
 class CronScheduler:
     def __init__(self, steps: Iterable[Step], invoker: StepInvoker, logs: LogSink) -> None:
-        self._steps = [s for s in steps if s.type == "cron"]
+        self._steps = {s.name: s for s in steps if s.type == "cron"}
         self._invoker = invoker
         self._logs = logs
+        self._scopes: dict[str, tuple[Step, trio.CancelScope]] = {}
+        self._nursery: trio.Nursery | None = None
         self.skipped: dict[str, int] = {}
         self.started: dict[str, int] = {}
 
     async def serve(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         async with trio.open_nursery() as nursery:
-            for step in self._steps:
-                nursery.start_soon(self._run_step, step)
+            self._nursery = nursery
+            self.set_steps(self._steps.values())
             task_status.started()
+
+    def set_steps(self, steps: Iterable[Step]) -> None:
+        """Schedule this set of cron steps (after a reload): a removed or edited step's
+        schedule stops (a run in progress finishes), a new or edited one starts."""
+        assert self._nursery is not None
+        self._steps = {s.name: s for s in steps if s.type == "cron"}
+        for name, (step, scope) in list(self._scopes.items()):
+            if self._steps.get(name) is not step:
+                scope.cancel()
+                del self._scopes[name]
+        for name, step in self._steps.items():
+            if name not in self._scopes:
+                scope = trio.CancelScope()
+                self._scopes[name] = (step, scope)
+                self._nursery.start_soon(self._scheduled, step, scope)
+
+    async def _scheduled(self, step: Step, scope: trio.CancelScope) -> None:
+        with scope:
+            await self._run_step(step)
 
     async def _run_step(self, step: Step) -> None:
         try:
@@ -48,20 +69,22 @@ class CronScheduler:
             finally:
                 running = False
 
-        async with trio.open_nursery() as nursery:
-            while True:
-                due: datetime = times.get_next(datetime)
-                await trio.sleep(max(0.0, due.timestamp() - datetime.now(UTC).timestamp()))
-                if running:
-                    self.skipped[step.name] = self.skipped.get(step.name, 0) + 1
-                    self._logs.write(
-                        "warn",
-                        f"cron tick at {due.isoformat()} skipped: the previous run is still going",
-                        step=step.name,
-                    )
-                    continue
-                running = True
-                nursery.start_soon(tick)
+        # Runs go to the scheduler's nursery, outside this schedule's cancel scope: when
+        # a reload replaces the step, its schedule stops but a run in progress finishes.
+        assert self._nursery is not None
+        while True:
+            due: datetime = times.get_next(datetime)
+            await trio.sleep(max(0.0, due.timestamp() - datetime.now(UTC).timestamp()))
+            if running:
+                self.skipped[step.name] = self.skipped.get(step.name, 0) + 1
+                self._logs.write(
+                    "warn",
+                    f"cron tick at {due.isoformat()} skipped: the previous run is still going",
+                    step=step.name,
+                )
+                continue
+            running = True
+            self._nursery.start_soon(tick)
 
     async def run_now(self, step: Step) -> None:
         """One run of the step in a new trace; failures are logged, never raised."""

@@ -50,6 +50,10 @@ class Project:
     steps: dict[str, Step] = field(default_factory=dict)
     streams: dict[str, StreamDef] = field(default_factory=dict)
     problems: list[FileProblem] = field(default_factory=list)
+    # Every discovered file and what loading it gave, kept so that a reload can rebuild
+    # the project from the files that changed alone.
+    files: dict[Path, StepFile] = field(default_factory=dict)
+    outcomes: dict[Path, LoadOutcome] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[FileProblem]:
@@ -69,27 +73,29 @@ def languages_of(files: Iterable[StepFile]) -> list[Language]:
     return [language for language in ("node", "python", "ruby") if language in present]
 
 
-async def load_project(
-    root: Path,
-    files: list[StepFile],
-    pool: RunnerPool,
-    env: Mapping[str, str] | None = None,
-    load_timeout: float = 10.0,
-) -> Project:
-    """Load every file concurrently, then validate them in a stable (path) order."""
-    results: dict[Path, JSONMap | FileProblem] = {}
+LoadOutcome = JSONMap | FileProblem
+"""What loading one file gave: the runner's answer, or the problem that stopped it."""
+
+
+async def load_files(
+    files: Iterable[StepFile], pool: RunnerPool, load_timeout: float = 10.0
+) -> dict[Path, LoadOutcome]:
+    """Load files concurrently on their runners; never raises for a broken file."""
+    outcomes: dict[Path, LoadOutcome] = {}
     timed_out: list[StepFile] = []
 
     async def load_one(step_file: StepFile) -> None:
         try:
-            results[step_file.path] = await pool.load(step_file, load_timeout)
+            outcomes[step_file.path] = await pool.load(step_file, load_timeout)
         except RemoteError as exc:
-            results[step_file.path] = FileProblem(step_file.path, _load_failure(exc), line=exc.line)
+            outcomes[step_file.path] = FileProblem(
+                step_file.path, _load_failure(exc), line=exc.line
+            )
         except LoadTimeout as exc:
-            results[step_file.path] = FileProblem(step_file.path, str(exc))
+            outcomes[step_file.path] = FileProblem(step_file.path, str(exc))
             timed_out.append(step_file)
         except SteppeError as exc:
-            results[step_file.path] = FileProblem(step_file.path, str(exc))
+            outcomes[step_file.path] = FileProblem(step_file.path, str(exc))
 
     async with trio.open_nursery() as nursery:
         for step_file in files:
@@ -99,10 +105,19 @@ async def load_project(
     if len(timed_out) > 1:
         for step_file in sorted(timed_out, key=lambda f: str(f.path)):
             await load_one(step_file)
+    return outcomes
 
-    project = Project(root)
-    for step_file in sorted(files, key=lambda f: str(f.path)):
-        outcome = results[step_file.path]
+
+def build_project(
+    root: Path,
+    files: Iterable[StepFile],
+    outcomes: Mapping[Path, LoadOutcome],
+    env: Mapping[str, str] | None = None,
+) -> Project:
+    """Validate load outcomes into a project, in a stable (path) order."""
+    project = Project(root, files={f.path: f for f in files}, outcomes=dict(outcomes))
+    for step_file in sorted(project.files.values(), key=lambda f: str(f.path)):
+        outcome = outcomes[step_file.path]
         if isinstance(outcome, FileProblem):
             project.problems.append(outcome)
         elif step_file.kind == "stream":
@@ -111,6 +126,17 @@ async def load_project(
             _add_step(project, step_file, outcome, os.environ if env is None else env)
     _check_routes(project)
     return project
+
+
+async def load_project(
+    root: Path,
+    files: list[StepFile],
+    pool: RunnerPool,
+    env: Mapping[str, str] | None = None,
+    load_timeout: float = 10.0,
+) -> Project:
+    """Load every file, then validate them."""
+    return build_project(root, files, await load_files(files, pool, load_timeout), env)
 
 
 def _load_failure(exc: RemoteError) -> str:

@@ -30,10 +30,13 @@ from orchestrator.http.env import HttpEnv, Mode
 from orchestrator.http.router import Router
 from orchestrator.invoker import StepInvoker
 from orchestrator.logs import LogSink
+from orchestrator.project import Project
 from orchestrator.queue import DeliveryStore, MemoryDeliveryStore
+from orchestrator.reload import Reloader
 from orchestrator.state.base import StateStore
 from orchestrator.state.memory import MemoryStateStore
 from orchestrator.tracing import Tracer
+from orchestrator.typegen import write_types
 
 ADMIN_TOKEN_VARIABLE = "STEPPE_ADMIN_TOKEN"
 
@@ -47,6 +50,21 @@ class Services:
     bus: EventBus
     cron: CronScheduler
     url: str
+    reloader: Reloader | None = None
+
+    async def apply_project(self, project: Project) -> None:
+        """Serve `project` from now on (hot reload). Each service swaps its whole view
+        at once, so a request or delivery sees either the old project or the new."""
+        self.runtime.project = project
+        self.env.checker.use_steps(project.steps)
+        self.bus.set_steps(project.steps)
+        self.cron.set_steps(project.steps.values())
+        self.env.use_project(project, Router(project.steps.values()))
+        if self.env.mode == "dev":
+            try:
+                write_types(project)
+            except OSError as exc:
+                self.env.logs.write("warn", f"types.d.ts could not be written: {exc}")
 
 
 @asynccontextmanager
@@ -79,6 +97,7 @@ async def open_services(
     *,
     json_console: bool = False,
     console_level: str = "info",
+    watch: bool = False,
 ) -> AsyncIterator[Services]:
     """Start everything and serve HTTP on settings.host:settings.port until the caller
     leaves the block; then stop in order."""
@@ -137,6 +156,16 @@ async def open_services(
             stop_http = trio.Event()
             binds: list[str] = await nursery.start(_serve_http, env, settings, stop_http)
             services = Services(runtime, env, bus, cron, binds[0])
+            if watch:
+                services.reloader = Reloader(
+                    runtime.pool,
+                    logs,
+                    lambda: services.runtime.project,
+                    services.apply_project,
+                    step_dirs=settings.step_dirs,
+                    load_timeout=settings.load_timeout,
+                )
+                await nursery.start(services.reloader.watch, settings.data_dir)
             try:
                 yield services
             finally:
@@ -185,7 +214,9 @@ async def run_until_signalled(
 ) -> None:
     """Serve until SIGINT or SIGTERM, then stop in order (exit code 0)."""
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        async with open_services(root, settings, mode, json_console=json_console) as services:
+        async with open_services(
+            root, settings, mode, json_console=json_console, watch=mode == "dev"
+        ) as services:
             announce(services)
             async for signum in signals:
                 name = signal.Signals(signum).name

@@ -65,6 +65,23 @@ def admin_blueprint(env_of: Any) -> Blueprint:
         env: HttpEnv = env_of()
         return json_response([step_json(s) for s in env.project.steps.values()])
 
+    @admin.get("/problems")
+    async def problems() -> Response:
+        env: HttpEnv = env_of()
+        return json_response(
+            [
+                {
+                    "path": str(p.path),
+                    "line": p.line,
+                    "field": p.field,
+                    "message": p.message,
+                    "severity": p.severity,
+                    "text": p.describe(env.project.root),
+                }
+                for p in env.project.problems
+            ]
+        )
+
     @admin.get("/traces")
     async def traces() -> Response:
         env: HttpEnv = env_of()

@@ -38,6 +38,12 @@ class HttpEnv:
     access_log: bool = True
     _body_validators: dict[str, DataValidator] = field(default_factory=dict)
 
+    def use_project(self, project: Project, router: Router) -> None:
+        """Serve a reloaded project; compiled body schemas are dropped with the old one."""
+        self.project = project
+        self.router = router
+        self._body_validators = {}
+
     def body_validator(self, step_name: str, schema: object) -> DataValidator:
         validator = self._body_validators.get(step_name)
         if validator is None:

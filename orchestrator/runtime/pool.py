@@ -37,15 +37,9 @@ class RunnerPool:
         self.project_dir = project_dir
         self._host = host
         self.supervisors: dict[Language, Supervisor] = {
-            language: Supervisor(
-                runner_spec(language),
-                project_dir,
-                on_request=partial(self._on_request, language),
-                on_note=partial(self._on_note, language),
-                on_stderr=partial(host.handle_stderr, language),
-            )
-            for language in languages
+            language: self._supervisor_for(language) for language in languages
         }
+        self._nursery: trio.Nursery | None = None
         self._invocations: dict[int, Invocation] = {}
         self._iids = itertools.count(1)
         self._accepting = True
@@ -57,10 +51,31 @@ class RunnerPool:
     async def serve(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Start every runner at once (start-up costs add up otherwise) and keep them up."""
         async with trio.open_nursery() as nursery:
+            self._nursery = nursery
             async with trio.open_nursery() as starting:
                 for supervisor in self.supervisors.values():
                     starting.start_soon(nursery.start, supervisor.serve)
             task_status.started()
+
+    async def ensure_runner(self, language: Language) -> Supervisor:
+        """The language's supervisor, starting a runner for it if the project had none
+        (a first Ruby file added while `steppe dev` runs)."""
+        supervisor = self.supervisors.get(language)
+        if supervisor is None:
+            assert self._nursery is not None, "the pool is not serving"
+            supervisor = self._supervisor_for(language)
+            self.supervisors[language] = supervisor
+            await self._nursery.start(supervisor.serve)
+        return supervisor
+
+    def _supervisor_for(self, language: Language) -> Supervisor:
+        return Supervisor(
+            runner_spec(language),
+            self.project_dir,
+            on_request=partial(self._on_request, language),
+            on_note=partial(self._on_note, language),
+            on_stderr=partial(self._host.handle_stderr, language),
+        )
 
     def supervisor(self, language: Language) -> Supervisor:
         try:
