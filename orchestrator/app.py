@@ -94,7 +94,10 @@ async def open_runtime(
     async with trio.open_nursery() as nursery:
         await nursery.start(pool.serve)
         try:
-            project = await load_project(root, files, pool, load_timeout=settings.load_timeout)
+            # A spinner while files load (first loads of many TS files take a while);
+            # rich shows nothing when the console is not a terminal.
+            with err_console.status(f"Loading {len(files)} step and stream files…"):
+                project = await load_project(root, files, pool, load_timeout=settings.load_timeout)
             yield Runtime(project, pool, host, settings)
         finally:
             with trio.CancelScope(shield=True):

@@ -22,7 +22,7 @@ from hypercorn.trio import serve as hypercorn_serve
 from orchestrator.app import Host, Runtime, open_runtime
 from orchestrator.bus import EventBus
 from orchestrator.config import Settings
-from orchestrator.console import err_console, print_problems, steps_table
+from orchestrator.console import err_console, print_problems, steps_table, topic_graph
 from orchestrator.context import ContextRouter, EmitChecker
 from orchestrator.cron import CronScheduler
 from orchestrator.http.app import create_app
@@ -117,7 +117,7 @@ async def open_services(
             trio.open_nursery() as nursery,
         ):
             project = runtime.project
-            tracer = Tracer(logs)
+            tracer = Tracer(logs, delivery_level="info" if mode == "dev" else "debug")
             invoker = StepInvoker(runtime.pool, tracer, settings.handler_timeout)
             bus = EventBus(
                 project.steps,
@@ -202,6 +202,7 @@ async def _serve_http(
 def announce(services: Services) -> None:
     project = services.runtime.project
     err_console.print(steps_table(project))
+    err_console.print(topic_graph(project))
     print_problems(err_console, project.problems, project.root)
     url = services.url
     err_console.print(f"[bold green]Steppe is serving[/] {url}")

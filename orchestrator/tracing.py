@@ -85,8 +85,13 @@ class Trace:
 
 
 class Tracer:
-    def __init__(self, logs: LogSink, max_traces: int = _MAX_TRACES) -> None:
+    def __init__(
+        self, logs: LogSink, max_traces: int = _MAX_TRACES, *, delivery_level: str = "debug"
+    ) -> None:
+        """`delivery_level` is the level of the line logged for each finished event or
+        cron span (`steppe dev` shows them; an API span has the access-log line)."""
         self._logs = logs
+        self._delivery_level = delivery_level
         self._traces: OrderedDict[str, Trace] = OrderedDict()
         self._max = max_traces
 
@@ -119,8 +124,9 @@ class Tracer:
         span.status = "error" if error else "ok"
         span.error = error
         span.emitted = list(emitted or ())
+        level = "debug" if span.kind == "api" else self._delivery_level
         self._logs.write(
-            "error" if error else "debug",
+            "error" if error else level,
             f"{span.kind} {span.step} {span.status} in {span.duration_ms:.1f} ms",
             step=span.step,
             trace_id=span.trace_id,
