@@ -12,21 +12,13 @@ from rich.table import Table
 from rich.tree import Tree
 
 from orchestrator.project import FileProblem, Project
-from orchestrator.step import Step
+from orchestrator.step import Step, language_name
 from orchestrator.validation import ignored_fields
-
-LANGUAGE_LABELS = {"node": "TS/JS", "python": "Python", "ruby": "Ruby"}
 
 # Piped output (CI logs, tests) gets a wide fixed width instead of rich's 80 columns.
 err_console = Console(
     stderr=True, highlight=False, soft_wrap=True, width=None if sys.stderr.isatty() else 160
 )
-
-
-def language_label(step: Step) -> str:
-    if step.language == "node":
-        return "TypeScript" if step.path.suffix == ".ts" else "JavaScript"
-    return LANGUAGE_LABELS[step.language]
 
 
 def steps_table(project: Project) -> Table:
@@ -38,7 +30,7 @@ def steps_table(project: Project) -> Table:
         table.add_row(
             step.name,
             step.type,
-            language_label(step),
+            language_name(step),
             escape(step.trigger),
             escape(", ".join(emits)) or "-",
             escape(_relative(step.path, project.root)),

@@ -96,6 +96,13 @@ class Step:
         return ", ".join(self.virtual_subscribes) or "manual"
 
 
+def language_name(step: Step) -> str:
+    """What a person calls the step's language (the Node runner serves two)."""
+    if step.language == "node":
+        return "TypeScript" if step.path.suffix == ".ts" else "JavaScript"
+    return {"python": "Python", "ruby": "Ruby"}[step.language]
+
+
 @dataclass(frozen=True, slots=True)
 class StreamDef:
     """A stream config file (`*.stream.ts` …): a name, an item schema and storage options."""

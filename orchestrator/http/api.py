@@ -21,7 +21,7 @@ from orchestrator.http.env import HttpEnv
 from orchestrator.http.responses import error_response, json_response
 from orchestrator.http.router import MethodNotAllowed, NoRoute
 from orchestrator.rpc.wire import unencodable_reason
-from orchestrator.step import Step
+from orchestrator.step import Step, language_name
 from orchestrator.tracing import new_trace_id
 
 
@@ -159,12 +159,13 @@ async def _serve_step(
 
 
 def _handler_threw(env: HttpEnv, step: Step, exc: RemoteError, trace_id: str) -> Response:
+    # The stack goes in the message so that the console shows it as lines, not JSON.
+    stack = f"\n{exc.stack}" if exc.stack else ""
     env.logs.write(
         "error",
-        f"handler threw {exc.name}: {exc.remote_message}",
+        f"{language_name(step)} handler threw {exc.name}: {exc.remote_message}{stack}",
         step=step.name,
         trace_id=trace_id,
-        fields={"stack": exc.stack} if exc.stack else None,
     )
     if env.mode == "start":
         # No stack traces or messages to the outside in production; the log has them.

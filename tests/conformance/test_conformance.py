@@ -97,7 +97,17 @@ async def test_thrown_errors_reach_the_orchestrator_with_name_message_and_stack(
             with pytest.raises(RemoteError) as caught:
                 await services.env.invoker.invoke(step, trace_id, {})
             assert caught.value.remote_message == f"boom from {lang}"
-            assert caught.value.stack and step.path.name in caught.value.stack, caught.value.stack
+            # The stack names the step file at the line that throws (TS: mapped back from JS).
+            source = step.path.read_text().splitlines()
+            line = next(
+                n
+                for n, text in enumerate(source, 1)
+                if "boom from" in text and ("raise" in text or "throw " in text)
+            )
+            where = (
+                f'{step.path.name}", line {line}' if lang == "py" else f"{step.path.name}:{line}"
+            )
+            assert caught.value.stack and where in caught.value.stack, caught.value.stack
             trace = services.env.tracer.get(trace_id)
             assert trace is not None and trace.status == "error"
 
