@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+import trio
 from rich.console import Console
 from rich.markup import escape
 
@@ -34,7 +35,9 @@ class LogSink:
         self._file: IO[str] | None = None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = path.open("a", encoding="utf-8", buffering=1)
+            # Block-buffered: one write per request would be a syscall on the hot path.
+            # Warnings and errors are flushed at once; `flush_every` flushes the rest.
+            self._file = path.open("a", encoding="utf-8")
         self._console = console
         self._min_rank = LEVELS.index(console_level) if console_level in LEVELS else 1
         self._json_console = json_console
@@ -71,6 +74,8 @@ class LogSink:
         text = json.dumps(entry, default=str, ensure_ascii=False)
         if self._file is not None:
             self._file.write(text + "\n")
+            if level in ("warn", "error"):
+                self._file.flush()
         if self._console is not None and LEVELS.index(level) >= self._min_rank:
             if self._json_console:
                 self._console.out(text, highlight=False)
@@ -79,6 +84,13 @@ class LogSink:
                 self._console.print(line)
         for listener in list(self._listeners):
             listener(entry)
+
+    async def flush_every(self, seconds: float = 0.25) -> None:
+        """Flush the file now and then, so that `tail -f` sees entries soon."""
+        while True:
+            await trio.sleep(seconds)
+            if self._file is not None:
+                self._file.flush()
 
     def close(self) -> None:
         if self._file is not None:

@@ -35,6 +35,7 @@ from orchestrator.queue import DeliveryStore, MemoryDeliveryStore
 from orchestrator.reload import Reloader
 from orchestrator.state.base import StateStore
 from orchestrator.state.memory import MemoryStateStore
+from orchestrator.streams.wiring import open_streams
 from orchestrator.tracing import Tracer
 from orchestrator.typegen import write_types
 
@@ -60,6 +61,8 @@ class Services:
         self.bus.set_steps(project.steps)
         self.cron.set_steps(project.steps.values())
         self.env.use_project(project, Router(project.steps.values()))
+        if self.env.streams is not None:
+            self.env.streams.use_streams(project.streams)
         if self.env.mode == "dev":
             try:
                 write_types(project)
@@ -114,6 +117,7 @@ async def open_services(
             open_runtime(root, settings, host) as runtime,
             open_state(settings, root) as state,
             open_queue(settings, root) as queue,
+            open_streams(settings, root, runtime.pool, runtime.project.streams, logs) as streams,
             trio.open_nursery() as nursery,
         ):
             project = runtime.project
@@ -127,7 +131,7 @@ async def open_services(
                 idempotency_window=settings.idempotency_window,
             )
             checker = EmitChecker(project.steps)
-            host.router = ContextRouter(state, bus, checker)
+            host.router = ContextRouter(state, bus, checker, streams)
             cron = CronScheduler(project.steps.values(), invoker, logs)
             env = HttpEnv(
                 project=project,
@@ -142,6 +146,7 @@ async def open_services(
                 mode=mode,
                 admin_token=os.environ.get(ADMIN_TOKEN_VARIABLE) or None,
                 access_log=mode == "dev",
+                streams=streams,
             )
             bus_stopped = trio.Event()
 
@@ -152,7 +157,9 @@ async def open_services(
                     bus_stopped.set()
 
             await nursery.start(serve_bus)
+            nursery.start_soon(logs.flush_every)
             await nursery.start(cron.serve)
+            await nursery.start(streams.serve)
             stop_http = trio.Event()
             binds: list[str] = await nursery.start(_serve_http, env, settings, stop_http)
             services = Services(runtime, env, bus, cron, binds[0])
@@ -173,6 +180,9 @@ async def open_services(
                 # stop starting deliveries and let running ones finish within the grace
                 # period; what is still queued stays in the store for the next start.
                 # Runners stop last (open_runtime), so in-flight handlers can complete.
+                # Stream sockets are closed first: they never finish on their own and
+                # would hold Hypercorn's graceful shutdown for its whole timeout.
+                streams.hub.close_all()
                 stop_http.set()
                 bus.stop()
                 with trio.move_on_after(settings.shutdown_grace + 1):
