@@ -30,7 +30,7 @@ from orchestrator.console import (
     topic_graph,
 )
 from orchestrator.dotenv import load_dotenv
-from orchestrator.errors import ConfigError, RemoteError, SteppeError
+from orchestrator.errors import ConfigError, RemoteError, SteppeError, UsageError
 from orchestrator.remote import AdminCallFailed, admin_call, post_emit
 from orchestrator.run_once import RunReport, run_step
 from orchestrator.scaffold import ProjectExists, create_project
@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             load_dotenv(project_dir)
         settings = load_settings(project_dir)
         code = args.command(args, project_dir, settings)
-    except ConfigError as exc:
+    except (ConfigError, UsageError) as exc:
         err_console.print(f"[bold red]error[/] {escape(str(exc))}")
         code = ExitCode.USAGE
     except KeyboardInterrupt:
@@ -141,12 +141,15 @@ def _serve(args: argparse.Namespace, project_dir: Path, settings: Settings) -> E
     return ExitCode.OK
 
 
-def _emit(args: argparse.Namespace, project_dir: Path, settings: Settings) -> ExitCode:
+def _json_option(text: str, option: str) -> Any:
     try:
-        data = json.loads(args.data)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        err_console.print(f"[bold red]error[/] --data is not valid JSON: {exc}")
-        return ExitCode.USAGE
+        raise UsageError(f"{option} is not valid JSON: {exc}") from None
+
+
+def _emit(args: argparse.Namespace, project_dir: Path, settings: Settings) -> ExitCode:
+    data = _json_option(args.data, "--data")
     url = (args.url or f"http://{settings.host}:{settings.port}").rstrip("/")
     try:
         answer = post_emit(url, args.topic, data, os.environ.get(ADMIN_TOKEN_VARIABLE))
@@ -240,17 +243,13 @@ def _pairs(values: list[str], option: str) -> dict[str, str]:
     for value in values:
         name, sep, text = value.partition("=")
         if not sep or not name:
-            raise ConfigError(option, f"expected NAME=VALUE, got {value!r}")
+            raise UsageError(f"{option} expects NAME=VALUE, got {value!r}")
         pairs[name] = text
     return pairs
 
 
 def _run(args: argparse.Namespace, project_dir: Path, settings: Settings) -> ExitCode:
-    try:
-        data = json.loads(args.data)
-    except json.JSONDecodeError as exc:
-        err_console.print(f"[bold red]error[/] --data is not valid JSON: {exc}")
-        return ExitCode.USAGE
+    data = _json_option(args.data, "--data")
     params, query = _pairs(args.param, "--param"), _pairs(args.query, "--query")
 
     async def run() -> ExitCode:

@@ -62,6 +62,10 @@ class ConfigError(SteppeError):
         super().__init__(where + message)
 
 
+class UsageError(SteppeError):
+    """Raised when command-line arguments are wrong (bad JSON, a malformed NAME=VALUE)."""
+
+
 class StepNotFound(SteppeError):
     """Raised when a command names a step that the project does not have."""
 

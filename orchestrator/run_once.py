@@ -6,16 +6,17 @@ delivered; state lives in memory for the run, so nothing on disk changes.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from orchestrator.app import Runtime
 from orchestrator.context import ContextRouter, EmitChecker, EmitRequest
 from orchestrator.errors import StepNotFound, SteppeError
+from orchestrator.invoker import NO_INPUT, StepInvoker
 from orchestrator.runtime.host import Invocation
 from orchestrator.state.memory import MemoryStateStore
 from orchestrator.step import Step
+from orchestrator.tracing import Tracer
 from orchestrator.types import JSON
 from orchestrator.validation import DataValidator
 
@@ -101,17 +102,10 @@ async def run_step(
     state = RecordingState()
     emitter = RecordingEmitter()
     runtime.host.router = ContextRouter(state, emitter, EmitChecker(runtime.project.steps))
-    trace_id = uuid.uuid4().hex
-    kwargs: dict[str, Any] = {}
-    if step.type != "cron":
-        kwargs["input"] = build_input(step, data, path_params or {}, query or {})
-    result = await runtime.pool.invoke(
-        language=step.language,
-        path=step.path,
-        owner=step.name,
-        trace_id=trace_id,
-        step=step,
-        timeout=runtime.settings.handler_timeout,
-        **kwargs,
+    invoker = StepInvoker(runtime.pool, Tracer(runtime.host.logs), runtime.settings.handler_timeout)
+    trace_id = invoker.tracer.start_trace("cli", f"steppe run {name}")
+    handler_input = (
+        NO_INPUT if step.type == "cron" else build_input(step, data, path_params or {}, query or {})
     )
+    result = await invoker.invoke(step, trace_id, handler_input)
     return RunReport(step, trace_id, result, emitter.emitted, state.writes)
