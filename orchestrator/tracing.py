@@ -124,9 +124,10 @@ class Tracer:
         span.status = "error" if error else "ok"
         span.error = error
         span.emitted = list(emitted or ())
-        level = "debug" if span.kind == "api" else self._delivery_level
+        if span.kind == "api" and not error:
+            return  # the request's access-log line says it; spare the hot path a log entry
         self._logs.write(
-            "error" if error else level,
+            "error" if error else self._delivery_level,
             f"{span.kind} {span.step} {span.status} in {span.duration_ms:.1f} ms",
             step=span.step,
             trace_id=span.trace_id,

@@ -78,13 +78,26 @@ def _raw_path(request: Request) -> str:
     return raw.decode("utf-8", errors="replace").split("?", 1)[0] if raw else request.path
 
 
+def _has_body(request: Request) -> bool:
+    return bool(request.content_length) or "transfer-encoding" in request.headers
+
+
+async def _read_body(request: Request) -> bytes:
+    # A request that announces no body (most GETs) is not read at all: waiting for the
+    # end of an empty body costs a trip through the scheduler on every request.
+    if not _has_body(request):
+        return b""
+    data: bytes = await request.get_data(cache=False, as_text=False)
+    return data
+
+
 async def drain_body(request: Request) -> None:
     """Read (and drop) a body we answer without using. Hypercorn cannot reuse a
     keep-alive connection whose request body was left unread, so the client's next
     request on it would hang."""
     # Too large to drain: Hypercorn closes the connection, which is right then.
     with contextlib.suppress(RequestEntityTooLarge):
-        await request.get_data(cache=False)
+        await _read_body(request)
 
 
 async def serve_api_request(env: HttpEnv, request: Request) -> Response:
@@ -124,7 +137,7 @@ async def serve_api_request(env: HttpEnv, request: Request) -> Response:
 async def _serve_step(
     env: HttpEnv, request: Request, step: Step, path_params: dict[str, str], trace_id: str
 ) -> Response:
-    raw = await request.get_data(cache=False, as_text=False)
+    raw = await _read_body(request)
     try:
         body = parse_json_body(raw)
     except BadRequest as exc:

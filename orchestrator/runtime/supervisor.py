@@ -194,6 +194,9 @@ class Supervisor:
 
     async def session(self, timeout: float = READY_TIMEOUT) -> RpcSession:
         """The live session, waiting up to `timeout` for a (re)starting runner."""
+        session = self._session
+        if session is not None and not session.closed:
+            return session  # the hot path: no cancel scope to build
         with trio.move_on_after(timeout):
             while True:
                 session = self._session

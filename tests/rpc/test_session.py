@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -196,3 +197,26 @@ async def test_frames_queued_together_share_one_write() -> None:
         nursery.cancel_scope.cancel()
     assert len(notes) == 50
     assert len(writes) == 1
+
+
+async def test_frames_written_straight_to_a_pipe_keep_their_order() -> None:
+    """On a quiet session over a real pipe, frames skip the writer task; mixed with
+    frames the writer sends (under load), the order on the pipe is still the order
+    of the calls."""
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
+    receive = trio.lowlevel.FdStream(read_fd)
+    ours_send = trio.lowlevel.FdStream(write_fd)
+    _, unused = trio.testing.memory_stream_pair()
+    session = RpcSession(
+        ours_send, unused, on_request=_no_requests, on_note=lambda m, p: None, name="pipe"
+    )
+    async with trio.open_nursery() as nursery:
+        await nursery.start(session.serve)
+        for n in range(2000):  # more than a pipe holds: some frames wait for the writer
+            session.notify("log", {"n": n})
+        decoder, got = wire.Decoder(), []
+        while len(got) < 2000:
+            got.extend(decoder.feed(await receive.receive_some(65536)))
+        nursery.cancel_scope.cancel()
+    assert [m.params["n"] for m in got if isinstance(m, wire.Notification)] == list(range(2000))
