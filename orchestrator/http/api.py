@@ -82,13 +82,12 @@ def _has_body(request: Request) -> bool:
     return bool(request.content_length) or "transfer-encoding" in request.headers
 
 
-async def _read_body(request: Request) -> bytes:
+async def _read_body(request: Request) -> bytes | str:
     # A request that announces no body (most GETs) is not read at all: waiting for the
     # end of an empty body costs a trip through the scheduler on every request.
     if not _has_body(request):
         return b""
-    data: bytes = await request.get_data(cache=False, as_text=False)
-    return data
+    return await request.get_data(cache=False, as_text=False)
 
 
 async def drain_body(request: Request) -> None:
