@@ -23,12 +23,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from bench.chain import chain_figures
 from bench.http import API_PATHS, api_figures, cold_start
 from bench.invoke import echo_figures, invoke_figures
+from bench.motia import motia_markdown, run_motia
 from bench.projects import EXAMPLE_PROJECT
+from bench.report import table
 from bench.stats import median_of_runs
 from orchestrator.runtime.languages import LANGUAGES
 
 RESULTS = Path(__file__).parent / "results"
-SECTIONS = ("invoke", "api", "chain", "coldstart")
+SECTIONS = ("invoke", "api", "chain", "coldstart", "motia")
 console = Console()
 
 
@@ -83,6 +85,7 @@ RUNNERS: dict[str, Callable[[bool], dict[str, Any]]] = {
     "api": run_api,
     "chain": run_chain,
     "coldstart": run_coldstart,
+    "motia": run_motia,
 }
 
 
@@ -90,37 +93,37 @@ def markdown(results: dict[str, Any]) -> str:
     lines = [f"Measured {results['date']} on {results['machine']} with `{results['command']}`.", ""]
     invoke = results.get("invoke")
     if invoke:
-        lines += [
-            "| language | echo p50 µs | invoke p50 µs | invoke p99 µs | p50 ratio | invokes/s |",
-            "|---|---|---|---|---|---|",
-        ]
-        for lang, f in invoke.items():
-            lines.append(
-                f"| {lang} | {f['echo']['p50_us']:.0f} | {f['invoke']['p50_us']:.0f} | "
-                f"{f['invoke']['p99_us']:.0f} | {f['p50_ratio']:.2f} | "
-                f"{f['invoke']['per_s']:,.0f} |"
-            )
-        lines.append("")
+        lines += table(
+            ("language", "echo p50 µs", "invoke p50 µs", "invoke p99 µs", "p50 ratio",
+             "invokes/s"),
+            (
+                (lang, f"{f['echo']['p50_us']:.0f}", f"{f['invoke']['p50_us']:.0f}",
+                 f"{f['invoke']['p99_us']:.0f}", f"{f['p50_ratio']:.2f}",
+                 f"{f['invoke']['per_s']:,.0f}")
+                for lang, f in invoke.items()
+            ),
+        )  # fmt: skip
     api = results.get("api")
     if api:
-        lines += [
-            "| target | conns | req/s | p50 ms | p99 ms | vs bare route |",
-            "|---|---|---|---|---|---|",
-        ]
-        for target, by_conn in api.items():
-            for conns, f in by_conn.items():
-                ratio = f"{f['ratio_to_bare']:.0%}" if "ratio_to_bare" in f else "—"
-                lines.append(
-                    f"| {target} | {conns} | {f['rps']:,.0f} | {f['p50_ms']:.2f} | "
-                    f"{f['p99_ms']:.2f} | {ratio} |"
-                )
-        lines.append("")
+        lines += table(
+            ("target", "conns", "req/s", "p50 ms", "p99 ms", "vs bare route"),
+            (
+                (target, conns, f"{f['rps']:,.0f}", f"{f['p50_ms']:.2f}", f"{f['p99_ms']:.2f}",
+                 f"{f['ratio_to_bare']:.0%}" if "ratio_to_bare" in f else "—")
+                for target, by_conn in api.items()
+                for conns, f in by_conn.items()
+            ),
+        )  # fmt: skip
     chain = results.get("chain")
     if chain:
-        lines += ["| chain state | events/s | chains/s |", "|---|---|---|"]
-        for state, f in chain.items():
-            lines.append(f"| {state} | {f['events_per_s']:,.0f} | {f['chains_per_s']:,.0f} |")
-        lines.append("")
+        lines += table(
+            ("chain state", "events/s", "chains/s"),
+            (
+                (state, f"{f['events_per_s']:,.0f}", f"{f['chains_per_s']:,.0f}")
+                for state, f in chain.items()
+            ),
+        )
+    lines += motia_markdown(results)
     if "coldstart" in results:
         seconds = results["coldstart"]["seconds"]
         lines.append(f"Cold start of the example project to the first 200: {seconds:.2f} s")

@@ -1,27 +1,38 @@
-"""API step throughput and latency with wrk, next to a bare Quart-Trio route."""
+"""Servers under test and wrk, for every section; and the `api` section: API step
+throughput and latency with wrk, next to a bare Quart-Trio route."""
 
 from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench.projects import BENCH_PROJECT
+from bench.tree import stop_tree
 
-_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+REPO = Path(__file__).parent.parent
+WRK_DEFAULT_TIMEOUT = 2.0  # wrk's own default for --timeout
+_UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
 class WrkMissing(RuntimeError):
     pass
+
+
+class ServerFailed(RuntimeError):
+    """A server under test exited, or did not answer 200 in time; says why."""
 
 
 def free_port() -> int:
@@ -30,38 +41,63 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_200(url: str, timeout: float) -> float:
-    """Seconds until `url` answers 200; raises TimeoutError."""
+def tail(text: str, lines: int = 12) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def _status(url: str, timeout: float) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return None
+
+
+@dataclass
+class Running:
+    process: subprocess.Popen[bytes]
+    ready_s: float  # from the start of the process to the first 200 on its ready URL
+
+
+def wait_for_200(
+    process: subprocess.Popen[bytes], url: str, timeout: float, log: Path | None = None
+) -> float:
+    """Seconds until `url` answers 200. ServerFailed if `process` exits first (with the
+    tail of its `log`) or `timeout` seconds pass."""
     began = time.perf_counter()
-    while time.perf_counter() - began < timeout:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return time.perf_counter() - began
-        except OSError:
-            time.sleep(0.005)
-    raise TimeoutError(f"{url} did not answer 200 within {timeout}s")
+    while (left := timeout - (time.perf_counter() - began)) > 0:
+        if _status(url, min(10.0, left)) == 200:
+            return time.perf_counter() - began
+        if process.poll() is not None:
+            said = f": {tail(log.read_text(errors='replace'))}" if log else ""
+            command = shlex.join(process.args)  # type: ignore[arg-type]  # a list: see `server`
+            raise ServerFailed(f"`{command}` exited with code {process.returncode}{said}")
+        time.sleep(0.005)
+    raise ServerFailed(f"{url} did not answer 200 within {timeout:.0f}s")
 
 
 @contextmanager
-def server(argv: list[str], url: str, timeout: float = 30) -> Iterator[float]:
-    """Start a server process; yields the seconds it took to answer `url` with 200."""
-    process = subprocess.Popen(
-        argv,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        cwd=Path(__file__).parent.parent,
-    )
+def server(
+    argv: list[str],
+    url: str,
+    timeout: float = 30,
+    *,
+    cwd: Path = REPO,
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+) -> Iterator[Running]:
+    """Start a server in its own session, its output into `log` (or discarded); yield it
+    once `url` answers 200 (see `wait_for_200`); always stop its whole process tree."""
+    with log.open("wb") if log else open(os.devnull, "wb") as sink:
+        process = subprocess.Popen(
+            argv, cwd=cwd, env=env, stdout=sink, stderr=sink, start_new_session=True
+        )
     try:
-        yield wait_for_200(url, timeout)
+        yield Running(process, wait_for_200(process, url, timeout, log))
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_tree(process)
 
 
 def steppe_argv(project: Path, port: int, mode: str = "start") -> list[str]:
@@ -72,30 +108,66 @@ def bare_argv(port: int) -> list[str]:
     return [sys.executable, "-m", "bench.bare_app", str(port)]
 
 
-def _ms(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(value) * _UNITS[unit]
+def _to_ms(text: str) -> float:
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if found is None:
+        raise ValueError(f"not a wrk duration: {text!r}")
+    return float(found.group(1)) * _UNITS_MS[found.group(2)]
 
 
-def wrk(url: str, connections: int, seconds: float) -> dict[str, float]:
-    """Requests/s and p50/p99 latency (ms) from one wrk run."""
+def parse_wrk(out: str) -> dict[str, Any]:
+    """Figures from `wrk --latency` output. Latencies are None when no request was
+    answered in time (wrk then prints 0.00us, which is not a latency)."""
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    done = re.search(r"(\d+) requests in", out)
+    if rate is None or done is None:
+        raise ValueError(f"unexpected wrk output: {out[-300:]!r}")
+    requests = int(done.group(1))
+    timeouts_match = re.search(r"Socket errors:.*timeout (\d+)", out)
+    timeouts = int(timeouts_match.group(1)) if timeouts_match else 0
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    p50 = re.search(r"\s50%\s+(\S+)", out)
+    p99 = re.search(r"\s99%\s+(\S+)", out)
+    answered = requests > timeouts
+    return {
+        "rps": float(rate.group(1)),
+        "p50_ms": _to_ms(p50.group(1)) if p50 and answered else None,
+        "p99_ms": _to_ms(p99.group(1)) if p99 and answered else None,
+        "requests": requests,
+        "timeouts": timeouts,
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+    }
+
+
+def wrk(
+    url: str, connections: int, seconds: float, timeout: float = WRK_DEFAULT_TIMEOUT
+) -> dict[str, Any]:
+    """One wrk run (one thread, whole seconds): requests/s, p50/p99 latency in ms, and
+    the counts of requests, timeouts (no answer within `timeout` seconds: not in the
+    latencies) and non-2xx/3xx answers, for the caller to judge."""
     binary = shutil.which("wrk")
     if binary is None:
         raise WrkMissing("wrk is not installed (apt-get install wrk)")
+    argv = [binary, "-t1", f"-c{connections}", f"-d{seconds:.0f}s", f"--timeout={timeout:.0f}s"]
     out = subprocess.run(
-        [binary, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        [*argv, "--latency", url],
         capture_output=True,
         text=True,
         check=True,
-        timeout=seconds + 30,
+        timeout=seconds + timeout + 30,
     ).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    if errors:
-        raise RuntimeError(f"{url}: {errors.group(1)} non-2xx responses under load")
-    return {"rps": rate, "p50_ms": p50, "p99_ms": p99}
+    return parse_wrk(out)
+
+
+def served(url: str, connections: int, seconds: float) -> dict[str, float]:
+    """`wrk` where every answer must be 2xx/3xx and at least one must come within wrk's
+    default timeout: requests/s and p50/p99 latency (ms)."""
+    figures = wrk(url, connections, seconds)
+    if figures["non_2xx"]:
+        raise RuntimeError(f"{url}: {figures['non_2xx']} non-2xx responses under load")
+    if figures["p50_ms"] is None:
+        raise RuntimeError(f"{url}: no answer within {WRK_DEFAULT_TIMEOUT:.0f}s under load")
+    return {key: figures[key] for key in ("rps", "p50_ms", "p99_ms")}
 
 
 API_PATHS = {"ts": "/ping/ts", "js": "/ping/js", "py": "/ping/py", "rb": "/ping/rb"}
@@ -110,19 +182,19 @@ def api_figures(
     bare_port = free_port()
     with server(bare_argv(bare_port), f"http://127.0.0.1:{bare_port}/ping"):
         results["bare"] = {
-            str(c): wrk(f"http://127.0.0.1:{bare_port}/ping", c, seconds) for c in connections
+            str(c): served(f"http://127.0.0.1:{bare_port}/ping", c, seconds) for c in connections
         }
     port = free_port()
     with server(steppe_argv(BENCH_PROJECT, port), f"http://127.0.0.1:{port}/ping/py"):
         for lang, path in API_PATHS.items():
             url = f"http://127.0.0.1:{port}{path}"
-            wrk(url, 4, 1)  # warm the route and the runner
-            results[lang] = {str(c): wrk(url, c, seconds) for c in connections}
+            served(url, 4, 1)  # warm the route and the runner
+            results[lang] = {str(c): served(url, c, seconds) for c in connections}
     return results
 
 
 def cold_start(project: Path, path: str) -> float:
     """Seconds from `steppe start` to the first 200 on `path`."""
     port = free_port()
-    with server(steppe_argv(project, port), f"http://127.0.0.1:{port}{path}") as seconds:
-        return seconds
+    with server(steppe_argv(project, port), f"http://127.0.0.1:{port}{path}") as running:
+        return running.ready_s

@@ -13,7 +13,6 @@ import os
 import random
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,9 +25,9 @@ import trio
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from bench.http import free_port, wait_for_200
+from bench.http import free_port, server, steppe_argv
 from bench.stats import percentile
-from bench.tree import process_tree, tree_rss_mb
+from bench.tree import proc_table, tree_rss_mib
 
 SOAK_PROJECT = Path(__file__).parent / "soak_project"
 RESULTS = Path(__file__).parent / "results"
@@ -66,7 +65,9 @@ async def _client_loop(client: httpx.AsyncClient, deadline: float, tally: Tally)
 
 
 def _runner_pids(server_pid: int) -> list[int]:
-    return [pid for pid in process_tree(server_pid) if pid != server_pid]
+    """The runners: the orchestrator's own children (not their children, such as the
+    Node runner's esbuild service, which a runner restart does not exercise)."""
+    return sorted(pid for pid, proc in proc_table().items() if proc.ppid == server_pid)
 
 
 async def _killer(server_pid: int, deadline: float, kills: list[int]) -> None:
@@ -88,50 +89,45 @@ async def _handled(client: httpx.AsyncClient) -> dict[str, set[str]]:
     return out
 
 
-async def soak(seconds: float) -> dict[str, Any]:
+def soak(seconds: float) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="steppe-soak-"))
     project = workdir / "project"
     shutil.copytree(SOAK_PROJECT, project)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "orchestrator", "start", "--dir", str(project), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=open(workdir / "server.log", "wb"),  # noqa: SIM115 - lives as long as the server
-        env={**os.environ, "STEPPE_ADMIN_TOKEN": TOKEN},
-        start_new_session=True,
-    )
-    try:
-        await trio.to_thread.run_sync(wait_for_200, f"{url}/ping", 60)
-        tally, kills = Tally(), []
-        limits = httpx.Limits(max_connections=WORKERS)
-        async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
-            for _ in range(200):  # warm up before the first RSS reading
-                await client.get("/ping")
-            rss_start = tree_rss_mb(server.pid)
-            deadline = trio.current_time() + seconds
-            with Progress(
-                TextColumn("soak"), BarColumn(), TimeRemainingColumn(), console=console
-            ) as progress:
-                task = progress.add_task("soak", total=seconds)
-                async with trio.open_nursery() as nursery:
-                    for _ in range(WORKERS):
-                        nursery.start_soon(_client_loop, client, deadline, tally)
-                    nursery.start_soon(_killer, server.pid, deadline, kills)
-                    while trio.current_time() < deadline:
-                        await trio.sleep(1)
-                        progress.update(task, completed=seconds - (deadline - trio.current_time()))
-            rss_end = tree_rss_mb(server.pid)
-            with trio.move_on_after(120):
-                while True:
-                    handled = await _handled(client)
-                    if all(tally.accepted <= handled[lang] for lang in LANGS):
-                        break
+    env = {**os.environ, "STEPPE_ADMIN_TOKEN": TOKEN}
+    argv = steppe_argv(project, port)
+    with server(argv, f"{url}/ping", 60, env=env, log=workdir / "server.log") as running:
+        return trio.run(_soak, url, running.process.pid, seconds)
+
+
+async def _soak(url: str, server_pid: int, seconds: float) -> dict[str, Any]:
+    tally, kills = Tally(), list[int]()
+    limits = httpx.Limits(max_connections=WORKERS)
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+        for _ in range(200):  # warm up before the first RSS reading
+            await client.get("/ping")
+        rss_start = tree_rss_mib(server_pid).mib
+        deadline = trio.current_time() + seconds
+        with Progress(
+            TextColumn("soak"), BarColumn(), TimeRemainingColumn(), console=console
+        ) as progress:
+            task = progress.add_task("soak", total=seconds)
+            async with trio.open_nursery() as nursery:
+                for _ in range(WORKERS):
+                    nursery.start_soon(_client_loop, client, deadline, tally)
+                nursery.start_soon(_killer, server_pid, deadline, kills)
+                while trio.current_time() < deadline:
                     await trio.sleep(1)
-        lost = {lang: len(tally.accepted - handled[lang]) for lang in LANGS}
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(30)
+                    progress.update(task, completed=seconds - (deadline - trio.current_time()))
+        rss_end = tree_rss_mib(server_pid).mib
+        with trio.move_on_after(120):
+            while True:
+                handled = await _handled(client)
+                if all(tally.accepted <= handled[lang] for lang in LANGS):
+                    break
+                await trio.sleep(1)
+    lost = {lang: len(tally.accepted - handled[lang]) for lang in LANGS}
     served = sum(tally.statuses.values())
     return {
         "seconds": seconds,
@@ -154,7 +150,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.soak")
     parser.add_argument("--seconds", type=float, default=600.0)
     args = parser.parse_args()
-    results = trio.run(soak, args.seconds)
+    results = soak(args.seconds)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "soak.json").write_text(json.dumps(results, indent=2) + "\n")
     console.print_json(data=results)
