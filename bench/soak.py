@@ -35,6 +35,7 @@ TOKEN = "soak-token-not-a-secret"
 LANGS = ("ts", "py", "rb")
 WORKERS = 16
 KILL_EVERY = 30.0
+WARMUP_SECONDS = 30.0
 console = Console()
 
 
@@ -80,6 +81,13 @@ async def _killer(server_pid: int, deadline: float, kills: list[int]) -> None:
             kills.append(victim)
 
 
+async def _sample_rss(server_pid: int, deadline: float, samples: list[float]) -> None:
+    """The tree's RSS once a minute, to show a trend rather than two points."""
+    while trio.current_time() + 60 < deadline:
+        await trio.sleep(60)
+        samples.append(tree_rss_mib(server_pid).mib)
+
+
 async def _handled(client: httpx.AsyncClient) -> dict[str, set[str]]:
     headers = {"authorization": f"Bearer {TOKEN}"}
     out = {}
@@ -105,9 +113,16 @@ async def _soak(url: str, server_pid: int, seconds: float) -> dict[str, Any]:
     tally, kills = Tally(), list[int]()
     limits = httpx.Limits(max_connections=WORKERS)
     async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
-        for _ in range(200):  # warm up before the first RSS reading
-            await client.get("/ping")
+        # Warm up with the same mixed load first: caches, JIT and SQLite's page cache
+        # grow once; the question is whether anything grows after that (a leak).
+        warmup = Tally()
+        warm_until = trio.current_time() + min(WARMUP_SECONDS, seconds / 10)
+        async with trio.open_nursery() as nursery:
+            for _ in range(WORKERS):
+                nursery.start_soon(_client_loop, client, warm_until, warmup)
+        tally.accepted |= warmup.accepted
         rss_start = tree_rss_mib(server_pid).mib
+        rss_samples = [rss_start]
         deadline = trio.current_time() + seconds
         with Progress(
             TextColumn("soak"), BarColumn(), TimeRemainingColumn(), console=console
@@ -117,6 +132,7 @@ async def _soak(url: str, server_pid: int, seconds: float) -> dict[str, Any]:
                 for _ in range(WORKERS):
                     nursery.start_soon(_client_loop, client, deadline, tally)
                 nursery.start_soon(_killer, server_pid, deadline, kills)
+                nursery.start_soon(_sample_rss, server_pid, deadline, rss_samples)
                 while trio.current_time() < deadline:
                     await trio.sleep(1)
                     progress.update(task, completed=seconds - (deadline - trio.current_time()))
@@ -143,6 +159,7 @@ async def _soak(url: str, server_pid: int, seconds: float) -> dict[str, Any]:
         "rss_start_mb": rss_start,
         "rss_end_mb": rss_end,
         "rss_growth": (rss_end - rss_start) / rss_start,
+        "rss_samples_mb": [*rss_samples, rss_end],
     }
 
 
