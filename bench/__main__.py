@@ -20,6 +20,7 @@ import trio
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from bench.breakdown import breakdown_markdown, run_breakdown
 from bench.chain import chain_figures
 from bench.http import API_PATHS, api_figures, cold_start
 from bench.invoke import echo_figures, invoke_figures
@@ -30,7 +31,7 @@ from bench.stats import median_of_runs
 from orchestrator.runtime.languages import LANGUAGES
 
 RESULTS = Path(__file__).parent / "results"
-SECTIONS = ("invoke", "api", "chain", "coldstart", "motia")
+SECTIONS = ("invoke", "api", "chain", "coldstart", "motia", "breakdown")
 console = Console()
 
 
@@ -86,6 +87,7 @@ RUNNERS: dict[str, Callable[[bool], dict[str, Any]]] = {
     "chain": run_chain,
     "coldstart": run_coldstart,
     "motia": run_motia,
+    "breakdown": run_breakdown,
 }
 
 
@@ -124,6 +126,7 @@ def markdown(results: dict[str, Any]) -> str:
             ),
         )
     lines += motia_markdown(results)
+    lines += breakdown_markdown(results.get("breakdown"))
     if "coldstart" in results:
         seconds = results["coldstart"]["seconds"]
         lines.append(f"Cold start of the example project to the first 200: {seconds:.2f} s")
