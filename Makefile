@@ -9,7 +9,7 @@ STAMP_PY  := $(VENV)/.steppe-installed
 STAMP_JS  := $(NODE_DIR)/node_modules/.steppe-installed
 ARGS      ?=
 
-.PHONY: setup dev test test-python test-node test-ruby lint bench bench-quick bench-tools soak clean ruby-check
+.PHONY: setup dev test test-python test-node test-ruby lint bench bench-quick bench-tools soak clean ruby-check chromium-check screenshots
 
 setup: $(STAMP_PY) $(STAMP_JS) ruby-check
 
@@ -33,12 +33,26 @@ ruby-check:
 		echo "Ruby with msgpack is missing. Run: sudo apt-get install -y ruby ruby-msgpack" >&2; exit 1; \
 	fi
 
+# The workbench's browser tests drive Debian's chromium (never a browser Playwright downloads).
+chromium-check:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "Installing chromium from Debian (the workbench's browser tests)…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "chromium is missing. Run: sudo apt-get install -y chromium" >&2; exit 1; \
+	fi
+
+# Runs the browser tests and keeps a screenshot of each workbench view in docs/screenshots.
+screenshots: setup chromium-check
+	STEPPE_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/workbench/test_browser.py -q
+
 dev: setup
 	$(VENV)/bin/steppe dev --dir . $(ARGS)
 
-test: setup lint test-python test-node test-ruby
+test: setup chromium-check lint test-python test-node test-ruby
 
-test-python: setup
+test-python: setup chromium-check
 	$(PY) -m pytest $(ARGS)
 
 test-node: $(STAMP_JS)

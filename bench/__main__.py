@@ -28,10 +28,11 @@ from bench.motia import motia_markdown, run_motia
 from bench.projects import EXAMPLE_PROJECT
 from bench.report import table
 from bench.stats import median_of_runs
+from bench.streams import run_streams, streams_markdown
 from orchestrator.runtime.languages import LANGUAGES
 
 RESULTS = Path(__file__).parent / "results"
-SECTIONS = ("invoke", "api", "chain", "coldstart", "motia", "breakdown")
+SECTIONS = ("invoke", "api", "chain", "coldstart", "motia", "breakdown", "streams")
 console = Console()
 
 
@@ -88,6 +89,7 @@ RUNNERS: dict[str, Callable[[bool], dict[str, Any]]] = {
     "coldstart": run_coldstart,
     "motia": run_motia,
     "breakdown": run_breakdown,
+    "streams": run_streams,
 }
 
 
@@ -127,6 +129,7 @@ def markdown(results: dict[str, Any]) -> str:
         )
     lines += motia_markdown(results)
     lines += breakdown_markdown(results.get("breakdown"))
+    lines += streams_markdown(results.get("streams"))
     if "coldstart" in results:
         seconds = results["coldstart"]["seconds"]
         lines.append(f"Cold start of the example project to the first 200: {seconds:.2f} s")

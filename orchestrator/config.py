@@ -37,6 +37,8 @@ class Settings:
     load_timeout: float = 10.0
     # Seconds that in-flight work gets to finish on shutdown.
     shutdown_grace: float = 10.0
+    # Stream messages a WebSocket client may have waiting before it is dropped as too slow.
+    stream_buffer: int = 1024
     data_dir: str = ".steppe"
     source: Path | None = field(default=None, compare=False)
 
@@ -52,6 +54,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "handler_timeout": (int, float),
     "shutdown_grace": (int, float),
     "load_timeout": (int, float),
+    "stream_buffer": (int,),
     "data_dir": (str,),
 }
 _CHOICES = {"state": ("sqlite", "memory"), "queue": ("sqlite", "memory")}

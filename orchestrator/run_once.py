@@ -6,7 +6,7 @@ delivered; state lives in memory for the run, so nothing on disk changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from orchestrator.app import Runtime
@@ -16,6 +16,7 @@ from orchestrator.invoker import NO_INPUT, StepInvoker
 from orchestrator.runtime.host import Invocation
 from orchestrator.state.memory import MemoryStateStore
 from orchestrator.step import Step
+from orchestrator.streams.wiring import open_streams
 from orchestrator.tracing import Tracer
 from orchestrator.types import JSON
 from orchestrator.validation import DataValidator
@@ -101,11 +102,19 @@ async def run_step(
         raise StepNotFound(f"{name} is a noop step: it has no handler to run")
     state = RecordingState()
     emitter = RecordingEmitter()
-    runtime.host.router = ContextRouter(state, emitter, EmitChecker(runtime.project.steps))
-    invoker = StepInvoker(runtime.pool, Tracer(runtime.host.logs), runtime.settings.handler_timeout)
-    trace_id = invoker.tracer.start_trace("cli", f"steppe run {name}")
-    handler_input = (
-        NO_INPUT if step.type == "cron" else build_input(step, data, path_params or {}, query or {})
-    )
-    result = await invoker.invoke(step, trace_id, handler_input)
+    # Streams live in memory for the run, like state: `steppe run` changes nothing on disk.
+    in_memory = replace(runtime.settings, state="memory")
+    project = runtime.project
+    async with open_streams(
+        in_memory, project.root, runtime.pool, project.streams, runtime.host.logs
+    ) as streams:
+        runtime.host.router = ContextRouter(state, emitter, EmitChecker(project.steps), streams)
+        invoker = StepInvoker(runtime.pool, Tracer(runtime.host.logs), in_memory.handler_timeout)
+        trace_id = invoker.tracer.start_trace("cli", f"steppe run {name}")
+        handler_input = (
+            NO_INPUT
+            if step.type == "cron"
+            else build_input(step, data, path_params or {}, query or {})
+        )
+        result = await invoker.invoke(step, trace_id, handler_input)
     return RunReport(step, trace_id, result, emitter.emitted, state.writes)

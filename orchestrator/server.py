@@ -38,6 +38,7 @@ from orchestrator.state.memory import MemoryStateStore
 from orchestrator.streams.wiring import open_streams
 from orchestrator.tracing import Tracer
 from orchestrator.typegen import write_types
+from orchestrator.workbench.live import close_live_clients
 
 ADMIN_TOKEN_VARIABLE = "STEPPE_ADMIN_TOKEN"
 
@@ -183,6 +184,7 @@ async def open_services(
                 # Stream sockets are closed first: they never finish on their own and
                 # would hold Hypercorn's graceful shutdown for its whole timeout.
                 streams.hub.close_all()
+                close_live_clients(logs)
                 stop_http.set()
                 bus.stop()
                 with trio.move_on_after(settings.shutdown_grace + 1):
@@ -217,6 +219,7 @@ def announce(services: Services) -> None:
     url = services.url
     err_console.print(f"[bold green]Steppe is serving[/] {url}")
     err_console.print(f"  OpenAPI   {url}/openapi.json")
+    err_console.print(f"  Workbench {url}/__steppe/")
     err_console.print(f"  Admin API {url}/__steppe/api/steps")
 
 

@@ -14,7 +14,11 @@ from orchestrator.http.api import drain_body, serve_api_request
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.openapi import openapi_document
 from orchestrator.http.responses import error_response, json_response
+from orchestrator.http.streams_rest import streams_blueprint
+from orchestrator.http.websocket import register_stream_sockets
+from orchestrator.http.workbench_api import workbench_api_blueprint
 from orchestrator.tracing import new_trace_id
+from orchestrator.workbench.site import workbench_site
 
 log = logging.getLogger("steppe.http")
 
@@ -29,6 +33,10 @@ def create_app(env_of: Callable[[], HttpEnv]) -> QuartTrio:
     # Every route is ours to answer, OPTIONS included.
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     app.register_blueprint(admin_blueprint(env_of))
+    app.register_blueprint(workbench_api_blueprint(env_of))
+    app.register_blueprint(workbench_site(env_of))
+    app.register_blueprint(streams_blueprint(env_of))
+    register_stream_sockets(app, env_of)
 
     @app.get("/openapi.json")
     async def openapi() -> Response:

@@ -13,6 +13,7 @@ from orchestrator.invoker import StepInvoker
 from orchestrator.logs import LogSink
 from orchestrator.project import Project
 from orchestrator.state.base import StateStore
+from orchestrator.streams.service import StreamsService
 from orchestrator.tracing import Tracer
 from orchestrator.validation import DataValidator
 
@@ -36,6 +37,7 @@ class HttpEnv:
     mode: Mode = "dev"
     admin_token: str | None = None
     access_log: bool = True
+    streams: StreamsService | None = None
     _body_validators: dict[str, DataValidator] = field(default_factory=dict)
 
     def use_project(self, project: Project, router: Router) -> None:

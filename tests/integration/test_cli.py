@@ -130,3 +130,15 @@ def test_start_then_emit_through_the_admin_token_and_sigterm_exits_zero() -> Non
         _, stderr = server.communicate(timeout=30)
     assert server.returncode == 0, stderr
     assert "SIGTERM received; stopping" in stderr
+
+
+def test_run_serves_stream_calls_from_memory() -> None:
+    project = str(TESTS_DIR / "streams" / "project")
+    data = '{"stream": "items", "op": "set", "groupId": "g", "id": "1", "data": {"text": "hi"}}'
+    result = steppe("run", "OpsPy", "--dir", project, "--data", data)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["result"] == {
+        "status": 200,
+        "body": {"result": {"text": "hi", "id": "1"}},
+    }
+    assert not (TESTS_DIR / "streams" / "project" / ".steppe" / "streams.db").exists()

@@ -175,6 +175,8 @@ export class Loader {
       const functions = Object.create(null) // so `fn: 'constructor'` finds nothing
       for (const name of FUNCTIONS) {
         if (typeof exports[name] === 'function') functions[name] = exports[name]
+        // Motia puts a stream's canAccess inside its config.
+        else if (name === 'canAccess' && typeof config.canAccess === 'function') functions[name] = config.canAccess
       }
       const plain = await plainConfig(config, kind)
       this.files.set(path, functions)

@@ -90,10 +90,12 @@ class Runner {
     const invocation = new Invocation(p.iid, this.session)
     const context = createContext(invocation, p.ctx)
     this.inflight.set(p.iid, invocation)
+    // A stream's canAccess takes Motia's (subscription, authContext), not (input, context).
+    const args =
+      name === 'canAccess' ? [p.input?.subscription, p.input?.authContext] : 'input' in p ? [p.input, context] : [context]
     let result
     try {
-      result =
-        'input' in p ? this.storage.run(invocation, fn, p.input, context) : this.storage.run(invocation, fn, context)
+      result = this.storage.run(invocation, fn, ...args)
     } catch (err) {
       return this.finish(id, invocation, false, err)
     }

@@ -223,9 +223,20 @@ describe('runner', TIMEOUT, () => {
       expectOk(await load('module.step.mjs'))
       assert.deepEqual(expectOk(await invoke('module.step.mjs')), { cron: true, traceId: 'trace-1' })
       expectOk(await load('common.step.cjs'))
-      assert.equal(expectOk(await invoke('common.step.cjs', { fn: 'canAccess', input: { user: 'admin' } })), true)
+      const access = { subscription: { groupId: 'g' }, authContext: { user: 'admin' } }
+      assert.equal(expectOk(await invoke('common.step.cjs', { fn: 'canAccess', input: access })), true)
       assert.equal(expectError(await invoke('common.step.cjs', { fn: 'constructor', input: {} })).name, 'NoSuchFunction')
       assert.equal(expectError(await invoke('never-loaded.step.ts', { input: {} })).name, 'NotLoaded')
+    })
+
+    it("calls a stream's canAccess from its config with (subscription, authContext)", async () => {
+      const { handlers } = expectOk(await load('guarded.stream.ts', 'stream'))
+      assert.deepEqual(handlers, ['canAccess'])
+      const ask = (groupId, token) =>
+        invoke('guarded.stream.ts', { fn: 'canAccess', input: { subscription: { groupId }, authContext: { token } } })
+      assert.equal(expectOk(await ask('room-1', 'secret')), true)
+      assert.equal(expectOk(await ask('room-1', 'wrong')), false)
+      assert.equal(expectOk(await ask('room-2', 'secret')), false)
     })
 
     it('reports a thrown error with a stack pointing at the .ts lines', async () => {

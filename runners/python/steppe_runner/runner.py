@@ -162,9 +162,13 @@ class Runner:
             return
         invocation = Invocation(self, iid, request_id)
         context = Context(invocation, ctx["traceId"], ctx.get("flows") or [])
-        if "input" in params:
+        if fn_name == "canAccess":
+            # A stream's canAccess takes Motia's (subscription, auth_context), not (input, context).
+            access = params.get("input") or {}
+            args: tuple[Any, ...] = (access.get("subscription"), access.get("authContext"))
+        elif "input" in params:
             value = params["input"]
-            args: tuple[Any, ...] = (Input(value) if type(value) is dict else value, context)
+            args = (Input(value) if type(value) is dict else value, context)
         else:
             args = (context,)  # cron handlers take the context alone
         invocation.task = self._loop.create_task(self._run(invocation, fn, args))

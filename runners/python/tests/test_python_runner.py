@@ -52,8 +52,32 @@ def test_pydantic_schemas_become_json_schema(orchestrator: Orchestrator) -> None
         "text": {"title": "Text", "type": "string"}
     }
     assert stream["r"]["handlers"] == ["canAccess"]
-    allowed = orchestrator.run("chat_stream.py", 1, {"groupId": "public"}, fn="canAccess")
-    assert allowed == {"t": "res", "id": allowed["id"], "ok": True, "r": True}
+
+    def can_access(group: str, token: str | None) -> object:
+        access = {"subscription": {"groupId": group}, "authContext": {"token": token}}
+        answer = orchestrator.run("chat_stream.py", 1, access, fn="canAccess")
+        assert answer["ok"], answer
+        return answer["r"]
+
+    # Called as can_access(subscription, auth_context), Motia's two arguments.
+    assert can_access("public", None) is True
+    assert can_access("private", "secret") is True
+    assert can_access("private", "wrong") is False
+
+
+def test_can_access_in_the_config_is_awaited_with_two_arguments(
+    orchestrator: Orchestrator,
+) -> None:
+    loaded = orchestrator.load("guarded_stream.py")
+    assert loaded["ok"], loaded
+    assert loaded["r"]["handlers"] == ["canAccess"]
+    results = []
+    for iid, (group, token) in enumerate([("room-1", "secret"), ("room-1", None), ("x", "secret")]):
+        access = {"subscription": {"groupId": group}, "authContext": {"token": token}}
+        answer = orchestrator.run("guarded_stream.py", iid + 1, access, fn="canAccess")
+        assert answer["ok"], answer
+        results.append(answer["r"])
+    assert results == [True, False, False]
 
 
 def test_syntax_error_names_file_and_line(orchestrator: Orchestrator, project: Path) -> None:

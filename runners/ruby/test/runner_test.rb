@@ -206,8 +206,9 @@ class RunnerTest < Minitest::Test
 
   def test_can_access_is_listed_and_invoked_by_fn
     assert_equal %w[handler canAccess], loaded('guarded')['handlers']
-    assert_equal true, runner.response(runner.invoke(113, step('guarded'), fn: 'canAccess', input: { 'user' => 'admin' }))['r']
-    assert_equal false, runner.response(runner.invoke(114, step('guarded'), fn: 'canAccess', input: { 'user' => 'eve' }))['r']
+    access = ->(user) { { 'subscription' => { 'groupId' => 'g' }, 'authContext' => { 'user' => user } } }
+    assert_equal true, runner.response(runner.invoke(113, step('guarded'), fn: 'canAccess', input: access.('admin')))['r']
+    assert_equal false, runner.response(runner.invoke(114, step('guarded'), fn: 'canAccess', input: access.('eve')))['r']
     assert_equal 'NotFound', invoke(115, 'twin_a', fn: 'canAccess', input: {})['e']['name']
   end
 
@@ -215,6 +216,17 @@ class RunnerTest < Minitest::Test
     response = runner.load(File.join(PROJECT, 'streams', 'chat.stream.rb'), 'stream')
     assert_equal({ 'storageType' => 'default' }, response['r']['config']['baseConfig'])
     assert_equal [], response['r']['handlers']
+  end
+
+  def test_a_stream_can_access_gets_the_subscription_and_auth_context_it_names
+    path = File.join(PROJECT, 'streams', 'room.stream.rb')
+    assert_equal ['canAccess'], runner.load(path, 'stream')['r']['handlers']
+    ask = lambda do |iid, group|
+      input = { 'subscription' => { 'groupId' => group }, 'authContext' => { 'token' => 't' } }
+      runner.response(runner.invoke(iid, path, fn: 'canAccess', input: input))
+    end
+    assert_equal true, ask.(116, 'public-1')['r']
+    assert_equal false, ask.(117, 'private-1')['r']
   end
 
   def assert_load_error(name, error_name, line)

@@ -43,6 +43,12 @@ module Steppe
         @method.call(*arguments(input_given, input, context))
       end
 
+      # A stream's canAccess takes Motia's (subscription, auth_context), or as many as it names.
+      def call_access(subscription, auth_context)
+        args = [subscription, auth_context]
+        @method.call(*(@rest ? args : args.first(@max)))
+      end
+
       private
 
       def arguments(input_given, input, context)

@@ -151,7 +151,12 @@ module Steppe
       context = Context.new(iid, params['ctx'] || {}, @session, @writer)
       result = Pool.cancellable do
         StdioCapture.tagged(@writer, 'iid' => iid) do
-          function.call(params.key?('input'), params['input'], context)
+          if fn == 'canAccess'
+            access = params['input'] || {}
+            function.call_access(access['subscription'], access['authContext'])
+          else
+            function.call(params.key?('input'), params['input'], context)
+          end
         end
       end
       result_frame(id, result, "#{fn} in #{step.path}")

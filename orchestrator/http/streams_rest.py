@@ -1,0 +1,59 @@
+"""REST reads of streams, the polling fallback (SPEC §5):
+`GET /streams/{streamName}/{groupId}` and `GET /streams/{streamName}/{groupId}/{id}`.
+
+They answer what a WebSocket join would send as its snapshot, under the same
+`canAccess` check (the token from `Authorization: Bearer` or `?authToken=`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from quart import Blueprint, Response, request
+
+from orchestrator.http.env import HttpEnv
+from orchestrator.http.responses import error_response, json_response
+from orchestrator.tracing import new_trace_id
+
+
+def streams_blueprint(env_of: Callable[[], HttpEnv]) -> Blueprint:
+    streams = Blueprint("steppe_streams", __name__)
+
+    @streams.get("/streams/<stream_name>/<group_id>")
+    async def group(stream_name: str, group_id: str) -> Response:
+        return await _read(env_of(), stream_name, group_id, None)
+
+    @streams.get("/streams/<stream_name>/<group_id>/<item_id>")
+    async def item(stream_name: str, group_id: str, item_id: str) -> Response:
+        return await _read(env_of(), stream_name, group_id, item_id)
+
+    return streams
+
+
+async def _read(env: HttpEnv, stream_name: str, group_id: str, item_id: str | None) -> Response:
+    trace_id = new_trace_id()
+    service = env.streams
+    stream = service.streams.get(stream_name) if service is not None else None
+    if service is None or stream is None:
+        return error_response(404, f"no stream named '{stream_name}'", trace_id)
+    subscription = {"streamName": stream_name, "groupId": group_id}
+    if item_id is not None:
+        subscription["id"] = item_id
+    decision = await service.access.check(stream, subscription, _token())
+    if not decision.allowed:
+        return error_response(403, decision.reason, trace_id)
+    if item_id is None:
+        return json_response(await service.get_group(stream, group_id), trace_id=trace_id)
+    found = await service.get(stream, group_id, item_id)
+    if found is None:
+        return error_response(
+            404, f"no item '{item_id}' in group '{group_id}' of stream '{stream_name}'", trace_id
+        )
+    return json_response(found, trace_id=trace_id)
+
+
+def _token() -> str | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.args.get("authToken") or None

@@ -1,0 +1,105 @@
+"""Stream WebSockets (SPEC §5): Motia's protocol on `/` and `/__streams`, and the seed's
+`/streams/{streamName}/{groupId}` (that group's snapshot, then its changes).
+
+Each connection has two tasks: one reads the client's join/leave messages and
+acts on them in order; the other drains the connection's outbox into the socket.
+The hub only ever offers text to the outbox, so a slow socket stalls nobody else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+import trio
+from quart import Websocket, websocket
+from quart_trio import QuartTrio
+
+from orchestrator.http.env import HttpEnv
+from orchestrator.streams.hub import Client
+from orchestrator.streams.messages import BadMessage, Channel, Subscription, parse_client_message
+from orchestrator.streams.service import StreamsService
+
+AUTH_SUBPROTOCOL = "Authorization"
+"""Motia's clients send `Sec-WebSocket-Protocol: Authorization, <token>` (browsers cannot
+set headers on a WebSocket); the server must then agree to that subprotocol."""
+
+DROPPED_CLOSE_CODE = 1008
+
+
+def register_stream_sockets(app: QuartTrio, env_of: Callable[[], HttpEnv]) -> None:
+    @app.websocket("/")
+    @app.websocket("/__streams")
+    async def motia_socket() -> None:
+        await _serve(env_of(), None)
+
+    @app.websocket("/streams/<stream_name>/<group_id>")
+    async def seed_socket(stream_name: str, group_id: str) -> None:
+        seed = Subscription("join", Channel(stream_name, group_id), "seed")
+        await _serve(env_of(), seed)
+
+
+def auth_token(ws: Websocket) -> str | None:
+    """The client's token: the value after `Authorization` in the subprotocols (Motia's
+    way), else `?authToken=` (Motia's older way), else an `Authorization: Bearer` header."""
+    protocols = ws.requested_subprotocols
+    for index, name in enumerate(protocols[:-1]):
+        if name.lower() == AUTH_SUBPROTOCOL.lower():
+            return protocols[index + 1]
+    token = ws.args.get("authToken")
+    if token:
+        return token
+    scheme, _, value = ws.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+async def _serve(env: HttpEnv, seed: Subscription | None) -> None:
+    service = env.streams
+    # The object itself, not the context-local proxy: the pump task runs outside this one.
+    ws: Websocket = cast(Any, websocket)._get_current_object()
+    if service is None:
+        await ws.close(1011, "streams are not available")
+        return
+    token = auth_token(ws)
+    asked = [p for p in ws.requested_subprotocols if p.lower() == AUTH_SUBPROTOCOL.lower()]
+    await ws.accept(subprotocol=asked[0] if asked else None)
+    client = service.hub.connect(f"{ws.remote_addr or '?'}{ws.path}")
+    try:
+        with client.cancel_scope:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(_pump, client, ws)
+                if seed is not None:
+                    await service.join(client, seed, token)
+                while True:
+                    raw = await ws.receive()
+                    await _handle(service, client, raw, token)
+    finally:
+        service.hub.disconnect(client)
+    if client.dropped:
+        await ws.close(DROPPED_CLOSE_CODE, "too slow: the send buffer filled up")
+
+
+async def _pump(client: Client, ws: Websocket) -> None:
+    while True:
+        try:
+            text = await client.outbox.get()
+        except trio.EndOfChannel:
+            return
+        await ws.send(text)
+
+
+async def _handle(
+    service: StreamsService, client: Client, raw: str | bytes, token: str | None
+) -> None:
+    try:
+        subscription = parse_client_message(raw)
+    except BadMessage as exc:
+        # Told, not disconnected: one bad message should not cost a client its other subscriptions.
+        service.tell_error(client, str(exc), exc.code, exc.channel)
+        return
+    if subscription.action == "join":
+        await service.join(client, subscription, token)
+    else:
+        service.leave(client, subscription)

@@ -1,0 +1,148 @@
+"""The flow graph the workbench draws: per flow, steps as nodes and topics as edges.
+
+An edge goes from a step that emits a topic to each step of the same flow that
+subscribes to it. It is `virtual` when either end is (`virtualEmits`,
+`virtualSubscribes`: noop steps and manual hand-offs), and carries the emit's
+`label` and `conditional` flag. A topic emitted with no subscriber in the flow
+is listed in `unconnected`; a subscription that nothing in the flow emits, in
+`inbound` (it is fed from outside: another flow, the CLI or the workbench).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from orchestrator.project import Project
+from orchestrator.step import Emit, Step, language_name
+
+NO_FLOW = "(no flow)"
+"""The id of the pseudo-flow that holds the steps that name no flow."""
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _emit_json(emit: Emit) -> dict[str, Any]:
+    return {"topic": emit.topic, "label": emit.label, "conditional": emit.conditional}
+
+
+def step_summary(step: Step, root: Path) -> dict[str, Any]:
+    """What a node shows, and what its detail panel starts from."""
+    summary: dict[str, Any] = {
+        "id": step.name,
+        "name": step.name,
+        "type": step.type,
+        "language": step.language,
+        "languageName": language_name(step),
+        "file": _relative(step.path, root),
+        "path": str(step.path),
+        "description": step.config.get("description"),
+        "flows": list(step.flows),
+        "trigger": step.trigger,
+        "emits": [_emit_json(e) for e in step.emits],
+        "virtualEmits": [_emit_json(e) for e in step.virtual_emits],
+        "subscribes": list(step.subscribes),
+        "virtualSubscribes": list(step.virtual_subscribes),
+    }
+    if step.type == "api":
+        summary["method"] = step.method
+        summary["apiPath"] = step.api_path
+    if step.type == "cron":
+        summary["cron"] = step.cron
+    return summary
+
+
+def _flow_json(flow_id: str, members: list[Step], root: Path) -> dict[str, Any]:
+    emitted: list[tuple[Step, Emit, bool]] = []
+    subscribed: dict[str, list[tuple[Step, bool]]] = {}
+    for step in members:
+        emitted.extend((step, emit, False) for emit in step.emits)
+        emitted.extend((step, emit, True) for emit in step.virtual_emits)
+        for topic in step.subscribes:
+            subscribed.setdefault(topic, []).append((step, False))
+        for topic in step.virtual_subscribes:
+            subscribed.setdefault(topic, []).append((step, True))
+    edges: list[dict[str, Any]] = []
+    unconnected: list[dict[str, Any]] = []
+    seen: set[tuple[str, str, str]] = set()
+    for source, emit, virtual_emit in emitted:
+        targets = subscribed.get(emit.topic, [])
+        if not targets:
+            unconnected.append({"source": source.name, **_emit_json(emit), "virtual": virtual_emit})
+        for target, virtual_subscribe in targets:
+            key = (source.name, target.name, emit.topic)
+            if key in seen:  # the same topic declared twice (real and virtual)
+                continue
+            seen.add(key)
+            edges.append(
+                {
+                    "id": f"{source.name}->{target.name}:{emit.topic}",
+                    "source": source.name,
+                    "target": target.name,
+                    **_emit_json(emit),
+                    "virtual": virtual_emit or virtual_subscribe,
+                }
+            )
+    emitted_topics = {emit.topic for _, emit, _ in emitted}
+    inbound = [
+        {"target": step.name, "topic": topic, "virtual": virtual}
+        for topic, subscribers in sorted(subscribed.items())
+        if topic not in emitted_topics
+        for step, virtual in subscribers
+    ]
+    return {
+        "id": flow_id,
+        "name": flow_id,
+        "nodes": [step_summary(s, root) for s in sorted(members, key=_node_order)],
+        "edges": edges,
+        "unconnected": unconnected,
+        "inbound": inbound,
+    }
+
+
+def _node_order(step: Step) -> tuple[int, str]:
+    """Triggers first (api, cron), then event and noop steps; by name within a type."""
+    return ({"api": 0, "cron": 1, "event": 2, "noop": 3}.get(step.type, 4), step.name)
+
+
+def flow_graph(project: Project) -> dict[str, Any]:
+    """Every flow of the project as nodes and edges; steps with no flow form their own."""
+    steps = list(project.steps.values())
+    names = sorted({flow for step in steps for flow in step.flows})
+    flows = [
+        _flow_json(name, [s for s in steps if name in s.flows], project.root) for name in names
+    ]
+    loose = [s for s in steps if not s.flows]
+    if loose:
+        flows.append(_flow_json(NO_FLOW, loose, project.root))
+    return {"flows": flows}
+
+
+def topics(project: Project) -> list[dict[str, Any]]:
+    """Every topic a step emits or subscribes to, with who emits it and who receives it
+    (and the `input` schema each receiver checks the data against)."""
+    found: dict[str, dict[str, Any]] = {}
+
+    def entry(topic: str) -> dict[str, Any]:
+        return found.setdefault(topic, {"topic": topic, "emitters": [], "subscribers": []})
+
+    for step in project.steps.values():
+        for emit in step.emits:
+            entry(emit.topic)["emitters"].append(
+                {"step": step.name, "label": emit.label, "conditional": emit.conditional}
+            )
+        for emit in step.virtual_emits:
+            entry(emit.topic)["emitters"].append(
+                {"step": step.name, "label": emit.label, "conditional": emit.conditional,
+                 "virtual": True}
+            )  # fmt: skip
+        for topic in step.subscribes:
+            entry(topic)["subscribers"].append(
+                {"step": step.name, "language": step.language, "input": step.input_schema}
+            )
+    return [found[topic] for topic in sorted(found)]

@@ -1,0 +1,98 @@
+"""The fan-out hub on its own: bounded outboxes, rooms keyed by stream, group and id,
+one copy per client, and dropping a client that cannot keep up."""
+
+from __future__ import annotations
+
+import trio
+
+from orchestrator.logs import LogSink
+from orchestrator.streams import Outbox, StreamHub
+from orchestrator.streams.messages import Channel
+
+
+def hub(buffer_messages: int = 8, buffer_bytes: int = 1024) -> StreamHub:
+    return StreamHub(
+        LogSink(None, None), buffer_messages=buffer_messages, buffer_bytes=buffer_bytes
+    )
+
+
+async def drain(outbox: Outbox) -> list[str]:
+    taken = []
+    while len(outbox):
+        taken.append(await outbox.get())
+    return taken
+
+
+async def test_outbox_is_bounded_by_messages_and_by_bytes() -> None:
+    by_count = Outbox(max_messages=2, max_bytes=1000)
+    assert by_count.offer("a") and by_count.offer("b")
+    assert not by_count.offer("c")
+    by_size = Outbox(max_messages=100, max_bytes=10)
+    assert by_size.offer("x" * 8)
+    assert not by_size.offer("y" * 3)
+    # One message larger than the bound still passes when nothing waits: it can be sent.
+    assert Outbox(max_messages=100, max_bytes=10).offer("z" * 50)
+
+
+async def test_outbox_get_waits_and_ends_when_closed() -> None:
+    outbox = Outbox(max_messages=4, max_bytes=100)
+    got: list[str] = []
+
+    async def reader() -> None:
+        try:
+            while True:
+                got.append(await outbox.get())
+        except trio.EndOfChannel:
+            got.append("<end>")
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(reader)
+        await trio.sleep(0.01)
+        outbox.offer("one")
+        outbox.offer("two")
+        await trio.sleep(0.01)
+        outbox.close()
+    assert got == ["one", "two", "<end>"]
+
+
+async def test_an_item_room_is_keyed_by_stream_group_and_id() -> None:
+    h = hub()
+    g1, g2, both = h.connect("g1"), h.connect("g2"), h.connect("both")
+    h.subscribe(g1, "s1", Channel("items", "g1", "same"))
+    h.subscribe(g2, "s2", Channel("items", "g2", "same"))
+    h.subscribe(both, "s3", Channel("items", "g1", None))
+    h.subscribe(both, "s4", Channel("items", "g1", "same"))
+    assert h.publish(Channel("items", "g1", "same"), "change") == 2
+    assert await drain(g1.outbox) == ["change"]
+    assert await drain(g2.outbox) == []
+    # In the group's room and the item's: one copy, which the client routes to both.
+    assert await drain(both.outbox) == ["change"]
+    assert h.publish(Channel("other", "g1", "same"), "elsewhere") == 0
+
+
+async def test_leaving_one_of_two_subscriptions_keeps_the_other() -> None:
+    h = hub()
+    client = h.connect("c")
+    h.subscribe(client, "a", Channel("items", "g", None))
+    h.subscribe(client, "b", Channel("items", "g", None))
+    assert h.unsubscribe(client, "a")
+    assert h.publish(Channel("items", "g", "x"), "still") == 1
+    assert h.unsubscribe(client, "b")
+    assert not h.unsubscribe(client, "b")
+    assert h.publish(Channel("items", "g", "x"), "gone") == 0
+
+
+async def test_a_client_with_a_full_outbox_is_dropped_and_logged() -> None:
+    logs = LogSink(None, None)
+    h = StreamHub(logs, buffer_messages=2)
+    slow, fast = h.connect("slow-client"), h.connect("fast-client")
+    for client in (slow, fast):
+        h.subscribe(client, "s", Channel("items", "g", None))
+    for n in range(5):
+        h.publish(Channel("items", "g", "x"), f"m{n}")
+        await drain(fast.outbox)
+    assert slow.dropped and not fast.dropped
+    assert slow.cancel_scope.cancel_called
+    assert slow not in h.clients and h.dropped == 1
+    assert h.publish(Channel("items", "g", "x"), "later") == 1
+    assert any("dropped WebSocket client slow-client" in e["msg"] for e in logs.tail)

@@ -1,0 +1,173 @@
+"""The suite every stream store passes (SPEC §5): memory and SQLite alike.
+
+Time is passed in (`now`), so expiry is tested without sleeping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from orchestrator.streams import MemoryStreamStore, StreamStore, open_sqlite_streams
+
+T0 = 1_000_000.0
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[StreamStore]:
+    if request.param == "memory":
+        memory = MemoryStreamStore()
+        yield memory
+        await memory.aclose()
+    else:
+        async with open_sqlite_streams(tmp_path / ".steppe" / "streams.db") as sqlite:
+            yield sqlite
+
+
+def item(item_id: str, **data: object) -> dict[str, object]:
+    return {**data, "id": item_id}
+
+
+async def test_missing_items_and_groups(store: StreamStore) -> None:
+    assert await store.get("s", "g", "nope", T0) is None
+    assert await store.get_group("s", "g", T0) == []
+    assert await store.delete("s", "g", "nope", T0) is None
+
+
+async def test_set_creates_then_updates_and_get_reads(store: StreamStore) -> None:
+    first = await store.set("s", "g", item("a", text="one"), now=T0)
+    assert first.created and first.evicted == []
+    assert await store.get("s", "g", "a", T0) == {"text": "one", "id": "a"}
+    second = await store.set("s", "g", item("a", text="two"), now=T0)
+    assert not second.created
+    assert await store.get("s", "g", "a", T0) == {"text": "two", "id": "a"}
+
+
+async def test_a_group_lists_by_creation_and_an_update_keeps_the_place(
+    store: StreamStore,
+) -> None:
+    for name in ("c", "a", "b"):
+        await store.set("s", "g", item(name, v=0), now=T0)
+    await store.set("s", "g", item("c", v=1), now=T0)
+    assert [i["id"] for i in await store.get_group("s", "g", T0)] == ["c", "a", "b"]
+    assert (await store.get_group("s", "g", T0))[0] == {"v": 1, "id": "c"}
+
+
+async def test_delete_returns_the_last_value(store: StreamStore) -> None:
+    await store.set("s", "g", item("a", text="x"), now=T0)
+    assert await store.delete("s", "g", "a", T0) == {"text": "x", "id": "a"}
+    assert await store.get("s", "g", "a", T0) is None
+    assert await store.get_group("s", "g", T0) == []
+
+
+async def test_streams_groups_and_ids_never_collide(store: StreamStore) -> None:
+    await store.set("s", "g1", item("same", at="s/g1"), now=T0)
+    await store.set("s", "g2", item("same", at="s/g2"), now=T0)
+    await store.set("t", "g1", item("same", at="t/g1"), now=T0)
+    await store.set("s", "g1:x", item("other", at="s/g1:x"), now=T0)
+    assert (await store.get("s", "g1", "same", T0) or {})["at"] == "s/g1"
+    assert (await store.get("s", "g2", "same", T0) or {})["at"] == "s/g2"
+    assert (await store.get("t", "g1", "same", T0) or {})["at"] == "t/g1"
+    assert [i["at"] for i in await store.get_group("s", "g1", T0)] == ["s/g1"]
+    await store.delete("s", "g1", "same", T0)
+    assert await store.get("s", "g2", "same", T0) is not None
+
+
+async def test_odd_names_and_values_round_trip(store: StreamStore) -> None:
+    value = {
+        "text": 'naïve ☃ 日本語 🚀 "q" \\',
+        "nested": {"a": [1, None, True, 2.5]},
+        "big": 2**53,
+    }
+    for name in ("a:b", "100%", "", " spaced ", "line\nbreak", "🚀"):
+        await store.set(name, name, item(name, **value), now=T0)
+        assert await store.get(name, name, name, T0) == item(name, **value)
+
+
+async def test_expired_items_read_as_missing(store: StreamStore) -> None:
+    await store.set("s", "g", item("old", n=1), now=T0, expires_at=T0 + 10)
+    await store.set("s", "g", item("forever", n=2), now=T0)
+    assert await store.get("s", "g", "old", T0 + 9.9) is not None
+    assert await store.get("s", "g", "old", T0 + 10) is None
+    assert [i["id"] for i in await store.get_group("s", "g", T0 + 11)] == ["forever"]
+    assert await store.delete("s", "g", "old", T0 + 11) is None
+
+
+async def test_setting_an_expired_item_creates_it_again_at_the_end(store: StreamStore) -> None:
+    await store.set("s", "g", item("a", n=1), now=T0, expires_at=T0 + 1)
+    await store.set("s", "g", item("b", n=2), now=T0)
+    again = await store.set("s", "g", item("a", n=3), now=T0 + 2, expires_at=T0 + 3)
+    assert again.created
+    assert [i["id"] for i in await store.get_group("s", "g", T0 + 2)] == ["b", "a"]
+
+
+async def test_expire_removes_and_returns_what_is_due(store: StreamStore) -> None:
+    assert await store.next_expiry() is None
+    await store.set("s", "g1", item("a", n=1), now=T0, expires_at=T0 + 5)
+    await store.set("s", "g1", item("b", n=2), now=T0, expires_at=T0 + 1)
+    await store.set("s", "g2", item("c", n=3), now=T0, expires_at=T0 + 2)
+    await store.set("s", "g3", item("d", n=4), now=T0)
+    assert await store.next_expiry() == T0 + 1
+    assert await store.expired_groups(T0 + 0.5) == []
+    assert await store.expired_groups(T0 + 2) == [("s", "g1"), ("s", "g2")]
+    assert await store.expire("s", "g1", T0 + 2) == [item("b", n=2)]
+    assert await store.expire("s", "g2", T0 + 2) == [item("c", n=3)]
+    assert await store.expired_groups(T0 + 2) == []
+    assert await store.next_expiry() == T0 + 5
+    assert [i["id"] for i in await store.get_group("s", "g1", T0 + 2)] == ["a"]
+
+
+async def test_a_later_set_moves_the_expiry(store: StreamStore) -> None:
+    await store.set("s", "g", item("a", n=1), now=T0, expires_at=T0 + 1)
+    await store.set("s", "g", item("a", n=2), now=T0 + 0.5, expires_at=T0 + 10)
+    assert await store.get("s", "g", "a", T0 + 5) == item("a", n=2)
+    await store.set("s", "g", item("a", n=3), now=T0 + 6)
+    assert await store.next_expiry() is None
+
+
+async def test_max_items_keeps_the_newest_and_returns_the_evicted(store: StreamStore) -> None:
+    for n in range(3):
+        outcome = await store.set("s", "g", item(f"i{n}", n=n), now=T0, max_items=3)
+        assert outcome.evicted == []
+    outcome = await store.set("s", "g", item("i3", n=3), now=T0, max_items=3)
+    assert outcome.created and outcome.evicted == [item("i0", n=0)]
+    # An update is not a new item: nothing is pushed out.
+    assert (await store.set("s", "g", item("i1", n=10), now=T0, max_items=3)).evicted == []
+    outcome = await store.set("s", "g", item("i4", n=4), now=T0, max_items=2)
+    assert outcome.evicted == [item("i1", n=10), item("i2", n=2)]
+    assert [i["id"] for i in await store.get_group("s", "g", T0)] == ["i3", "i4"]
+    # Other groups are counted apart.
+    assert (await store.set("s", "other", item("x", n=0), now=T0, max_items=1)).evicted == []
+
+
+async def test_expired_items_do_not_count_against_max_items(store: StreamStore) -> None:
+    await store.set("s", "g", item("old", n=0), now=T0, expires_at=T0 + 1)
+    await store.set("s", "g", item("a", n=1), now=T0 + 2, max_items=1)
+    outcome = await store.set("s", "g", item("b", n=2), now=T0 + 2, max_items=1)
+    assert outcome.evicted == [item("a", n=1)]
+
+
+async def test_the_stored_value_is_a_copy(store: StreamStore) -> None:
+    original = item("a", tags=["x"])
+    await store.set("s", "g", original, now=T0)
+    original["tags"].append("changed")  # type: ignore[attr-defined]
+    read = await store.get("s", "g", "a", T0)
+    assert read == item("a", tags=["x"])
+    assert read is not None
+    read["tags"].append("again")
+    assert await store.get("s", "g", "a", T0) == item("a", tags=["x"])
+
+
+async def test_sqlite_items_survive_a_reopen_until_their_ttl(tmp_path: Path) -> None:
+    path = tmp_path / "streams.db"
+    async with open_sqlite_streams(path) as first:
+        await first.set("s", "g", item("a", n=1), now=T0)
+        await first.set("s", "g", item("b", n=2), now=T0, expires_at=T0 + 10)
+    async with open_sqlite_streams(path) as second:
+        assert [i["id"] for i in await second.get_group("s", "g", T0 + 5)] == ["a", "b"]
+        assert [i["id"] for i in await second.get_group("s", "g", T0 + 10)] == ["a"]
+        # Creation order continues after a reopen.
+        await second.set("s", "g", item("c", n=3), now=T0, max_items=2)
+        assert [i["id"] for i in await second.get_group("s", "g", T0)] == ["b", "c"]
