@@ -5,7 +5,6 @@ Open in `dev`; in `start` only with the bearer token from STEPPE_ADMIN_TOKEN.
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from quart import Blueprint, Response, request
@@ -13,6 +12,7 @@ from quart import Blueprint, Response, request
 from orchestrator.context import EmitRequest
 from orchestrator.errors import CallbackError
 from orchestrator.http.api import BadRequest, parse_json_body
+from orchestrator.http.auth import admin_refusal, bearer
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.responses import error_response, json_response
 from orchestrator.step import Step
@@ -41,24 +41,7 @@ def admin_blueprint(env_of: Any) -> Blueprint:
 
     @admin.before_request
     async def authorize() -> Response | None:
-        env: HttpEnv = env_of()
-        if env.mode == "dev":
-            return None
-        trace_id = new_trace_id()
-        if not env.admin_token:
-            return error_response(
-                403, "the admin API is off in start mode; set STEPPE_ADMIN_TOKEN", trace_id
-            )
-        supplied = request.headers.get("authorization", "")
-        expected = f"Bearer {env.admin_token}"
-        if not hmac.compare_digest(supplied.encode(), expected.encode()):
-            return error_response(
-                401,
-                "missing or wrong bearer token",
-                trace_id,
-                headers={"www-authenticate": "Bearer"},
-            )
-        return None
+        return admin_refusal(env_of(), bearer(request.headers.get("authorization", "")))
 
     @admin.get("/steps")
     async def steps() -> Response:

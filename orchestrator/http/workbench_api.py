@@ -24,7 +24,6 @@ or `?token=`.
 from __future__ import annotations
 
 import contextlib
-import hmac
 import sqlite3
 import time
 from collections.abc import Callable
@@ -38,6 +37,7 @@ from quart_trio import QuartTrio
 
 from orchestrator.errors import SteppeError
 from orchestrator.http.api import BadRequest, parse_json_body
+from orchestrator.http.auth import admin_refusal, bearer
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.responses import error_response, json_response
 from orchestrator.schedule import CronExpressionError, schedule
@@ -66,36 +66,13 @@ def _validation_error(path: str, message: str, trace_id: str | None = None) -> R
     )
 
 
-def admin_refusal(env: HttpEnv, supplied_token: str | None) -> Response | None:
-    """None when the caller may use the admin API; else the 401/403 to answer."""
-    if env.mode == "dev":
-        return None
-    trace_id = new_trace_id()
-    if not env.admin_token:
-        return error_response(
-            403, "the admin API is off in start mode; set STEPPE_ADMIN_TOKEN", trace_id
-        )
-    if supplied_token is None or not hmac.compare_digest(
-        supplied_token.encode(), env.admin_token.encode()
-    ):
-        return error_response(
-            401, "missing or wrong bearer token", trace_id, headers={"www-authenticate": "Bearer"}
-        )
-    return None
-
-
-def _bearer(header: str) -> str | None:
-    scheme, _, value = header.partition(" ")
-    return value.strip() or None if scheme.lower() == "bearer" else None
-
-
 def _socket_token(ws: Websocket) -> str | None:
     """`Sec-WebSocket-Protocol: Authorization, <token>`, else `?token=`, else a bearer header."""
     protocols = ws.requested_subprotocols
     for index, name in enumerate(protocols[:-1]):
         if name.lower() == AUTH_SUBPROTOCOL.lower():
             return protocols[index + 1]
-    return ws.args.get("token") or _bearer(ws.headers.get("authorization", ""))
+    return ws.args.get("token") or bearer(ws.headers.get("authorization", ""))
 
 
 def _trace_summary(trace: Trace | None) -> dict[str, Any] | None:
@@ -210,7 +187,7 @@ def workbench_api_blueprint(env_of: Callable[[], HttpEnv]) -> Blueprint:
 
     @api.before_request
     async def authorize() -> Response | None:
-        return admin_refusal(env_of(), _bearer(request.headers.get("authorization", "")))
+        return admin_refusal(env_of(), bearer(request.headers.get("authorization", "")))
 
     # The page
 
