@@ -124,8 +124,10 @@ class Tracer:
         span.status = "error" if error else "ok"
         span.error = error
         span.emitted = list(emitted or ())
-        if span.kind == "api" and not error:
-            return  # the request's access-log line says it; spare the hot path a log entry
+        if not error and (span.kind == "api" or self._delivery_level == "debug"):
+            # An API span has its access-log line; in `start` a successful delivery is
+            # kept in the trace only, sparing the hot path a log entry per event.
+            return
         self._logs.write(
             "error" if error else self._delivery_level,
             f"{span.kind} {span.step} {span.status} in {span.duration_ms:.1f} ms",
