@@ -148,9 +148,14 @@ def _json_option(text: str, option: str) -> Any:
         raise UsageError(f"{option} is not valid JSON: {exc}") from None
 
 
+def _server_url(args: argparse.Namespace, settings: Settings) -> str:
+    """--url, or the address `steppe dev`/`start` would listen on with these settings."""
+    return str(args.url or f"http://{settings.host}:{settings.port}").rstrip("/")
+
+
 def _emit(args: argparse.Namespace, project_dir: Path, settings: Settings) -> ExitCode:
     data = _json_option(args.data, "--data")
-    url = (args.url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    url = _server_url(args, settings)
     try:
         answer = post_emit(url, args.topic, data, os.environ.get(ADMIN_TOKEN_VARIABLE))
     except AdminCallFailed as exc:
@@ -161,7 +166,7 @@ def _emit(args: argparse.Namespace, project_dir: Path, settings: Settings) -> Ex
 
 
 def _dlq(args: argparse.Namespace, project_dir: Path, settings: Settings) -> ExitCode:
-    url = (args.url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    url = _server_url(args, settings)
     token = os.environ.get(ADMIN_TOKEN_VARIABLE)
     if args.action in ("replay", "purge") and not args.ids and not args.all:
         err_console.print(f"[bold red]error[/] name dead letters to {args.action}, or --all")

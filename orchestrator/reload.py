@@ -111,8 +111,11 @@ class Reloader:
         for problem in rebuilt.errors:
             if problem.path in loaded and problem not in stale:
                 self._logs.write("error", problem.describe(project.root), source="reload")
-        names = ", ".join(sorted(str(p.relative_to(project.root)) for p in loaded))
-        self._logs.write("info", f"reloaded {names}", source="reload")
+        removed = sorted(set(project.files) - set(files))
+        for verb, touched in (("reloaded", sorted(loaded)), ("removed", removed)):
+            if touched:
+                names = ", ".join(str(p.relative_to(project.root)) for p in touched)
+                self._logs.write("info", f"{verb} {names}", source="reload")
         self.reloads += 1
         await self._apply(rebuilt)
 

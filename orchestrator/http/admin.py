@@ -140,9 +140,9 @@ def admin_blueprint(env_of: Any) -> Blueprint:
     @admin.get("/dlq/<delivery_id>")
     async def dead_letter(delivery_id: str) -> Response:
         env: HttpEnv = env_of()
-        for delivery in await env.bus.store.dead_letters(limit=1_000_000):
-            if delivery.id == delivery_id:
-                return json_response(delivery.as_json())
+        delivery = await env.bus.store.dead_letter(delivery_id)
+        if delivery is not None:
+            return json_response(delivery.as_json())
         return error_response(404, f"no dead letter {delivery_id}", new_trace_id())
 
     @admin.post("/dlq/replay")

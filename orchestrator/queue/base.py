@@ -106,6 +106,10 @@ class DeliveryStore(ABC):
         """Dead letters, newest first."""
 
     @abstractmethod
+    async def dead_letter(self, delivery_id: str) -> Delivery | None:
+        """One dead letter, or None when there is no dead letter with that id."""
+
+    @abstractmethod
     async def revive(self, ids: Iterable[str] | None) -> list[Delivery]:
         """Move dead letters (all when `ids` is None) back to pending with no attempts,
         and return them so that the bus can deliver them again."""

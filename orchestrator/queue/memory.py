@@ -36,6 +36,10 @@ class MemoryDeliveryStore(DeliveryStore):
         newest = sorted(self._dead.values(), key=lambda d: d.event.created, reverse=True)
         return [copy.deepcopy(d) for d in newest[:limit]]
 
+    async def dead_letter(self, delivery_id: str) -> Delivery | None:
+        dead = self._dead.get(delivery_id)
+        return copy.deepcopy(dead) if dead is not None else None
+
     async def revive(self, ids: Iterable[str] | None) -> list[Delivery]:
         chosen = list(self._dead) if ids is None else [i for i in ids if i in self._dead]
         revived = []

@@ -162,6 +162,10 @@ class SqliteDeliveryStore(DeliveryStore):
         where = "d.status = 'dead' ORDER BY d.updated DESC LIMIT ?"
         return await self._worker.run(_select, where, (limit,))
 
+    async def dead_letter(self, delivery_id: str) -> Delivery | None:
+        found = await self._worker.run(_select, "d.status = 'dead' AND d.id = ?", (delivery_id,))
+        return found[0] if found else None
+
     async def revive(self, ids: Iterable[str] | None) -> list[Delivery]:
         chosen = None if ids is None else list(ids)
         return await self._worker.run(_revive, chosen, time.time())
