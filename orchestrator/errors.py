@@ -47,6 +47,10 @@ class LoadTimeout(RunnerError):
     """Raised when a step file does not finish loading in time (it blocks at import)."""
 
 
+class CallTimeout(RunnerError):
+    """Raised when a runner does not answer a call within the time the caller gave it."""
+
+
 class InvocationTimeout(SteppeError):
     """Raised when a handler does not answer within its timeout."""
 

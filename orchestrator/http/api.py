@@ -57,15 +57,20 @@ def parse_json_body(raw: bytes | str) -> Any:
 
 
 def _headers(request: Request) -> dict[str, str]:
+    # Straight from the ASGI scope (names already lower case): building werkzeug's
+    # Headers object first would cost more than the whole dict.
     headers: dict[str, str] = {}
-    for name, value in request.headers.items():
-        key = name.lower()
+    for raw_name, raw_value in request.scope["headers"]:
+        key = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("latin-1")
         headers[key] = f"{headers[key]}, {value}" if key in headers else value
     return headers
 
 
 def _query(request: Request) -> dict[str, str | list[str]]:
     query: dict[str, str | list[str]] = {}
+    if not request.scope.get("query_string"):
+        return query
     for name in request.args:
         values = request.args.getlist(name)
         query[name] = values[0] if len(values) == 1 else values
@@ -78,14 +83,14 @@ def _raw_path(request: Request) -> str:
     return raw.decode("utf-8", errors="replace").split("?", 1)[0] if raw else request.path
 
 
-def _has_body(request: Request) -> bool:
-    return bool(request.content_length) or "transfer-encoding" in request.headers
+def _has_body(headers: dict[str, str]) -> bool:
+    return headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
 
 
-async def _read_body(request: Request) -> bytes | str:
+async def _read_body(request: Request, headers: dict[str, str] | None = None) -> bytes | str:
     # A request that announces no body (most GETs) is not read at all: waiting for the
     # end of an empty body costs a trip through the scheduler on every request.
-    if not _has_body(request):
+    if not _has_body(_headers(request) if headers is None else headers):
         return b""
     return await request.get_data(cache=False, as_text=False)
 
@@ -136,7 +141,8 @@ async def serve_api_request(env: HttpEnv, request: Request) -> Response:
 async def _serve_step(
     env: HttpEnv, request: Request, step: Step, path_params: dict[str, str], trace_id: str
 ) -> Response:
-    raw = await _read_body(request)
+    headers = _headers(request)
+    raw = await _read_body(request, headers)
     try:
         body = parse_json_body(raw)
     except BadRequest as exc:
@@ -153,7 +159,7 @@ async def _serve_step(
             )
     request_input = {
         "body": body,
-        "headers": _headers(request),
+        "headers": headers,
         "pathParams": path_params,
         "queryParams": _query(request),
     }

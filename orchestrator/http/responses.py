@@ -8,16 +8,14 @@ from typing import Any
 from quart import Response
 
 JSON_TYPE = "application/json"
+# One encoder for every response: json.dumps with options builds a new one per call.
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def json_response(
     body: Any, status: int = 200, trace_id: str | None = None, headers: dict[str, str] | None = None
 ) -> Response:
-    response = Response(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        status=status,
-        content_type=JSON_TYPE,
-    )
+    response = Response(_encode_json(body), status=status, content_type=JSON_TYPE)
     if headers:
         for name, value in headers.items():
             response.headers[name] = value

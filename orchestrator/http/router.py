@@ -66,6 +66,11 @@ class Router:
         self._by_length: dict[int, list[Route]] = {}
         for route in sorted(routes, key=lambda r: r.specificity, reverse=True):
             self._by_length.setdefault(len(route.segments), []).append(route)
+        # Paths without parameters, by exact text and method: most requests end here.
+        self._exact: dict[tuple[str, str], Step] = {}
+        for route in routes:
+            if not any(segment.startswith(":") for segment in route.segments):
+                self._exact[("/".join(route.segments), route.step.method)] = route.step
 
     def allowed(self, path: str) -> list[str]:
         """The methods that steps answer on `path` (empty when none does)."""
@@ -75,6 +80,14 @@ class Router:
 
     def match(self, method: str, path: str) -> Match:
         """The step for the request; raises NoRoute or MethodNotAllowed."""
+        if "%" not in path:
+            # A literal route is the most specific match there is for its path.
+            literal = path.strip("/")
+            exact = self._exact.get((literal, method))
+            if exact is None and method == "HEAD":
+                exact = self._exact.get((literal, "GET"))
+            if exact is not None:
+                return Match(exact, {})
         parts = list(split_path(path))
         allowed: list[str] = []
         for route in self._by_length.get(len(parts), ()):

@@ -7,15 +7,25 @@ outgoing frames so that many calls share one write to the pipe.
 
 from __future__ import annotations
 
+import errno
 import itertools
 import logging
+import math
 import os
+import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import trio
 
-from orchestrator.errors import CallbackError, ProtocolError, RemoteError, RunnerCrashed
+from orchestrator.errors import (
+    CallbackError,
+    CallTimeout,
+    ProtocolError,
+    RemoteError,
+    RunnerCrashed,
+)
 from orchestrator.rpc import wire
 from orchestrator.types import JSON
 
@@ -29,12 +39,37 @@ _READ_CHUNK = 256 * 1024
 _DIRECT_WRITE_MAX_IN_FLIGHT = 4
 
 
-class _Pending:
-    __slots__ = ("done", "response")
+def _fileno(stream: object) -> int | None:
+    """The file descriptor of a pipe stream (runners); None for other streams (tests)."""
+    fileno = getattr(stream, "fileno", None)
+    return fileno() if callable(fileno) else None
 
-    def __init__(self) -> None:
+
+async def _receive_from_pipe(fd: int, max_bytes: int) -> bytes:
+    """`FdStream.receive_some` without its leading checkpoint and its first read that
+    almost always finds the pipe empty: the session reads again only after handling
+    what came, so it waits for the pipe first. Saves a scheduler round and a syscall
+    per response."""
+    while True:
+        await trio.lowlevel.wait_readable(fd)
+        try:
+            return os.read(fd, max_bytes)
+        except BlockingIOError:
+            continue
+        except OSError as exc:
+            if exc.errno == errno.EBADF:
+                raise trio.ClosedResourceError("the pipe was closed") from None
+            raise trio.BrokenResourceError(str(exc)) from exc
+
+
+class _Pending:
+    __slots__ = ("deadline", "done", "response", "timed_out")
+
+    def __init__(self, deadline: float) -> None:
         self.done = trio.Event()
         self.response: wire.Response | None = None
+        self.deadline = deadline  # trio clock; inf for none
+        self.timed_out = False
 
 
 class RpcSession:
@@ -60,10 +95,15 @@ class RpcSession:
         self._wakeup = trio.Event()
         self._writer_idle = True
         # Set for pipe streams (runners): lets `_write` skip the writer task when idle.
-        fileno = getattr(send_stream, "fileno", None)
-        self._fd: int | None = fileno() if callable(fileno) else None
+        self._fd = _fileno(send_stream)
+        self._receive_fd = _fileno(receive_stream)
         self._closed_reason: str | None = None
+        self._malformed: ProtocolError | None = None
         self._nursery: trio.Nursery | None = None
+        self._decoder = wire.Decoder()
+        # When the timer task next looks for expired calls, and how to wake it sooner.
+        self._timer_due = math.inf
+        self._timer_changed = trio.Event()
 
     @property
     def closed(self) -> bool:
@@ -79,28 +119,32 @@ class RpcSession:
 
         Either way, every call still waiting fails with RunnerCrashed.
         """
-        reason = "the runner closed its protocol stream"
-        malformed: ProtocolError | None = None
         try:
             async with trio.open_nursery() as nursery:
                 self._nursery = nursery
                 nursery.start_soon(self._write_loop)
+                nursery.start_soon(self._expire_loop)
                 task_status.started()
                 try:
                     await self._read_loop()
                 except ProtocolError as exc:
-                    malformed = exc
-                    reason = f"the runner sent a malformed frame ({exc})"
+                    self._fail_malformed(exc)
                 except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
-                    reason = f"the runner's protocol stream broke ({exc})"
+                    self.close(f"the runner's protocol stream broke ({exc})")
                 finally:
-                    self.close(reason)
+                    self.close("the runner closed its protocol stream")
                     nursery.cancel_scope.cancel()
         finally:
-            self.close(reason)
-        if malformed is not None:
+            self.close("the session stopped")
+        if self._malformed is not None:
             # Raised outside the nursery so that callers see it bare, not in a group.
-            raise malformed
+            raise self._malformed
+
+    def _fail_malformed(self, exc: ProtocolError) -> None:
+        self._malformed = exc
+        self.close(f"the runner sent a malformed frame ({exc})")
+        if self._nursery is not None:
+            self._nursery.cancel_scope.cancel()
 
     def close(self, reason: str) -> None:
         """Fail every pending call with RunnerCrashed and refuse new ones."""
@@ -111,24 +155,60 @@ class RpcSession:
         for call in pending.values():
             call.done.set()
 
-    async def call(self, method: str, params: Any) -> JSON:
-        """Send a request and wait for its result; raises RemoteError or RunnerCrashed."""
+    async def call(
+        self, method: str, params: Any, timeout: float | None = None, spin: float = 0.0
+    ) -> JSON:
+        """Send a request and wait for its result; raises RemoteError, RunnerCrashed, or
+        CallTimeout when no answer came within `timeout` seconds (a late answer is
+        dropped).
+
+        `spin` (seconds) lets a call that is alone on a quiet loop poll the pipe for its
+        answer instead of sleeping: see `_read_while_spinning`."""
         if self._closed_reason is not None:
             raise RunnerCrashed(f"{self.name}: {self._closed_reason}")
         request_id = next(self._ids)
-        pending = _Pending()
+        # A deadline checked by one timer task, not a cancel scope per call: on the hot
+        # path a scope's enter and exit cost more than the rest of the call's bookkeeping.
+        deadline = math.inf if timeout is None else trio.current_time() + timeout
+        pending = _Pending(deadline)
         self._pending[request_id] = pending
+        if deadline < self._timer_due:
+            self._timer_due = deadline
+            self._timer_changed.set()
         self._write(wire.encode_request(request_id, method, params))
+        if spin and len(self._pending) == 1 and self._receive_fd is not None:
+            self._read_while_spinning(self._receive_fd, spin)
         try:
-            await pending.done.wait()
+            if not pending.done.is_set():
+                await pending.done.wait()
         finally:
             self._pending.pop(request_id, None)
+        if pending.timed_out:
+            raise CallTimeout(f"{self.name}: no answer to {method} within {timeout:g}s")
         response = pending.response
         if response is None:
             raise RunnerCrashed(f"{self.name}: {self._closed_reason}")
         if not response.ok:
             raise RemoteError(response.error or {})
         return response.result
+
+    async def _expire_loop(self) -> None:
+        """Fail calls whose deadline passed. Sleeps until the earliest deadline seen so
+        far; a call with an earlier one wakes it (see `call`)."""
+        while True:
+            with trio.move_on_at(self._timer_due):
+                await self._timer_changed.wait()
+            self._timer_changed = trio.Event()
+            now = trio.current_time()
+            self._timer_due = math.inf
+            for pending in self._pending.values():
+                if pending.done.is_set():  # answered; its caller has yet to resume
+                    continue
+                if pending.deadline <= now:
+                    pending.timed_out = True
+                    pending.done.set()
+                elif pending.deadline < self._timer_due:
+                    self._timer_due = pending.deadline
 
     def notify(self, method: str, params: Any) -> None:
         """Send a notification (no answer expected). Dropped silently once closed."""
@@ -171,9 +251,46 @@ class RpcSession:
         except (trio.BrokenResourceError, trio.ClosedResourceError):
             self.close("the runner stopped reading its stdin")
 
+    def _read_while_spinning(self, fd: int, seconds: float) -> None:
+        """Poll the pipe for up to `seconds` and handle what arrives first, if nothing
+        else is ready to run.
+
+        A fast handler answers within ~100 µs. Sleeping until then costs more CPU than
+        that (an epoll registration, a blocking wait, waking the reader task and then
+        this one) and adds the wake-up latency on top; so when this call is the only one
+        on the session and no other task is runnable (so nobody waits for the loop), it
+        polls instead. Whatever arrives goes through the same decoder as the reader
+        task's reads, in order; a request from the runner ends the spin, since serving
+        it needs the loop.
+        """
+        if trio.lowlevel.current_statistics().tasks_runnable:
+            return
+        give_up = time.perf_counter() + seconds
+        while True:
+            try:
+                data = os.read(fd, _READ_CHUNK)
+            except BlockingIOError:
+                if time.perf_counter() < give_up:
+                    continue
+                return
+            except OSError:
+                return  # the reader task meets the same error and closes the session
+            if not data:
+                return  # end of stream: likewise
+            try:
+                messages = self._decoder.feed(data)
+            except ProtocolError as exc:
+                self._fail_malformed(exc)
+                return
+            for message in messages:
+                self._dispatch(message)
+            return
+
     async def _read_loop(self) -> None:
-        decoder = wire.Decoder()
+        decoder = self._decoder
         receive_some = self._receive_stream.receive_some
+        if self._receive_fd is not None:
+            receive_some = partial(_receive_from_pipe, self._receive_fd)
         while True:
             data = await receive_some(_READ_CHUNK)
             if not data:

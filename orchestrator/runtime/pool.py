@@ -7,6 +7,7 @@ runner is tied to its step and trace before the host serves it.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -17,12 +18,14 @@ import trio
 from orchestrator.discovery import StepFile
 from orchestrator.errors import (
     CallbackError,
+    CallTimeout,
     InvocationTimeout,
     RunnerCrashed,
     RunnerUnavailable,
 )
 from orchestrator.runtime.host import Invocation, RunnerHost, log_record
 from orchestrator.runtime.languages import runner_spec
+from orchestrator.runtime.pace import HandlerPace
 from orchestrator.runtime.supervisor import LOAD_TIMEOUT, Supervisor
 from orchestrator.step import Step
 from orchestrator.types import JSON, JSONMap, Language
@@ -43,6 +46,7 @@ class RunnerPool:
         self._invocations: dict[int, Invocation] = {}
         self._iids = itertools.count(1)
         self._accepting = True
+        self._pace = HandlerPace()
 
     @property
     def in_flight(self) -> int:
@@ -138,16 +142,16 @@ class RunnerPool:
         if input is not _NO_INPUT:
             params["input"] = input
         self._invocations[iid] = invocation
+        began = time.perf_counter()
         try:
-            if timeout is None:
-                return await session.call("invoke", params)
-            with trio.move_on_after(timeout):
-                return await session.call("invoke", params)
+            return await session.call("invoke", params, timeout, spin=self._pace.spin_for(path))
+        except CallTimeout:
             invocation.cancelled = True
             session.notify("cancel", {"iid": iid})
-            raise InvocationTimeout(f"{owner} did not answer within {timeout:g}s")
+            raise InvocationTimeout(f"{owner} did not answer within {timeout:g}s") from None
         finally:
             del self._invocations[iid]
+            self._pace.record(path, time.perf_counter() - began)
 
     async def _on_request(self, language: Language, method: str, params: Any) -> JSON:
         iid = params.get("iid") if isinstance(params, dict) else None

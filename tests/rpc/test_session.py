@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import trio
 import trio.testing
 
-from orchestrator.errors import CallbackError, ProtocolError, RemoteError, RunnerCrashed
+from orchestrator.errors import (
+    CallbackError,
+    CallTimeout,
+    ProtocolError,
+    RemoteError,
+    RunnerCrashed,
+)
 from orchestrator.rpc import wire
 from orchestrator.rpc.session import RpcSession
 
@@ -220,3 +228,177 @@ async def test_frames_written_straight_to_a_pipe_keep_their_order() -> None:
             got.extend(decoder.feed(await receive.receive_some(65536)))
         nursery.cancel_scope.cancel()
     assert [m.params["n"] for m in got if isinstance(m, wire.Notification)] == list(range(2000))
+
+
+async def test_an_unanswered_call_times_out_and_its_late_answer_is_dropped(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    ours, theirs = trio.testing.memory_stream_pair()
+    session, peer = _session(ours), Peer(theirs)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(session.serve)
+        began = trio.current_time()
+        with pytest.raises(CallTimeout, match="no answer to invoke within 5s"):
+            await session.call("invoke", {}, timeout=5)
+        assert 5 <= trio.current_time() - began < 5.1
+        [late] = await peer.receive()
+        assert isinstance(late, wire.Request)
+        await peer.send(wire.encode_response(late.id, "too late"))
+
+        async def answer_next() -> None:
+            [request] = await peer.receive()
+            assert isinstance(request, wire.Request)
+            await peer.send(wire.encode_response(request.id, "on time"))
+
+        nursery.start_soon(answer_next)
+        assert await session.call("invoke", {}, timeout=5) == "on time"
+        assert session.in_flight == 0
+        nursery.cancel_scope.cancel()
+
+
+async def test_a_shorter_timeout_is_not_held_up_by_a_longer_one(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    ours, _theirs = trio.testing.memory_stream_pair()
+    session = _session(ours)
+    outcomes: dict[str, float] = {}
+    async with trio.open_nursery() as nursery:
+        await nursery.start(session.serve)
+        began = trio.current_time()
+
+        async def call(name: str, timeout: float) -> None:
+            with pytest.raises(CallTimeout):
+                await session.call("invoke", {}, timeout=timeout)
+            outcomes[name] = trio.current_time() - began
+
+        async with trio.open_nursery() as calls:
+            calls.start_soon(call, "long", 100)
+            await trio.sleep(0.1)
+            calls.start_soon(call, "short", 1)
+        nursery.cancel_scope.cancel()
+    assert outcomes["short"] == pytest.approx(1.1, abs=0.05)
+    assert outcomes["long"] == pytest.approx(100, abs=0.05)
+
+
+async def test_answers_are_read_straight_from_a_pipe_until_it_closes() -> None:
+    to_peer_read, to_peer_write = os.pipe()
+    from_peer_read, from_peer_write = os.pipe()
+    for fd in (to_peer_write, from_peer_read):
+        os.set_blocking(fd, False)
+    session = RpcSession(
+        trio.lowlevel.FdStream(to_peer_write),
+        trio.lowlevel.FdStream(from_peer_read),
+        on_request=_no_requests,
+        on_note=lambda m, p: None,
+        name="pipe",
+    )
+    requests = trio.lowlevel.FdStream(to_peer_read)
+    answers = trio.lowlevel.FdStream(from_peer_write)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(session.serve)
+
+        async def answer_twice_then_hang_up() -> None:
+            decoder, seen = wire.Decoder(), 0
+            while seen < 3:
+                for request in decoder.feed(await requests.receive_some(65536)):
+                    assert isinstance(request, wire.Request)
+                    seen += 1
+                    if seen < 3:
+                        await answers.send_all(wire.encode_response(request.id, request.id))
+            await answers.aclose()
+
+        nursery.start_soon(answer_twice_then_hang_up)
+        assert [await session.call("ping", {}) for _ in range(2)] == [1, 2]
+        with pytest.raises(RunnerCrashed, match="closed its protocol stream"):
+            await session.call("ping", {})
+    await requests.aclose()
+
+
+class ThreadPeer:
+    """A peer on real pipes in its own thread, so that it can answer while the trio loop
+    is busy polling (a spinning call never yields to it). `answer` maps each message it
+    receives to the frames it sends back."""
+
+    def __init__(self, answer: Callable[[wire.Message], list[bytes]]) -> None:
+        to_peer_read, to_peer_write = os.pipe()
+        from_peer_read, from_peer_write = os.pipe()
+        for fd in (to_peer_write, from_peer_read):
+            os.set_blocking(fd, False)
+        self.session = RpcSession(
+            trio.lowlevel.FdStream(to_peer_write),
+            trio.lowlevel.FdStream(from_peer_read),
+            on_request=_echo_request,
+            on_note=lambda m, p: None,
+            name="thread peer",
+        )
+        self._answer = answer
+        threading.Thread(
+            target=self._serve, args=(to_peer_read, from_peer_write), daemon=True
+        ).start()
+
+    def _serve(self, read_fd: int, write_fd: int) -> None:
+        decoder = wire.Decoder()
+        while data := os.read(read_fd, 65536):
+            for message in decoder.feed(data):
+                for frame in self._answer(message):
+                    os.write(write_fd, frame)
+        os.close(write_fd)
+
+
+async def _echo_request(method: str, params: Any) -> Any:
+    return {"method": method, "params": params}
+
+
+def _answer_each_request_with_its_params(message: wire.Message) -> list[bytes]:
+    return (
+        [wire.encode_response(message.id, message.params)]
+        if isinstance(message, wire.Request)
+        else []
+    )
+
+
+async def test_a_spinning_call_takes_its_answer_without_yielding_to_the_loop() -> None:
+    session = ThreadPeer(_answer_each_request_with_its_params).session
+    async with trio.open_nursery() as nursery:
+        await nursery.start(session.serve)
+        await trio.testing.wait_all_tasks_blocked()  # a spin needs a quiet loop
+        with trio.testing.assert_no_checkpoints():
+            assert await session.call("ping", {"n": 1}, spin=1.0) == {"n": 1}
+        # Without spin the same call sleeps until the reader task hands the answer over.
+        with pytest.raises(AssertionError), trio.testing.assert_no_checkpoints():
+            await session.call("ping", {"n": 2})
+        nursery.cancel_scope.cancel()
+
+
+async def test_a_spinning_call_serves_the_runner_s_callback_before_its_answer() -> None:
+    def handler_that_calls_back(message: wire.Message) -> list[bytes]:
+        if isinstance(message, wire.Request):  # the invoke: call back before answering
+            return [wire.encode_request(500, "state.get", {"key": "k"})]
+        assert isinstance(message, wire.Response) and message.id == 500
+        return [wire.encode_response(1, {"got": message.result})]
+
+    session = ThreadPeer(handler_that_calls_back).session
+    async with trio.open_nursery() as nursery:
+        await nursery.start(session.serve)
+        with trio.fail_after(5):
+            result = await session.call("invoke", {}, spin=1.0)
+        nursery.cancel_scope.cancel()
+    assert result == {"got": {"method": "state.get", "params": {"key": "k"}}}
+
+
+async def test_garbage_met_while_spinning_fails_the_call_and_the_session() -> None:
+    session = ThreadPeer(lambda message: [b"Segmentation fault\n"]).session
+    outcomes: list[BaseException] = []
+
+    async def serve(task_status: trio.TaskStatus[None]) -> None:
+        try:
+            await session.serve(task_status=task_status)
+        except ProtocolError as exc:
+            outcomes.append(exc)
+
+    async with trio.open_nursery() as nursery:
+        await nursery.start(serve)
+        with pytest.raises(RunnerCrashed, match="not a map") as crashed:
+            await session.call("invoke", {}, spin=1.0)
+        outcomes.append(crashed.value)
+    assert sorted(type(e).__name__ for e in outcomes) == ["ProtocolError", "RunnerCrashed"]
