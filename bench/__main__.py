@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bench.breakdown import breakdown_markdown, run_breakdown
-from bench.chain import chain_figures
+from bench.chain import PRODUCERS, chain_figures, chain_latency
 from bench.http import API_PATHS, api_figures, cold_start
 from bench.invoke import echo_figures, invoke_figures
 from bench.motia import motia_markdown, run_motia
@@ -70,11 +70,15 @@ def run_api(quick: bool) -> dict[str, Any]:
 
 
 def run_chain(quick: bool) -> dict[str, Any]:
-    chains, runs = (1000, 1) if quick else (5000, 3)
-    return {
-        state: _median(runs, lambda s=state: trio.run(chain_figures, s, chains))
-        for state in ("memory", "sqlite")
-    }
+    chains, samples, runs = (1000, 100, 1) if quick else (5000, 300, 3)
+    out: dict[str, Any] = {}
+    for state in ("memory", "sqlite"):
+        out[state] = _median(runs, lambda s=state: trio.run(chain_figures, s, chains))
+        one = _median(runs, lambda s=state: trio.run(chain_figures, s, chains, 1))
+        out[state]["one_producer_events_per_s"] = one["events_per_s"]
+        latency = _median(runs, lambda s=state: trio.run(chain_latency, s, samples))
+        out[state] |= {f"latency_{key}": value for key, value in latency.items()}
+    return out
 
 
 def run_coldstart(quick: bool) -> dict[str, Any]:
@@ -121,12 +125,15 @@ def markdown(results: dict[str, Any]) -> str:
     chain = results.get("chain")
     if chain:
         lines += table(
-            ("chain state", "events/s", "chains/s"),
+            ("chain state", f"events/s ({PRODUCERS} producers)", "chains/s",
+             "events/s (1 producer)", "POST → final state p50 ms", "p99 ms"),
             (
-                (state, f"{f['events_per_s']:,.0f}", f"{f['chains_per_s']:,.0f}")
+                (state, f"{f['events_per_s']:,.0f}", f"{f['chains_per_s']:,.0f}",
+                 f"{f['one_producer_events_per_s']:,.0f}", f"{f['latency_p50_ms']:.2f}",
+                 f"{f['latency_p99_ms']:.2f}")
                 for state, f in chain.items()
             ),
-        )
+        )  # fmt: skip
     lines += motia_markdown(results)
     lines += breakdown_markdown(results.get("breakdown"))
     lines += streams_markdown(results.get("streams"))

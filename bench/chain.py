@@ -1,23 +1,35 @@
-"""Events per second through a 3-step cross-language chain (TS → Python → Ruby)."""
+"""The `chain` section: a 3-step cross-language chain (TS → Python → Ruby), per state
+backend. Throughput: events per second with many producers publishing at once, as
+many HTTP clients would (and, for comparison, with one producer that waits for each
+publish to be durable before the next). Latency: from `POST /chain/:n` to the chain's
+final state write being readable, one chain at a time."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+import trio
+
 from bench.projects import BENCH_PROJECT
+from bench.stats import percentile
 from orchestrator.config import Settings
 from orchestrator.context import EmitRequest
-from orchestrator.server import open_services
+from orchestrator.server import Services, open_services
 
 STEPS_PER_CHAIN = 3
+GROUP = "bench-chain"  # ChainEnd records each arrival here
+PRODUCERS = 32
+# How often the latency probe looks for the final state write.
+_POLL_SECONDS = 0.0002
 
 
-async def chain_figures(state: str, chains: int) -> dict[str, float]:
-    """Publish `chains` events at the head of the chain and time until all settle.
-    events_per_s counts every event delivered (three per chain)."""
+@asynccontextmanager
+async def _serving(state: str) -> AsyncIterator[Services]:
     with TemporaryDirectory() as data_dir:
         settings = replace(
             Settings(),
@@ -27,13 +39,67 @@ async def chain_figures(state: str, chains: int) -> dict[str, float]:
             data_dir=str(Path(data_dir) / ".steppe"),
         )
         async with open_services(BENCH_PROJECT, settings, "start", console_level="error") as s:
-            head = [s.runtime.project.steps["ChainStart"]]
-            began = time.perf_counter()
-            for n in range(chains):
+            yield s
+
+
+async def chain_figures(state: str, chains: int, producers: int = PRODUCERS) -> dict[str, float]:
+    """Publish `chains` events at the head of the chain from `producers` concurrent
+    tasks and time until all settle. events_per_s counts every event delivered (three
+    per chain)."""
+    async with _serving(state) as s:
+        head = [s.runtime.project.steps["ChainStart"]]
+
+        async def produce(first: int) -> None:
+            for n in range(first, chains, producers):
                 await s.bus.publish(EmitRequest("bench.chain.1", {"n": n}), head, f"{n:032x}", None)
-            await s.bus.wait_idle()
-            elapsed = time.perf_counter() - began
-            arrived = len(await s.env.state.get_group("bench-chain"))
+
+        began = time.perf_counter()
+        async with trio.open_nursery() as nursery:
+            for first in range(producers):
+                nursery.start_soon(produce, first)
+        await s.bus.wait_idle()
+        elapsed = time.perf_counter() - began
+        arrived = len(await s.env.state.get_group(GROUP))
     if arrived != chains:
         raise RuntimeError(f"{chains - arrived} of {chains} chains did not arrive")
     return {"events_per_s": chains * STEPS_PER_CHAIN / elapsed, "chains_per_s": chains / elapsed}
+
+
+async def _post(stream: trio.SocketStream, path: str) -> tuple[int, bytes]:
+    """One keep-alive HTTP/1.1 POST with no body: (status, response body). A client of a
+    few lines, since it shares the orchestrator's thread: a full client's own cost
+    (httpx: ~2 ms a request here) would swamp what is measured."""
+    await stream.send_all(
+        f"POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Length: 0\r\n\r\n".encode()
+    )
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += await stream.receive_some(65536)
+    head, _, body = received.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    length = next(
+        int(v) for k, _, v in (x.partition(":") for x in lines[1:]) if k.lower() == "content-length"
+    )
+    while len(body) < length:
+        body += await stream.receive_some(65536)
+    return int(lines[0].split()[1]), body
+
+
+async def chain_latency(state: str, samples: int) -> dict[str, float]:
+    """POST /chain/:n and wait until ChainEnd's state write for n is readable, one
+    chain at a time: p50 and p99 in ms (resolution ~0.2 ms, the polling interval)."""
+    async with _serving(state) as s:
+        host, port = s.url.removeprefix("http://").rsplit(":", 1)
+        stream = await trio.open_tcp_stream(host, int(port))
+        took: list[float] = []
+        for n in range(samples + 20):  # the first 20 warm the route and the runners
+            began = time.perf_counter()
+            status, body = await _post(stream, f"/chain/{n}")
+            if status != 202:
+                raise RuntimeError(f"POST /chain/{n}: {status} {body!r}")
+            with trio.fail_after(10):
+                while await s.env.state.get(GROUP, str(n)) is None:
+                    await trio.sleep(_POLL_SECONDS)
+            took.append((time.perf_counter() - began) * 1000)
+    measured = took[20:]
+    return {"p50_ms": percentile(measured, 0.5), "p99_ms": percentile(measured, 0.99)}

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import random
 import time
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ import trio
 
 from orchestrator.context import EmitRequest
 from orchestrator.errors import CallbackError, SteppeError
+from orchestrator.ids import time_ordered_id
 from orchestrator.invoker import StepInvoker, error_record
 from orchestrator.logs import LogSink
 from orchestrator.queue.base import Delivery, DeliveryStore, Event
@@ -181,7 +181,7 @@ class EventBus:
     ) -> Accepted:
         """Store one delivery per subscriber, then start them; returns once durable."""
         event = Event(
-            uuid.uuid4().hex,
+            time_ordered_id(),
             request.topic,
             request.data,
             trace_id,
@@ -202,7 +202,7 @@ class EventBus:
                     trace_id=trace_id,
                 )
                 return Accepted(event, duplicate=True)
-        deliveries = [Delivery(uuid.uuid4().hex, event, step.name) for step in subscribers]
+        deliveries = [Delivery(time_ordered_id(), event, step.name) for step in subscribers]
         await self.store.accept(event, deliveries)
         for delivery in deliveries:
             self._enqueue(delivery)
@@ -267,6 +267,7 @@ class EventBus:
     ) -> None:
         delivery.attempts += 1
         event = delivery.event
+        slot_held = True
         try:
             try:
                 if removed:
@@ -279,11 +280,16 @@ class EventBus:
             except SteppeError as exc:
                 await self._failed(step, policy, delivery, exc)
             else:
+                # The handler is done with its slot: the next delivery need not wait for
+                # this one's done mark to be committed.
+                limiter.release_on_behalf_of(delivery)
+                slot_held = False
                 await self.store.done(delivery)
                 self.delivered += 1
                 self._settled()
         finally:
-            limiter.release_on_behalf_of(delivery)
+            if slot_held:
+                limiter.release_on_behalf_of(delivery)
             self._in_progress -= 1
             if self._in_progress == 0:
                 self._none_in_progress.set()

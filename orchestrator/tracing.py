@@ -6,20 +6,19 @@ finished span is also written to the log file as a structured entry.
 
 from __future__ import annotations
 
-import os
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from orchestrator.ids import random_id
 from orchestrator.logs import LogSink
 
 _MAX_TRACES = 1000
 
 
 def new_trace_id() -> str:
-    """32 random hex digits, like a UUID4's hex without its fixed version bits."""
-    return os.urandom(16).hex()
+    return random_id()
 
 
 @dataclass(slots=True)

@@ -87,7 +87,11 @@ class DeliveryStore(ABC):
 
     @abstractmethod
     async def done(self, delivery: Delivery) -> None:
-        """The handler succeeded: forget the delivery (and the event once all are done)."""
+        """The handler succeeded: forget the delivery (and the event once all are done).
+
+        May return before the mark is durable: a mark lost in a crash means the
+        delivery runs once more, which at-least-once delivery allows. Every later call
+        on this store sees the mark."""
 
     @abstractmethod
     async def failed(self, delivery: Delivery) -> None:

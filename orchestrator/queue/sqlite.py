@@ -1,7 +1,8 @@
 """The durable delivery store: SQLite (WAL) under `.steppe/`, the default.
 
 Writes go through the shared SqliteWorker, so the many small writes of a busy bus
-(accept, done) share commits; an accept still returns only once committed.
+(accept, done) share commits; an accept still returns only once committed, while
+done marks are posted and written together.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from orchestrator.errors import CallbackError
 from orchestrator.queue.base import Delivery, DeliveryStore, Event
-from orchestrator.storage.sqlite import SqliteWorker, open_sqlite_worker
+from orchestrator.storage.sqlite import SqliteWorker, chunked, open_sqlite_worker, repeated
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS events (
@@ -26,12 +27,18 @@ _SCHEMA = (
         status TEXT NOT NULL, attempts INTEGER NOT NULL, errors TEXT NOT NULL,
         created REAL NOT NULL, updated REAL NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS deliveries_by_status ON deliveries (status, created)",
+    # Forgetting an event asks whether any delivery of it is left: without this, a scan.
+    "CREATE INDEX IF NOT EXISTS deliveries_by_event ON deliveries (event_id)",
     "CREATE TABLE IF NOT EXISTS idempotency_keys (key TEXT PRIMARY KEY, claimed REAL NOT NULL)",
 )
 _SELECT = (
     "SELECT d.id, d.step, d.attempts, d.errors, e.body FROM deliveries d "
     "JOIN events e ON e.id = d.event_id"
 )
+
+
+# What `accept` hands the worker: an event's id, its JSON, and its delivery rows.
+_Accept = tuple[str, str, list[tuple[Any, ...]]]
 
 
 def _encode(value: Any) -> str:
@@ -47,29 +54,49 @@ def _row_to_delivery(row: tuple[Any, ...]) -> Delivery:
     return Delivery(delivery_id, event, step, attempts, json.loads(errors))
 
 
+def _in(ids: list[str]) -> str:
+    return f"({repeated('?', len(ids))})"
+
+
 def _create(connection: sqlite3.Connection) -> None:
     for statement in _SCHEMA:
         connection.execute(statement)
 
 
-def _accept(connection: sqlite3.Connection, event_id: str, body: str, rows: list[Any]) -> None:
-    connection.execute("INSERT OR IGNORE INTO events VALUES (?, ?)", (event_id, body))
-    connection.executemany(
-        "INSERT OR IGNORE INTO deliveries VALUES (?, ?, ?, 'pending', 0, '[]', ?, ?)", rows
-    )
+def _insert(
+    connection: sqlite3.Connection, into: str, row: str, rows: list[tuple[Any, ...]]
+) -> None:
+    # One statement for many rows: the worker thread gives the GIL back on every SQLite
+    # call, and under load taking it again is what a write costs most.
+    for chunk in chunked(rows):
+        connection.execute(
+            f"INSERT OR IGNORE INTO {into} VALUES {repeated(row, len(chunk))}",
+            [v for r in chunk for v in r],
+        )
 
 
-def _forget_event_if_unused(connection: sqlite3.Connection, event_id: str) -> None:
-    connection.execute(
-        "DELETE FROM events WHERE id = ? AND NOT EXISTS "
-        "(SELECT 1 FROM deliveries WHERE event_id = ?)",
-        (event_id, event_id),
-    )
+def _accept(connection: sqlite3.Connection, accepts: list[_Accept]) -> None:
+    """Keep events and their deliveries, given as (event id, event JSON, delivery rows)."""
+    _insert(connection, "events", "(?, ?)", [(event_id, body) for event_id, body, _ in accepts])
+    rows = [row for _, _, rows in accepts for row in rows]
+    _insert(connection, "deliveries", "(?, ?, ?, 'pending', 0, '[]', ?, ?)", rows)
 
 
-def _done(connection: sqlite3.Connection, delivery_id: str, event_id: str) -> None:
-    connection.execute("DELETE FROM deliveries WHERE id = ?", (delivery_id,))
-    _forget_event_if_unused(connection, event_id)
+def _forget_events_if_unused(connection: sqlite3.Connection, event_ids: list[str]) -> None:
+    for chunk in chunked(event_ids):
+        connection.execute(
+            f"DELETE FROM events WHERE id IN {_in(chunk)} AND NOT EXISTS "
+            "(SELECT 1 FROM deliveries WHERE event_id = events.id)",
+            chunk,
+        )
+
+
+def _done(connection: sqlite3.Connection, marks: list[tuple[str, str]]) -> None:
+    """Forget done deliveries, given as (delivery id, event id), and their events once
+    no delivery of them is left."""
+    for chunk in chunked([delivery_id for delivery_id, _ in marks]):
+        connection.execute(f"DELETE FROM deliveries WHERE id IN {_in(chunk)}", chunk)
+    _forget_events_if_unused(connection, list({event_id for _, event_id in marks}))
 
 
 def _update(
@@ -91,10 +118,6 @@ def _select(connection: sqlite3.Connection, where: str, args: tuple[Any, ...]) -
     return [_row_to_delivery(row) for row in rows]
 
 
-def _in(ids: list[str]) -> str:
-    return "(" + ",".join("?" * len(ids)) + ")"
-
-
 def _revive(connection: sqlite3.Connection, ids: list[str] | None, now: float) -> list[Delivery]:
     where = "d.status = 'dead'" + (f" AND d.id IN {_in(ids)}" if ids is not None else "")
     chosen = _select(connection, where + " ORDER BY d.created", tuple(ids or ()))
@@ -112,8 +135,7 @@ def _purge(connection: sqlite3.Connection, ids: list[str] | None) -> int:
         )
     ]
     deleted = connection.execute(f"DELETE FROM deliveries WHERE {where}", tuple(ids or ())).rowcount
-    for event_id in set(event_ids):
-        _forget_event_if_unused(connection, event_id)
+    _forget_events_if_unused(connection, list(set(event_ids)))
     return int(deleted)
 
 
@@ -140,10 +162,12 @@ class SqliteDeliveryStore(DeliveryStore):
         body = _encode(event.as_json())
         now = time.time()
         rows = [(d.id, event.id, d.step, event.created, now) for d in deliveries]
-        await self._worker.run(_accept, event.id, body, rows)
+        await self._worker.run_merged(_accept, (event.id, body, rows))
 
     async def done(self, delivery: Delivery) -> None:
-        await self._worker.run(_done, delivery.id, delivery.event.id)
+        # Posted, not awaited: done marks of many deliveries share one job, and no
+        # handler waits for a thread round trip (see DeliveryStore.done).
+        self._worker.post(_done, (delivery.id, delivery.event.id))
 
     async def failed(self, delivery: Delivery) -> None:
         errors = _encode(delivery.errors)

@@ -16,6 +16,8 @@ from orchestrator.storage.sqlite import (
     StorageClosed,
     StorageError,
     StrPath,
+    chunked,
+    repeated,
 )
 from orchestrator.types import JSON
 
@@ -93,7 +95,7 @@ class SqliteStateStore(StateStore):
 
     async def set(self, group: str, key: str, value: JSON) -> JSON:
         # Encoded here, before any await, so the caller's later mutations cannot reach the store.
-        await self.worker.run(_set, group, key, _encode(value))
+        await self.worker.run_merged(_set, (group, key, _encode(value)))
         return value
 
     async def delete(self, group: str, key: str) -> JSON:
@@ -148,12 +150,15 @@ def _get(connection: sqlite3.Connection, group: str, key: str) -> JSON:
     return None if row is None else json.loads(row[0])
 
 
-def _set(connection: sqlite3.Connection, group: str, key: str, text: str) -> None:
-    connection.execute(
-        "INSERT INTO state (group_name, key, value) VALUES (?, ?, ?)"
-        " ON CONFLICT (group_name, key) DO UPDATE SET value = excluded.value",
-        (group, key, text),
-    )
+def _set(connection: sqlite3.Connection, rows: list[tuple[str, str, str]]) -> None:
+    """Upsert (group, key, JSON) rows, in order: of two for one key, the later wins."""
+    # One statement for many rows (see SqliteWorker.run_merged).
+    for chunk in chunked(rows):
+        connection.execute(
+            f"INSERT INTO state (group_name, key, value) VALUES {repeated('(?, ?, ?)', len(chunk))}"
+            " ON CONFLICT (group_name, key) DO UPDATE SET value = excluded.value",
+            [v for row in chunk for v in row],
+        )
 
 
 def _delete(connection: sqlite3.Connection, group: str, key: str) -> JSON:

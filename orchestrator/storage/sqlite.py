@@ -15,12 +15,14 @@ trade for not syncing the disk on every commit.
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import logging
 import os
 import queue
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,8 @@ import outcome
 import trio
 
 from orchestrator.errors import SteppeError
+
+log = logging.getLogger("steppe.storage")
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
@@ -52,12 +56,40 @@ class StorageClosed(StorageError):
 class _Job:
     fn: Callable[..., Any]
     args: tuple[Any, ...]
-    token: trio.lowlevel.TrioToken
-    task: trio.lowlevel.Task
+    # The trio task waiting for the result; None when nobody waits (see `post`).
+    token: trio.lowlevel.TrioToken | None
+    task: trio.lowlevel.Task | None
     result: outcome.Outcome[Any] | None = None
     # Written and read only on the trio thread (the abort hook and the wake-up both run
     # there), so it needs no lock.
     abandoned: bool = False
+    # For a merged job (see `run_merged`): one entry per item, each with its own caller.
+    members: list[_Job] | None = None
+
+
+class _Merge:
+    """Items given for one function and not yet taken by the worker thread, each as a
+    member job (its item in `args`, its caller in `token`/`task`).
+
+    The trio thread appends and then checks `queued`; the worker clears `queued` and
+    then drains. In that order no item is left behind: an item appended after the
+    drain finds `queued` cleared and queues the function again. (deque appends and
+    pops are thread-safe.)"""
+
+    __slots__ = ("fn", "members", "queued")
+
+    def __init__(self, fn: Callable[[sqlite3.Connection, list[Any]], None]) -> None:
+        self.fn = fn
+        self.members: collections.deque[_Job] = collections.deque()
+        self.queued = False
+
+    def take(self) -> _Job:
+        self.queued = False
+        members = []
+        with contextlib.suppress(IndexError):
+            while True:
+                members.append(self.members.popleft())
+        return _Job(self.fn, ([m.args[0] for m in members],), None, None, members=members)
 
 
 class SqliteWorker:
@@ -83,7 +115,8 @@ class SqliteWorker:
         self.journal_mode: str | None = None
         """The journal mode SQLite granted: 'wal' for a file, 'memory' for ':memory:'."""
         # None asks the thread to stop once everything queued before it has run.
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Job | _Merge | None] = queue.SimpleQueue()
+        self._merges: dict[Callable[..., Any], _Merge] = {}
         self._thread = threading.Thread(
             target=self._main, name=f"steppe-sqlite:{self.path.name}", daemon=True
         )
@@ -119,18 +152,48 @@ class SqliteWorker:
         """
         # A caller cancelled before it asks should not leave work behind.
         await trio.lowlevel.checkpoint_if_cancelled()
+        self._check_accepting()
+        job = _Job(fn, args, trio.lowlevel.current_trio_token(), trio.lowlevel.current_task())
+        self._queue.put(job)
+        result: T = await _wait_for(job)
+        return result
+
+    async def run_merged(self, fn: Callable[[sqlite3.Connection, list[T]], None], item: T) -> None:
+        """Have `fn(connection, items)` write `item`, and return once it is committed.
+
+        Items given for the same `fn` before the thread gets to it go in one call, in
+        the order given: many callers' small writes become one job, which can write
+        them in one statement. The thread takes the GIL back after every SQLite call,
+        and under load each take costs a wait for the trio thread: fewer statements is
+        what makes a busy worker fast. If `fn` raises, every caller of that call gets a
+        StorageError caused by it.
+        """
+        await trio.lowlevel.checkpoint_if_cancelled()
+        self._check_accepting()
+        member = _Job(fn, (item,), trio.lowlevel.current_trio_token(), trio.lowlevel.current_task())
+        self._merge(member)
+        await _wait_for(member)
+
+    def post(self, fn: Callable[[sqlite3.Connection, list[T]], None], item: T) -> None:
+        """Like `run_merged`, without waiting: nobody hears of a failure but the log, so
+        post only what may be lost in a crash anyway (and is made good then). A job run
+        later sees every item posted before it."""
+        self._check_accepting()
+        self._merge(_Job(fn, (item,), None, None))
+
+    def _check_accepting(self) -> None:
         if not self._accepting:
             state = "closed" if self._opened else "not open"
             raise StorageClosed(f"{self.path}: the database is {state}")
-        job = _Job(fn, args, trio.lowlevel.current_trio_token(), trio.lowlevel.current_task())
-        self._queue.put(job)
 
-        def abort(_: Any) -> trio.lowlevel.Abort:
-            job.abandoned = True
-            return trio.lowlevel.Abort.SUCCEEDED
-
-        result: T = await trio.lowlevel.wait_task_rescheduled(abort)
-        return result
+    def _merge(self, member: _Job) -> None:
+        merge = self._merges.get(member.fn)
+        if merge is None:
+            merge = self._merges[member.fn] = _Merge(member.fn)
+        merge.members.append(member)
+        if not merge.queued:
+            merge.queued = True
+            self._queue.put(merge)
 
     async def aclose(self) -> None:
         """Stop taking jobs, let the queued ones finish and commit, then close the connection.
@@ -192,6 +255,8 @@ class SqliteWorker:
         while True:
             if item is None:
                 stop = True
+            elif isinstance(item, _Merge):
+                jobs.append(item.take())
             else:
                 jobs.append(item)
             try:
@@ -204,14 +269,14 @@ class SqliteWorker:
             # IMMEDIATE takes the write lock now (waiting up to busy_timeout): a deferred
             # transaction that reads first could fail to upgrade when another process wrote.
             connection.execute("BEGIN IMMEDIATE")
-            for job in jobs:
-                connection.execute("SAVEPOINT job")
-                try:
-                    job.result = outcome.Value(job.fn(connection, *job.args))
-                except BaseException as exc:
-                    job.result = outcome.Error(exc)
-                    connection.execute("ROLLBACK TO job")
-                connection.execute("RELEASE job")
+            if not _run_together(connection, jobs):
+                # A job raised. Start again with each job in a savepoint, so that the one
+                # that raises loses only its own writes. (Jobs are functions of the
+                # connection alone, so running them again gives the same writes.) Not
+                # done first every time: two statements per job cost more than the jobs.
+                connection.execute("ROLLBACK")
+                connection.execute("BEGIN IMMEDIATE")
+                _run_apart(connection, jobs)
             connection.execute("COMMIT")
         except Exception as exc:
             # The transaction is lost (a failed commit, a full disk, a job that ended it):
@@ -238,19 +303,94 @@ class SqliteWorker:
         # One wake-up call per trio run per batch, rather than one per job.
         by_token: dict[trio.lowlevel.TrioToken, list[_Job]] = {}
         for job in jobs:
-            by_token.setdefault(job.token, []).append(job)
+            for caller in self._callers(job):
+                if caller.token is not None:
+                    by_token.setdefault(caller.token, []).append(caller)
         for token, waiting in by_token.items():
             # The run that asked has ended: nobody is left to tell.
             with contextlib.suppress(trio.RunFinishedError):
                 token.run_sync_soon(_wake, waiting)
+
+    def _callers(self, job: _Job) -> list[_Job]:
+        """The jobs to tell of `job`'s outcome: itself, or the members of a merged job,
+        each with an outcome of its own. A failure nobody waits for is logged."""
+        if job.members is None:
+            return [job]
+        error = job.result.error if isinstance(job.result, outcome.Error) else None
+        if error is not None and any(m.token is None for m in job.members):
+            log.error("%s: %s failed: %s", self.path, _name(job.fn), error, exc_info=error)
+        for member in job.members:
+            if error is None:
+                member.result = outcome.Value(None)
+            else:
+                # One exception per caller: a shared instance would gather every traceback.
+                failure = StorageError(f"{self.path}: {_name(job.fn)} failed: {error}")
+                failure.__cause__ = error
+                member.result = outcome.Error(failure)
+        return job.members
+
+
+def _run_together(connection: sqlite3.Connection, jobs: list[_Job]) -> bool:
+    """Run every job in the open transaction; False as soon as one raises."""
+    for job in jobs:
+        try:
+            job.result = outcome.Value(job.fn(connection, *job.args))
+        except BaseException as exc:
+            job.result = outcome.Error(exc)
+            return False
+    return True
+
+
+def _run_apart(connection: sqlite3.Connection, jobs: list[_Job]) -> None:
+    """Run every job in its own savepoint: one that raises undoes only its own writes."""
+    for job in jobs:
+        connection.execute("SAVEPOINT job")
+        try:
+            job.result = outcome.Value(job.fn(connection, *job.args))
+        except BaseException as exc:
+            job.result = outcome.Error(exc)
+            connection.execute("ROLLBACK TO job")
+        connection.execute("RELEASE job")
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    return getattr(fn, "__name__", type(fn).__name__)
+
+
+async def _wait_for(job: _Job) -> Any:
+    """Sleep until the worker thread wakes `job`'s task with its outcome."""
+
+    def abort(_: Any) -> trio.lowlevel.Abort:
+        job.abandoned = True
+        return trio.lowlevel.Abort.SUCCEEDED
+
+    return await trio.lowlevel.wait_task_rescheduled(abort)
 
 
 def _wake(jobs: list[_Job]) -> None:
     """Runs on the trio thread: resume every caller still waiting."""
     for job in jobs:
         assert job.result is not None, "a job is delivered only once it has an outcome"
+        assert job.task is not None, "only a job with a waiting task is woken"
         if not job.abandoned:
             trio.lowlevel.reschedule(job.task, job.result)
+
+
+# Rows per multi-row INSERT or ids per IN (…): far below SQLite's limit on parameters
+# (32,766), and big enough that a merged job (see `run_merged`) is a statement or two.
+ROWS_PER_STATEMENT = 500
+
+
+def chunked(items: list[T]) -> Iterator[list[T]]:
+    """`items` in slices of at most ROWS_PER_STATEMENT, for one statement each."""
+    for start in range(0, len(items), ROWS_PER_STATEMENT):
+        yield items[start : start + ROWS_PER_STATEMENT]
+
+
+def repeated(placeholders: str, count: int) -> str:
+    """`count` copies of `placeholders`, comma-separated: the VALUES of a multi-row
+    INSERT (`"(?, ?)"`), or the list of an IN (`"?"`)."""
+    return ", ".join([placeholders] * count)
 
 
 def _ready(connection: sqlite3.Connection) -> None:

@@ -313,3 +313,113 @@ async def test_the_stored_value_is_json_text(tmp_path: Path) -> None:
         row = connection.execute("SELECT group_name, key, value FROM state").fetchone()
     connection.close()
     assert row == ("g", "k", '{"é":[1,null]}')
+
+
+class MergedInsert:
+    """A merged job that records each call's items, and can be told to fail."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[tuple[str, int]]] = []
+        self.fail = False
+
+    def __call__(self, connection: sqlite3.Connection, items: list[tuple[str, int]]) -> None:
+        self.calls.append(items)
+        connection.executemany("INSERT INTO t VALUES (?, ?)", items)
+        if self.fail:
+            raise ValueError("the merged write fails")
+
+
+async def test_merged_items_from_many_callers_are_one_call_each_committed(
+    tmp_path: Path,
+) -> None:
+    async with open_sqlite_worker(tmp_path / "w.db") as worker:
+        await worker.run(_make_table)
+        merged, gate = MergedInsert(), Gate()
+        returned: list[int] = []
+
+        async def write(n: int) -> None:
+            await worker.run_merged(merged, (f"{n:03}", n))
+            returned.append(n)
+
+        async with trio.open_nursery() as nursery:
+            await gate.hold(worker, nursery)
+            for n in range(50):
+                nursery.start_soon(write, n)
+                await trio.testing.wait_all_tasks_blocked()  # queued in this order
+            assert returned == []  # nobody returns before the commit
+            gate.release.set()
+        assert merged.calls == [[(f"{n:03}", n) for n in range(50)]]
+        assert sorted(returned) == list(range(50))
+        assert len(await worker.run(_rows)) == 50
+
+
+async def test_a_failed_merged_call_fails_each_caller_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    async with open_sqlite_worker(tmp_path / "w.db") as worker:
+        await worker.run(_make_table)
+        merged, gate = MergedInsert(), Gate()
+        merged.fail = True
+        errors: list[StorageError] = []
+
+        async def write(n: int) -> None:
+            with pytest.raises(StorageError, match="MergedInsert failed: the merged write") as e:
+                await worker.run_merged(merged, (str(n), n))
+            errors.append(e.value)
+
+        async with trio.open_nursery() as nursery:
+            await gate.hold(worker, nursery)
+            nursery.start_soon(worker.run, _insert, "other", 1)
+            for n in range(3):
+                nursery.start_soon(write, n)
+            await trio.testing.wait_all_tasks_blocked()
+            gate.release.set()
+        assert len({id(e) for e in errors}) == 3  # one exception each, not a shared one
+        assert all(isinstance(e.__cause__, ValueError) for e in errors)
+        # Only the failed call's writes are undone; the job beside it committed.
+        assert await worker.run(_rows) == [("other", 1)]
+
+
+async def test_posted_items_are_written_before_any_later_job_runs(tmp_path: Path) -> None:
+    async with open_sqlite_worker(tmp_path / "w.db") as worker:
+        await worker.run(_make_table)
+        merged = MergedInsert()
+        for n in range(10):
+            worker.post(merged, (str(n), n))  # returns at once: nothing to await
+        assert len(await worker.run(_rows)) == 10
+        worker.post(merged, ("last", 99))
+    # Closing commits what was posted.
+    with sqlite3.connect(tmp_path / "w.db") as connection:
+        assert connection.execute("SELECT v FROM t WHERE k = 'last'").fetchone() == (99,)
+    connection.close()
+
+
+async def test_a_failed_post_is_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    async with open_sqlite_worker(tmp_path / "w.db") as worker:
+        await worker.run(_make_table)
+        merged = MergedInsert()
+        merged.fail = True
+        worker.post(merged, ("k", 1))
+        assert await worker.run(_rows) == []
+    assert "MergedInsert failed: the merged write fails" in caplog.text
+
+
+async def test_a_batch_where_no_job_fails_uses_no_savepoints(tmp_path: Path) -> None:
+    statements: list[str] = []
+
+    def trace(connection: sqlite3.Connection) -> None:
+        connection.set_trace_callback(statements.append)
+
+    async with open_sqlite_worker(tmp_path / "w.db") as worker:
+        await worker.run(_make_table)
+        await worker.run(trace)
+        gate = Gate()
+        async with trio.open_nursery() as nursery:
+            await gate.hold(worker, nursery)
+            for n in range(3):
+                nursery.start_soon(worker.run, _insert, str(n), n)
+            await trio.testing.wait_all_tasks_blocked()
+            gate.release.set()
+        assert len(await worker.run(_rows)) == 3
+    assert "INSERT INTO t VALUES ('2', 2)" in statements
+    assert not any(s.startswith("SAVEPOINT") for s in statements)
