@@ -170,27 +170,35 @@ def served(url: str, connections: int, seconds: float) -> dict[str, float]:
     return {key: figures[key] for key in ("rps", "p50_ms", "p99_ms")}
 
 
+# (connections, seconds) of load before each target is measured, the bare route too:
+# the figures are of a steady state, after the runners' JITs and the caches warmed.
+WARM_UP = (4, 3)
 API_PATHS = {"ts": "/ping/ts", "js": "/ping/js", "py": "/ping/py", "rb": "/ping/rb"}
 
 
 def api_figures(
-    connections: tuple[int, ...], seconds: float
-) -> dict[str, dict[str, dict[str, float]]]:
-    """{target: {connections: figures}} for the bare route and each language's API step,
-    the servers started once and measured one after the other in this run."""
-    results: dict[str, dict[str, dict[str, float]]] = {}
-    bare_port = free_port()
-    with server(bare_argv(bare_port), f"http://127.0.0.1:{bare_port}/ping"):
-        results["bare"] = {
-            str(c): served(f"http://127.0.0.1:{bare_port}/ping", c, seconds) for c in connections
-        }
-    port = free_port()
-    with server(steppe_argv(BENCH_PROJECT, port), f"http://127.0.0.1:{port}/ping/py"):
-        for lang, path in API_PATHS.items():
-            url = f"http://127.0.0.1:{port}{path}"
-            served(url, 4, 1)  # warm the route and the runner
-            results[lang] = {str(c): served(url, c, seconds) for c in connections}
-    return results
+    connections: tuple[int, ...], seconds: float, rounds: int
+) -> list[dict[str, dict[str, dict[str, float]]]]:
+    """One {target: {connections: figures}} per round, for the bare route and each
+    language's API step. Both servers run throughout and each round measures every
+    target in turn, so that a change in the machine's speed (it is shared) falls on
+    the bare route and the steps alike, and each round's ratios are fair."""
+    bare_port, port = free_port(), free_port()
+    urls = {"bare": f"http://127.0.0.1:{bare_port}/ping"}
+    urls |= {lang: f"http://127.0.0.1:{port}{path}" for lang, path in API_PATHS.items()}
+    with (
+        server(bare_argv(bare_port), urls["bare"]),
+        server(steppe_argv(BENCH_PROJECT, port), urls["py"]),
+    ):
+        for url in urls.values():
+            served(url, *WARM_UP)
+        return [
+            {
+                target: {str(c): served(url, c, seconds) for c in connections}
+                for target, url in urls.items()
+            }
+            for _ in range(rounds)
+        ]
 
 
 def cold_start(project: Path, path: str) -> float:

@@ -13,7 +13,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from functools import partial
 from typing import Any
 
@@ -27,6 +27,7 @@ from orchestrator.errors import (
     RunnerCrashed,
 )
 from orchestrator.rpc import wire
+from orchestrator.rpc.pace import SpinPace
 from orchestrator.types import JSON
 
 log = logging.getLogger("steppe.rpc")
@@ -37,6 +38,10 @@ NoteHandler = Callable[[str, Any], None]
 _READ_CHUNK = 256 * 1024
 # Above this many calls in flight, frames go through the batching writer task.
 _DIRECT_WRITE_MAX_IN_FLIGHT = 4
+# A call spins only if at most this many other tasks are ready to run. With one HTTP
+# request at a time, half the time one is: that request's own ASGI message pump
+# (quart-trio's handle_messages), which has nothing to do until the answer is in.
+_SPIN_MAX_RUNNABLE = 1
 
 
 def _fileno(stream: object) -> int | None:
@@ -83,6 +88,7 @@ class RpcSession:
         on_request: RequestHandler,
         on_note: NoteHandler,
         name: str,
+        pace: SpinPace | None = None,
     ) -> None:
         self.name = name
         self._send_stream = send_stream
@@ -101,6 +107,8 @@ class RpcSession:
         self._malformed: ProtocolError | None = None
         self._nursery: trio.Nursery | None = None
         self._decoder = wire.Decoder()
+        self.pace = pace or SpinPace()
+        """Decides which calls spin (see `call`)."""
         # When the timer task next looks for expired calls, and how to wake it sooner.
         self._timer_due = math.inf
         self._timer_changed = trio.Event()
@@ -156,14 +164,19 @@ class RpcSession:
             call.done.set()
 
     async def call(
-        self, method: str, params: Any, timeout: float | None = None, spin: float = 0.0
+        self,
+        method: str,
+        params: Any,
+        timeout: float | None = None,
+        spin_key: Hashable | None = None,
     ) -> JSON:
         """Send a request and wait for its result; raises RemoteError, RunnerCrashed, or
         CallTimeout when no answer came within `timeout` seconds (a late answer is
         dropped).
 
-        `spin` (seconds) lets a call that is alone on a quiet loop poll the pipe for its
-        answer instead of sleeping: see `_read_while_spinning`."""
+        A call with a `spin_key` (calls with the same key take about as long: the same
+        handler) may poll the pipe for its answer instead of sleeping, when it is alone
+        on a quiet loop: see `_read_while_spinning` and `SpinPace`."""
         if self._closed_reason is not None:
             raise RunnerCrashed(f"{self.name}: {self._closed_reason}")
         request_id = next(self._ids)
@@ -176,8 +189,8 @@ class RpcSession:
             self._timer_due = deadline
             self._timer_changed.set()
         self._write(wire.encode_request(request_id, method, params))
-        if spin and len(self._pending) == 1 and self._receive_fd is not None:
-            self._read_while_spinning(self._receive_fd, spin)
+        if spin_key is not None and len(self._pending) == 1 and self._receive_fd is not None:
+            self._spin(self._receive_fd, spin_key, pending)
         try:
             if not pending.done.is_set():
                 await pending.done.wait()
@@ -251,20 +264,24 @@ class RpcSession:
         except (trio.BrokenResourceError, trio.ClosedResourceError):
             self.close("the runner stopped reading its stdin")
 
+    def _spin(self, fd: int, key: Hashable, pending: _Pending) -> None:
+        seconds = self.pace.spin_for(key)
+        # Only on a quiet loop: a runnable task waits for the spin to end.
+        if seconds and trio.lowlevel.current_statistics().tasks_runnable <= _SPIN_MAX_RUNNABLE:
+            self._read_while_spinning(fd, seconds)
+            self.pace.record(key, answered=pending.done.is_set())
+
     def _read_while_spinning(self, fd: int, seconds: float) -> None:
-        """Poll the pipe for up to `seconds` and handle what arrives first, if nothing
-        else is ready to run.
+        """Poll the pipe for up to `seconds` and handle what arrives first.
 
         A fast handler answers within ~100 µs. Sleeping until then costs more CPU than
         that (an epoll registration, a blocking wait, waking the reader task and then
         this one) and adds the wake-up latency on top; so when this call is the only one
-        on the session and no other task is runnable (so nobody waits for the loop), it
-        polls instead. Whatever arrives goes through the same decoder as the reader
+        on the session and the loop is quiet (nobody much waits for it), it polls
+        instead. Whatever arrives goes through the same decoder as the reader
         task's reads, in order; a request from the runner ends the spin, since serving
         it needs the loop.
         """
-        if trio.lowlevel.current_statistics().tasks_runnable:
-            return
         give_up = time.perf_counter() + seconds
         while True:
             try:

@@ -7,7 +7,6 @@ runner is tied to its step and trace before the host serves it.
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -25,7 +24,6 @@ from orchestrator.errors import (
 )
 from orchestrator.runtime.host import Invocation, RunnerHost, log_record
 from orchestrator.runtime.languages import runner_spec
-from orchestrator.runtime.pace import HandlerPace
 from orchestrator.runtime.supervisor import LOAD_TIMEOUT, Supervisor
 from orchestrator.step import Step
 from orchestrator.types import JSON, JSONMap, Language
@@ -46,7 +44,6 @@ class RunnerPool:
         self._invocations: dict[int, Invocation] = {}
         self._iids = itertools.count(1)
         self._accepting = True
-        self._pace = HandlerPace()
 
     @property
     def in_flight(self) -> int:
@@ -142,16 +139,14 @@ class RunnerPool:
         if input is not _NO_INPUT:
             params["input"] = input
         self._invocations[iid] = invocation
-        began = time.perf_counter()
         try:
-            return await session.call("invoke", params, timeout, spin=self._pace.spin_for(path))
+            return await session.call("invoke", params, timeout, spin_key=path)
         except CallTimeout:
             invocation.cancelled = True
             session.notify("cancel", {"iid": iid})
             raise InvocationTimeout(f"{owner} did not answer within {timeout:g}s") from None
         finally:
             del self._invocations[iid]
-            self._pace.record(path, time.perf_counter() - began)
 
     async def _on_request(self, language: Language, method: str, params: Any) -> JSON:
         iid = params.get("iid") if isinstance(params, dict) else None

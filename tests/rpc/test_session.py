@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from orchestrator.errors import (
     RunnerCrashed,
 )
 from orchestrator.rpc import wire
+from orchestrator.rpc.pace import SpinPace
 from orchestrator.rpc.session import RpcSession
 
 
@@ -319,7 +321,9 @@ class ThreadPeer:
     is busy polling (a spinning call never yields to it). `answer` maps each message it
     receives to the frames it sends back."""
 
-    def __init__(self, answer: Callable[[wire.Message], list[bytes]]) -> None:
+    def __init__(
+        self, answer: Callable[[wire.Message], list[bytes]], spin_seconds: float = 1.0
+    ) -> None:
         to_peer_read, to_peer_write = os.pipe()
         from_peer_read, from_peer_write = os.pipe()
         for fd in (to_peer_write, from_peer_read):
@@ -330,6 +334,7 @@ class ThreadPeer:
             on_request=_echo_request,
             on_note=lambda m, p: None,
             name="thread peer",
+            pace=SpinPace(spin_seconds),  # the default 1 s: long enough for any machine
         )
         self._answer = answer
         threading.Thread(
@@ -363,7 +368,7 @@ async def test_a_spinning_call_takes_its_answer_without_yielding_to_the_loop() -
         await nursery.start(session.serve)
         await trio.testing.wait_all_tasks_blocked()  # a spin needs a quiet loop
         with trio.testing.assert_no_checkpoints():
-            assert await session.call("ping", {"n": 1}, spin=1.0) == {"n": 1}
+            assert await session.call("ping", {"n": 1}, spin_key="step") == {"n": 1}
         # Without spin the same call sleeps until the reader task hands the answer over.
         with pytest.raises(AssertionError), trio.testing.assert_no_checkpoints():
             await session.call("ping", {"n": 2})
@@ -381,7 +386,7 @@ async def test_a_spinning_call_serves_the_runner_s_callback_before_its_answer() 
     async with trio.open_nursery() as nursery:
         await nursery.start(session.serve)
         with trio.fail_after(5):
-            result = await session.call("invoke", {}, spin=1.0)
+            result = await session.call("invoke", {}, spin_key="step")
         nursery.cancel_scope.cancel()
     assert result == {"got": {"method": "state.get", "params": {"key": "k"}}}
 
@@ -399,6 +404,23 @@ async def test_garbage_met_while_spinning_fails_the_call_and_the_session() -> No
     async with trio.open_nursery() as nursery:
         await nursery.start(serve)
         with pytest.raises(RunnerCrashed, match="not a map") as crashed:
-            await session.call("invoke", {}, spin=1.0)
+            await session.call("invoke", {}, spin_key="step")
         outcomes.append(crashed.value)
     assert sorted(type(e).__name__ for e in outcomes) == ["ProtocolError", "RunnerCrashed"]
+
+
+async def test_calls_whose_spins_miss_their_answer_stop_spinning() -> None:
+    def answer_slowly(message: wire.Message) -> list[bytes]:
+        time.sleep(0.02)
+        return _answer_each_request_with_its_params(message)
+
+    peer = ThreadPeer(answer_slowly, spin_seconds=0.001)
+    session = peer.session
+    async with trio.open_nursery() as nursery:
+        await nursery.start(session.serve)
+        for n in range(3):
+            await trio.testing.wait_all_tasks_blocked()
+            assert await session.call("slow", {"n": n}, spin_key="slow.step.ts") == {"n": n}
+        nursery.cancel_scope.cancel()
+    assert session.pace.spin_for("slow.step.ts") == 0.0
+    assert session.pace.spin_for("fast.step.ts") == 0.001
