@@ -267,7 +267,6 @@ class EventBus:
     ) -> None:
         delivery.attempts += 1
         event = delivery.event
-        slot_held = True
         try:
             try:
                 if removed:
@@ -280,16 +279,11 @@ class EventBus:
             except SteppeError as exc:
                 await self._failed(step, policy, delivery, exc)
             else:
-                # The handler is done with its slot: the next delivery need not wait for
-                # this one's done mark to be committed.
-                limiter.release_on_behalf_of(delivery)
-                slot_held = False
                 await self.store.done(delivery)
                 self.delivered += 1
                 self._settled()
         finally:
-            if slot_held:
-                limiter.release_on_behalf_of(delivery)
+            limiter.release_on_behalf_of(delivery)
             self._in_progress -= 1
             if self._in_progress == 0:
                 self._none_in_progress.set()
