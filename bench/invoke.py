@@ -80,7 +80,8 @@ async def echo_figures(language: Language, count: int, seconds: float) -> dict[s
             await nursery.start(session.serve)
 
             async def call() -> Any:
-                return await session.call("ping", ECHO_PARAMS)
+                # The same session code as an invoke, polling for quick answers included.
+                return await session.call("ping", ECHO_PARAMS, spin_key="echo")
 
             samples = await _latencies(call, count)
             rate = await _throughput(call, seconds, 256)

@@ -189,7 +189,12 @@ class RpcSession:
             self._timer_due = deadline
             self._timer_changed.set()
         self._write(wire.encode_request(request_id, method, params))
-        if spin_key is not None and len(self._pending) == 1 and self._receive_fd is not None:
+        if (
+            spin_key is not None
+            and len(self._pending) == 1
+            and self._receive_fd is not None
+            and not self._outbox  # the request is in the pipe, not waiting for the writer
+        ):
             self._spin(self._receive_fd, spin_key, pending)
         try:
             if not pending.done.is_set():
