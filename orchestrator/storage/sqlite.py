@@ -97,9 +97,11 @@ class SqliteWorker:
 
     `await worker.run(fn, *args)` runs `fn(connection, *args)` on the thread and
     returns its result, or raises what it raised. Jobs must not begin, commit or
-    roll back transactions themselves (nor use `executescript`, which commits):
-    the worker wraps each batch in one transaction and each job in a savepoint,
-    so a job that raises undoes only its own writes. A caller gets its result
+    roll back transactions themselves (nor use `executescript`, which commits),
+    and must depend on nothing but the connection and their arguments: the worker
+    wraps each batch in one transaction, and when a job raises it runs the batch
+    again with each job in a savepoint, so a job that raises undoes only its own
+    writes. A caller gets its result
     only after its work is committed; if the commit fails, every job of the batch
     raises StorageError.
 

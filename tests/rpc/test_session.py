@@ -6,6 +6,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -46,6 +47,15 @@ class Peer:
 
 async def _no_requests(method: str, params: Any) -> Any:
     raise CallbackError("Nope", f"unexpected {method}")
+
+
+async def _serve_noting_protocol_errors(
+    session: RpcSession, errors: list[BaseException], task_status: trio.TaskStatus[None]
+) -> None:
+    try:
+        await session.serve(task_status=task_status)
+    except ProtocolError as exc:
+        errors.append(exc)
 
 
 def _session(stream: trio.abc.Stream, **kwargs: Any) -> RpcSession:
@@ -120,12 +130,7 @@ async def test_garbage_from_the_peer_raises_protocol_error_and_fails_calls() -> 
     ours, theirs = trio.testing.memory_stream_pair()
     session = _session(ours)
     outcomes: list[BaseException] = []
-
-    async def serve(task_status: trio.TaskStatus[None]) -> None:
-        try:
-            await session.serve(task_status=task_status)
-        except ProtocolError as exc:
-            outcomes.append(exc)
+    serve = partial(_serve_noting_protocol_errors, session, outcomes)
 
     async def call() -> None:
         try:
@@ -394,12 +399,7 @@ async def test_a_spinning_call_serves_the_runner_s_callback_before_its_answer() 
 async def test_garbage_met_while_spinning_fails_the_call_and_the_session() -> None:
     session = ThreadPeer(lambda message: [b"Segmentation fault\n"]).session
     outcomes: list[BaseException] = []
-
-    async def serve(task_status: trio.TaskStatus[None]) -> None:
-        try:
-            await session.serve(task_status=task_status)
-        except ProtocolError as exc:
-            outcomes.append(exc)
+    serve = partial(_serve_noting_protocol_errors, session, outcomes)
 
     async with trio.open_nursery() as nursery:
         await nursery.start(serve)
