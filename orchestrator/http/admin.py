@@ -9,10 +9,10 @@ from typing import Any
 
 from quart import Blueprint, Response, request
 
-from orchestrator.context import EmitRequest
 from orchestrator.errors import CallbackError
 from orchestrator.http.api import BadRequest, parse_json_body
 from orchestrator.http.auth import admin_refusal, bearer
+from orchestrator.http.emit_body import read_emit_body
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.responses import error_response, json_response
 from orchestrator.step import Step
@@ -101,20 +101,9 @@ def admin_blueprint(env_of: Any) -> Blueprint:
     async def emit() -> Response:
         env: HttpEnv = env_of()
         trace_id = env.tracer.start_trace("emit", "admin API")
-        try:
-            body = parse_json_body(await request.get_data(cache=False, as_text=False))
-        except BadRequest as exc:
-            return error_response(400, "malformed JSON", trace_id, message=str(exc))
-        topic = body.get("topic") if isinstance(body, dict) else None
-        if not isinstance(topic, str) or not topic:
-            return error_response(
-                400,
-                "validation failed",
-                trace_id,
-                errors=[{"path": "topic", "message": "a non-empty string is required"}],
-            )
-        assert isinstance(body, dict)
-        event = EmitRequest(topic, body.get("data"))
+        event = await read_emit_body(request, trace_id)
+        if isinstance(event, Response):
+            return event
         try:
             subscribers = env.checker.check(None, event)
         except CallbackError as exc:

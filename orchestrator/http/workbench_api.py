@@ -38,6 +38,7 @@ from quart_trio import QuartTrio
 from orchestrator.errors import SteppeError
 from orchestrator.http.api import BadRequest, parse_json_body
 from orchestrator.http.auth import admin_refusal, bearer
+from orchestrator.http.emit_body import read_emit_body
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.responses import error_response, json_response
 from orchestrator.schedule import CronExpressionError, schedule
@@ -247,15 +248,10 @@ def workbench_api_blueprint(env_of: Callable[[], HttpEnv]) -> Blueprint:
     async def emit_check() -> Response:
         env = env_of()
         trace_id = new_trace_id()
-        try:
-            body = parse_json_body(await request.get_data(cache=False, as_text=False))
-        except BadRequest as exc:
-            return error_response(400, "malformed JSON", trace_id, message=str(exc))
-        topic = body.get("topic") if isinstance(body, dict) else None
-        if not isinstance(topic, str) or not topic:
-            return _validation_error("topic", "a non-empty string is required", trace_id)
-        assert isinstance(body, dict)
-        data = body.get("data")
+        event = await read_emit_body(request, trace_id)
+        if isinstance(event, Response):
+            return event
+        topic, data = event.topic, event.data
         subscribers = []
         for step in env.project.steps.values():
             if topic not in step.subscribes:

@@ -1,0 +1,27 @@
+"""The body of an emit sent over HTTP (admin API, workbench): `{topic, data?}`."""
+
+from __future__ import annotations
+
+from quart import Request, Response
+
+from orchestrator.context import EmitRequest
+from orchestrator.http.api import BadRequest, parse_json_body
+from orchestrator.http.responses import error_response
+
+
+async def read_emit_body(request: Request, trace_id: str) -> EmitRequest | Response:
+    """The emit the body asks for, or the 400 response that says what is wrong with it."""
+    try:
+        body = parse_json_body(await request.get_data(cache=False, as_text=False))
+    except BadRequest as exc:
+        return error_response(400, "malformed JSON", trace_id, message=str(exc))
+    topic = body.get("topic") if isinstance(body, dict) else None
+    if not isinstance(topic, str) or not topic:
+        return error_response(
+            400,
+            "validation failed",
+            trace_id,
+            errors=[{"path": "topic", "message": "a non-empty string is required"}],
+        )
+    assert isinstance(body, dict)
+    return EmitRequest(topic, body.get("data"))
