@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -50,6 +51,16 @@ async def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, step: fl
                 return value
             await trio.sleep(step)
     pytest.fail(f"condition not met within {timeout}s")
+
+
+@pytest.fixture
+def restore_environ() -> Iterator[None]:
+    """Serving (open_runtime) loads the project's .env into this process's environment;
+    undo it after the test."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 @pytest.fixture

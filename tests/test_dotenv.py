@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,15 +17,6 @@ from orchestrator.errors import ConfigError
 from tests.conftest import serving
 
 SECRET = "s3cr3t-value-do-not-print"
-
-
-@pytest.fixture
-def restore_environ() -> Iterator[None]:
-    """open_runtime loads .env into this process's environment; undo it after the test."""
-    saved = dict(os.environ)
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 def test_parses_assignments_comments_and_blank_lines() -> None:

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,15 +24,6 @@ def steppe(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[s
         [sys.executable, "-m", "orchestrator", *args],
         capture_output=True, text=True, timeout=60, cwd=cwd,
     )  # fmt: skip
-
-
-@pytest.fixture
-def restore_environ() -> Iterator[None]:
-    """Serving loads the project's .env into this process's environment; undo it."""
-    saved = dict(os.environ)
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 @pytest.fixture(scope="module")

@@ -53,7 +53,7 @@ def encode(message: JSONMap) -> str:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def change_message(timestamp: int, channel: Channel, kind: ChangeType, data: JSON) -> JSONMap:
+def _message(timestamp: int, channel: Channel, event: JSONMap) -> JSONMap:
     message: JSONMap = {
         "timestamp": timestamp,
         "streamName": channel.stream,
@@ -61,21 +61,19 @@ def change_message(timestamp: int, channel: Channel, kind: ChangeType, data: JSO
     }
     if channel.item_id is not None:
         message["id"] = channel.item_id
-    message["event"] = {"type": kind, "data": data}
+    message["event"] = event
     return message
+
+
+def change_message(timestamp: int, channel: Channel, kind: ChangeType, data: JSON) -> JSONMap:
+    return _message(timestamp, channel, {"type": kind, "data": data})
 
 
 def event_message(timestamp: int, channel: Channel, event_type: str, data: JSON) -> JSONMap:
     """A custom event (`streams.x.send`), or an error told to one client."""
-    message: JSONMap = {
-        "timestamp": timestamp,
-        "streamName": channel.stream,
-        "groupId": channel.group,
-    }
-    if channel.item_id is not None:
-        message["id"] = channel.item_id
-    message["event"] = {"type": "event", "event": {"type": event_type, "data": data}}
-    return message
+    return _message(
+        timestamp, channel, {"type": "event", "event": {"type": event_type, "data": data}}
+    )
 
 
 def error_message(
