@@ -74,13 +74,19 @@ class Trace:
         return (max(ends) - self.started) * 1000 if ends else None
 
     def as_json(self) -> dict[str, Any]:
+        return self._header() | {"spans": [span.as_json() for span in self.spans]}
+
+    def summary_json(self) -> dict[str, Any]:
+        """As `as_json`, with the number of spans instead of the spans (trace lists)."""
+        return self._header() | {"spanCount": len(self.spans)}
+
+    def _header(self) -> dict[str, Any]:
         return {
             "traceId": self.trace_id,
             "trigger": {"type": self.trigger, "detail": self.detail},
             "start": self.started,
             "status": self.status,
             "durationMs": self.duration_ms,
-            "spans": [span.as_json() for span in self.spans],
         }
 
 

@@ -77,16 +77,7 @@ def _socket_token(ws: Websocket) -> str | None:
 
 
 def _trace_summary(trace: Trace | None) -> dict[str, Any] | None:
-    if trace is None:
-        return None
-    return {
-        "traceId": trace.trace_id,
-        "trigger": {"type": trace.trigger, "detail": trace.detail},
-        "start": trace.started,
-        "status": trace.status,
-        "durationMs": trace.duration_ms,
-        "spanCount": len(trace.spans),
-    }
+    return None if trace is None else trace.summary_json()
 
 
 def _state_address(prefix_segments: int) -> tuple[str, str] | Response:
