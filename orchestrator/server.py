@@ -31,10 +31,8 @@ from orchestrator.http.router import Router
 from orchestrator.invoker import StepInvoker
 from orchestrator.logs import LogSink
 from orchestrator.project import Project
-from orchestrator.queue import DeliveryStore, MemoryDeliveryStore
 from orchestrator.reload import Reloader
-from orchestrator.state.base import StateStore
-from orchestrator.state.memory import MemoryStateStore
+from orchestrator.stores import open_stores
 from orchestrator.streams.wiring import open_streams
 from orchestrator.tracing import Tracer
 from orchestrator.typegen import write_types
@@ -72,28 +70,6 @@ class Services:
 
 
 @asynccontextmanager
-async def open_state(settings: Settings, root: Path) -> AsyncIterator[StateStore]:
-    if settings.state == "memory":
-        yield MemoryStateStore()
-        return
-    from orchestrator.state.sqlite import open_sqlite_state
-
-    async with open_sqlite_state(root / settings.data_dir / "state.db") as store:
-        yield store
-
-
-@asynccontextmanager
-async def open_queue(settings: Settings, root: Path) -> AsyncIterator[DeliveryStore]:
-    if settings.queue == "memory":
-        yield MemoryDeliveryStore()
-        return
-    from orchestrator.queue.sqlite import open_sqlite_queue
-
-    async with open_sqlite_queue(root / settings.data_dir / "queue.db") as store:
-        yield store
-
-
-@asynccontextmanager
 async def open_services(
     root: Path,
     settings: Settings,
@@ -116,8 +92,7 @@ async def open_services(
     try:
         async with (
             open_runtime(root, settings, host) as runtime,
-            open_state(settings, root) as state,
-            open_queue(settings, root) as queue,
+            open_stores(settings, root) as (state, queue),
             open_streams(settings, root, runtime.pool, runtime.project.streams, logs) as streams,
             trio.open_nursery() as nursery,
         ):

@@ -17,28 +17,43 @@ from typing import Any
 
 from orchestrator.errors import CallbackError
 from orchestrator.queue.base import Delivery, DeliveryStore, Event
-from orchestrator.storage.sqlite import SqliteWorker, chunked, open_sqlite_worker, repeated
+from orchestrator.storage.sqlite import (
+    SqliteWorker,
+    StorageError,
+    chunked,
+    open_sqlite_worker,
+    repeated,
+)
 
+# One row per delivery, with its event's JSON: the hot path (accept, done) is one
+# statement on one b-tree. An event with several subscribers has its JSON in each of
+# their rows, a little disk for half the statements and a third of the index writes.
+SCHEMA_VERSION = 2
 _SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS events (
-        id TEXT PRIMARY KEY, body TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS deliveries (
-        id TEXT PRIMARY KEY, event_id TEXT NOT NULL, step TEXT NOT NULL,
-        status TEXT NOT NULL, attempts INTEGER NOT NULL, errors TEXT NOT NULL,
-        created REAL NOT NULL, updated REAL NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS deliveries_by_status ON deliveries (status, created)",
-    # Forgetting an event asks whether any delivery of it is left: without this, a scan.
-    "CREATE INDEX IF NOT EXISTS deliveries_by_event ON deliveries (event_id)",
-    "CREATE TABLE IF NOT EXISTS idempotency_keys (key TEXT PRIMARY KEY, claimed REAL NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS "{schema}".deliveries (
+        id TEXT PRIMARY KEY, step TEXT NOT NULL, status TEXT NOT NULL,
+        attempts INTEGER NOT NULL, errors TEXT NOT NULL, created REAL NOT NULL,
+        updated REAL NOT NULL, event TEXT NOT NULL)""",
+    # Only dead letters are listed by age: a partial index leaves accept and done alone.
+    'CREATE INDEX IF NOT EXISTS "{schema}".dead_letters_by_update ON deliveries (updated) '
+    "WHERE status = 'dead'",
+    'CREATE TABLE IF NOT EXISTS "{schema}".idempotency_keys '
+    "(key TEXT PRIMARY KEY, claimed REAL NOT NULL)",
 )
-_SELECT = (
-    "SELECT d.id, d.step, d.attempts, d.errors, e.body FROM deliveries d "
-    "JOIN events e ON e.id = d.event_id"
+# Version 1 (no user_version yet) kept events apart from their deliveries.
+_MIGRATE_FROM_1 = (
+    'ALTER TABLE "{schema}".deliveries RENAME TO deliveries_v1',
+    _SCHEMA[0],
+    "INSERT INTO deliveries SELECT d.id, d.step, d.status, d.attempts, d.errors, d.created, "
+    "d.updated, e.body FROM deliveries_v1 d JOIN events e ON e.id = d.event_id",
+    'DROP TABLE "{schema}".deliveries_v1',
+    'DROP TABLE "{schema}".events',
 )
+_SELECT = "SELECT id, step, attempts, errors, event FROM deliveries"
 
 
-# What `accept` hands the worker: an event's id, its JSON, and its delivery rows.
-_Accept = tuple[str, str, list[tuple[Any, ...]]]
+# What `accept` hands the worker: the rows of an event's deliveries.
+_Accept = list[tuple[Any, ...]]
 
 
 def _encode(value: Any) -> str:
@@ -58,45 +73,41 @@ def _in(ids: list[str]) -> str:
     return f"({repeated('?', len(ids))})"
 
 
-def _create(connection: sqlite3.Connection) -> None:
+def _create(connection: sqlite3.Connection, schema: str, file: Path) -> None:
+    """Create the tables, or bring a file of an older Steppe up to date (in the
+    worker's transaction: all or nothing, and no delivery is lost)."""
+    version = connection.execute(f'PRAGMA "{schema}".user_version').fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StorageError(
+            f"{file}: the queue was written by a newer Steppe (schema {version}; this one reads "
+            f"{SCHEMA_VERSION} and older): upgrade Steppe, or move the file aside"
+        )
+    listed = connection.execute(f"SELECT name FROM \"{schema}\".sqlite_master WHERE type = 'table'")
+    if "events" in {name for (name,) in listed}:
+        for statement in _MIGRATE_FROM_1:
+            connection.execute(statement.format(schema=schema))
     for statement in _SCHEMA:
-        connection.execute(statement)
+        connection.execute(statement.format(schema=schema))
+    connection.execute(f'PRAGMA "{schema}".user_version = {SCHEMA_VERSION}')
 
 
-def _insert(
-    connection: sqlite3.Connection, into: str, row: str, rows: list[tuple[Any, ...]]
-) -> None:
+def _accept(connection: sqlite3.Connection, accepts: list[_Accept]) -> None:
+    """Keep deliveries, given as one list of rows per event."""
+    rows = [row for rows in accepts for row in rows]
     # One statement for many rows: the worker thread gives the GIL back on every SQLite
     # call, and under load taking it again is what a write costs most.
     for chunk in chunked(rows):
         connection.execute(
-            f"INSERT OR IGNORE INTO {into} VALUES {repeated(row, len(chunk))}",
+            "INSERT OR IGNORE INTO deliveries VALUES "
+            + repeated("(?, ?, 'pending', 0, '[]', ?, ?, ?)", len(chunk)),
             [v for r in chunk for v in r],
         )
 
 
-def _accept(connection: sqlite3.Connection, accepts: list[_Accept]) -> None:
-    """Keep events and their deliveries, given as (event id, event JSON, delivery rows)."""
-    _insert(connection, "events", "(?, ?)", [(event_id, body) for event_id, body, _ in accepts])
-    rows = [row for _, _, rows in accepts for row in rows]
-    _insert(connection, "deliveries", "(?, ?, ?, 'pending', 0, '[]', ?, ?)", rows)
-
-
-def _forget_events_if_unused(connection: sqlite3.Connection, event_ids: list[str]) -> None:
-    for chunk in chunked(event_ids):
-        connection.execute(
-            f"DELETE FROM events WHERE id IN {_in(chunk)} AND NOT EXISTS "
-            "(SELECT 1 FROM deliveries WHERE event_id = events.id)",
-            chunk,
-        )
-
-
-def _done(connection: sqlite3.Connection, marks: list[tuple[str, str]]) -> None:
-    """Forget done deliveries, given as (delivery id, event id), and their events once
-    no delivery of them is left."""
-    for chunk in chunked([delivery_id for delivery_id, _ in marks]):
+def _done(connection: sqlite3.Connection, delivery_ids: list[str]) -> None:
+    """Forget done deliveries."""
+    for chunk in chunked(delivery_ids):
         connection.execute(f"DELETE FROM deliveries WHERE id IN {_in(chunk)}", chunk)
-    _forget_events_if_unused(connection, list({event_id for _, event_id in marks}))
 
 
 def _update(
@@ -119,8 +130,8 @@ def _select(connection: sqlite3.Connection, where: str, args: tuple[Any, ...]) -
 
 
 def _revive(connection: sqlite3.Connection, ids: list[str] | None, now: float) -> list[Delivery]:
-    where = "d.status = 'dead'" + (f" AND d.id IN {_in(ids)}" if ids is not None else "")
-    chosen = _select(connection, where + " ORDER BY d.created", tuple(ids or ()))
+    where = "status = 'dead'" + (f" AND id IN {_in(ids)}" if ids is not None else "")
+    chosen = _select(connection, where + " ORDER BY created", tuple(ids or ()))
     for delivery in chosen:
         _update(connection, delivery.id, "pending", 0, "[]", now)
     return [Delivery(d.id, d.event, d.step) for d in chosen]
@@ -128,14 +139,7 @@ def _revive(connection: sqlite3.Connection, ids: list[str] | None, now: float) -
 
 def _purge(connection: sqlite3.Connection, ids: list[str] | None) -> int:
     where = "status = 'dead'" + (f" AND id IN {_in(ids)}" if ids is not None else "")
-    event_ids = [
-        r[0]
-        for r in connection.execute(
-            f"SELECT event_id FROM deliveries WHERE {where}", tuple(ids or ())
-        )
-    ]
     deleted = connection.execute(f"DELETE FROM deliveries WHERE {where}", tuple(ids or ())).rowcount
-    _forget_events_if_unused(connection, list(set(event_ids)))
     return int(deleted)
 
 
@@ -154,20 +158,21 @@ class SqliteDeliveryStore(DeliveryStore):
         self._worker = worker
 
     @classmethod
-    async def on_worker(cls, worker: SqliteWorker) -> SqliteDeliveryStore:
-        await worker.run(_create)
+    async def on_worker(cls, worker: SqliteWorker, schema: str = "main") -> SqliteDeliveryStore:
+        """A store on an open worker, in its main file or the one attached as `schema`."""
+        await worker.run(_create, schema, worker.file(schema))
         return cls(worker)
 
     async def accept(self, event: Event, deliveries: list[Delivery]) -> None:
         body = _encode(event.as_json())
         now = time.time()
-        rows = [(d.id, event.id, d.step, event.created, now) for d in deliveries]
-        await self._worker.run_merged(_accept, (event.id, body, rows))
+        rows = [(d.id, d.step, event.created, now, body) for d in deliveries]
+        await self._worker.run_merged(_accept, rows)
 
     async def done(self, delivery: Delivery) -> None:
         # Posted, not awaited: done marks of many deliveries share one job, and no
         # handler waits for a thread round trip (see DeliveryStore.done).
-        self._worker.post(_done, (delivery.id, delivery.event.id))
+        self._worker.post(_done, delivery.id)
 
     async def failed(self, delivery: Delivery) -> None:
         errors = _encode(delivery.errors)
@@ -180,14 +185,14 @@ class SqliteDeliveryStore(DeliveryStore):
         await self._worker.run(_update, delivery.id, "dead", delivery.attempts, errors, time.time())
 
     async def pending(self) -> list[Delivery]:
-        return await self._worker.run(_select, "d.status = 'pending' ORDER BY d.created", ())
+        return await self._worker.run(_select, "status = 'pending' ORDER BY created", ())
 
     async def dead_letters(self, limit: int = 1000) -> list[Delivery]:
-        where = "d.status = 'dead' ORDER BY d.updated DESC LIMIT ?"
+        where = "status = 'dead' ORDER BY updated DESC LIMIT ?"
         return await self._worker.run(_select, where, (limit,))
 
     async def dead_letter(self, delivery_id: str) -> Delivery | None:
-        found = await self._worker.run(_select, "d.status = 'dead' AND d.id = ?", (delivery_id,))
+        found = await self._worker.run(_select, "status = 'dead' AND id = ?", (delivery_id,))
         return found[0] if found else None
 
     async def revive(self, ids: Iterable[str] | None) -> list[Delivery]:

@@ -28,7 +28,7 @@ STATE_FILE = "state.db"
 # which orders like code points, so key order matches Python's sorted() and the
 # memory backend. WITHOUT ROWID stores each row in the key's own b-tree.
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS state (
+CREATE TABLE IF NOT EXISTS "{schema}".state (
     group_name TEXT NOT NULL,
     key TEXT NOT NULL,
     value TEXT NOT NULL,
@@ -57,10 +57,11 @@ class SqliteStateStore(StateStore):
         self._owns_worker = True
 
     @classmethod
-    async def on_worker(cls, worker: SqliteWorker) -> SqliteStateStore:
-        """A store on an open worker, sharing its file and commits; aclose leaves it open."""
-        store = cls(worker.path)
-        await worker.run(_create_schema)
+    async def on_worker(cls, worker: SqliteWorker, schema: str = "main") -> SqliteStateStore:
+        """A store on an open worker, in its main file or the one attached as `schema`,
+        sharing its thread and commits; aclose leaves the worker open."""
+        store = cls(worker.file(schema))
+        await worker.run(_create_schema, schema)
         store._worker = worker
         store._owns_worker = False
         return store
@@ -139,8 +140,8 @@ def _encode(value: JSON) -> str:
 # JSON there keeps that work off the trio loop too.
 
 
-def _create_schema(connection: sqlite3.Connection) -> None:
-    connection.execute(_SCHEMA)
+def _create_schema(connection: sqlite3.Connection, schema: str = "main") -> None:
+    connection.execute(_SCHEMA.format(schema=schema))
 
 
 def _get(connection: sqlite3.Connection, group: str, key: str) -> JSON:

@@ -20,9 +20,10 @@ import contextlib
 import logging
 import os
 import queue
+import re
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,17 +106,35 @@ class SqliteWorker:
     only after its work is committed; if the commit fails, every job of the batch
     raises StorageError.
 
+    Files in `attached` are attached to the connection under their schema names, so
+    that stores in several files share the thread and its transactions: two writer
+    threads take the GIL from each other and from the trio thread, and under load
+    that costs more than the writes. Each store names its schema in what it creates
+    (`CREATE TABLE schema.name`), and its tables' names are its own, so that its other
+    statements can leave the schema out.
+
     Use it from one trio run (the one that opened it); `open_sqlite_worker` is the
     usual way to get one.
     """
 
-    def __init__(self, path: StrPath, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
+    def __init__(
+        self,
+        path: StrPath,
+        *,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        attached: Mapping[str, StrPath] | None = None,
+    ) -> None:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
+        self.attached = {schema: Path(file) for schema, file in (attached or {}).items()}
+        for schema in self.attached:
+            if not _SCHEMA_NAME.fullmatch(schema) or schema.lower() in ("main", "temp"):
+                raise StorageError(f"{schema!r} cannot name an attached database")
         self.commits = 0
         """Transactions committed so far (batches, not jobs); written by the worker thread."""
-        self.journal_mode: str | None = None
-        """The journal mode SQLite granted: 'wal' for a file, 'memory' for ':memory:'."""
+        self.journal_modes: dict[str, str] = {}
+        """The journal mode SQLite granted per schema ('main' and the attached ones):
+        'wal' for a file, 'memory' for ':memory:'."""
         # None asks the thread to stop once everything queued before it has run.
         self._queue: queue.SimpleQueue[_Job | _Merge | None] = queue.SimpleQueue()
         self._merges: dict[Callable[..., Any], _Merge] = {}
@@ -125,6 +144,15 @@ class SqliteWorker:
         self._opened = False
         self._accepting = False
         self._open_error: Exception | None = None
+
+    @property
+    def journal_mode(self) -> str | None:
+        """The main database's journal mode (see `journal_modes`); None before `open`."""
+        return self.journal_modes.get("main")
+
+    def file(self, schema: str) -> Path:
+        """The file of a schema: `path` for 'main', else an attached one's."""
+        return self.path if schema == "main" else self.attached[schema]
 
     @property
     def closed(self) -> bool:
@@ -235,15 +263,20 @@ class SqliteWorker:
                 connection.close()
 
     def _connect(self) -> sqlite3.Connection:
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        for file in (self.path, *self.attached.values()):
+            if str(file) != ":memory:":
+                file.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: the module must not open transactions behind our back,
         # since _run_batch draws the transaction boundaries. timeout= is busy_timeout.
         connection = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
         try:
-            # WAL lets readers in other processes (the CLI, the workbench) work while we write.
-            self.journal_mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            connection.execute("PRAGMA synchronous = NORMAL")
+            for schema, file in self.attached.items():
+                connection.execute(f'ATTACH DATABASE ? AS "{schema}"', (str(file),))
+            for schema in ("main", *self.attached):
+                # WAL lets readers in other processes (the CLI, tests) work while we write.
+                mode = connection.execute(f'PRAGMA "{schema}".journal_mode = WAL').fetchone()[0]
+                self.journal_modes[schema] = mode
+                connection.execute(f'PRAGMA "{schema}".synchronous = NORMAL')
         except BaseException:
             connection.close()
             raise
@@ -378,6 +411,8 @@ def _wake(jobs: list[_Job]) -> None:
             trio.lowlevel.reschedule(job.task, job.result)
 
 
+_SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
 # Rows per multi-row INSERT or ids per IN (…): far below SQLite's limit on parameters
 # (32,766), and big enough that a merged job (see `run_merged`) is a statement or two.
 ROWS_PER_STATEMENT = 500
@@ -401,10 +436,14 @@ def _ready(connection: sqlite3.Connection) -> None:
 
 @asynccontextmanager
 async def open_sqlite_worker(
-    path: StrPath, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+    path: StrPath,
+    *,
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    attached: Mapping[str, StrPath] | None = None,
 ) -> AsyncIterator[SqliteWorker]:
-    """A started SqliteWorker on `path` (folders created), closed on exit after queued jobs."""
-    worker = SqliteWorker(path, busy_timeout=busy_timeout)
+    """A started SqliteWorker on `path` and the `attached` files (folders created),
+    closed on exit after queued jobs."""
+    worker = SqliteWorker(path, busy_timeout=busy_timeout, attached=attached)
     await worker.open()
     try:
         yield worker

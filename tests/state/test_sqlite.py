@@ -423,3 +423,42 @@ async def test_a_batch_where_no_job_fails_uses_no_savepoints(tmp_path: Path) -> 
         assert len(await worker.run(_rows)) == 3
     assert "INSERT INTO t VALUES ('2', 2)" in statements
     assert not any(s.startswith("SAVEPOINT") for s in statements)
+
+
+def _make_table_in(connection: sqlite3.Connection, schema: str) -> None:
+    connection.execute(f"CREATE TABLE {schema}.t_{schema} (k TEXT PRIMARY KEY)")
+
+
+def _insert_in(connection: sqlite3.Connection, schema: str, key: str) -> None:
+    # Unqualified, as stores write: each attached file's tables have names of their own.
+    connection.execute(f"INSERT INTO t_{schema} VALUES (?)", (key,))
+
+
+async def test_attached_files_share_the_thread_and_its_commits(tmp_path: Path) -> None:
+    files = {"left": tmp_path / "a" / "left.db", "right": tmp_path / "b" / "right.db"}
+    async with open_sqlite_worker(":memory:", attached=files) as worker:
+        assert worker.journal_modes == {"main": "memory", "left": "wal", "right": "wal"}
+        assert worker.file("right") == files["right"]
+        for schema in files:
+            await worker.run(_make_table_in, schema)
+        gate = Gate()
+        async with trio.open_nursery() as nursery:
+            await gate.hold(worker, nursery)
+            before = worker.commits
+            for n in range(10):
+                nursery.start_soon(worker.run, _insert_in, "left", f"{n}")
+                nursery.start_soon(worker.run, _insert_in, "right", f"{n}")
+            await trio.testing.wait_all_tasks_blocked()
+            gate.release.set()
+        assert worker.commits - before == 2  # the gate's batch, then all twenty writes
+    for schema, file in files.items():
+        with sqlite3.connect(file) as connection:
+            assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert connection.execute(f"SELECT count(*) FROM t_{schema}").fetchone()[0] == 10
+        connection.close()
+
+
+@pytest.mark.parametrize("schema", ["main", "temp", "two words", 'x"; DROP', ""])
+def test_an_attached_file_needs_a_plain_schema_name_of_its_own(tmp_path: Path, schema: str) -> None:
+    with pytest.raises(StorageError, match="cannot name an attached database"):
+        SqliteWorker(":memory:", attached={schema: tmp_path / "x.db"})
