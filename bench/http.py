@@ -140,15 +140,23 @@ def parse_wrk(out: str) -> dict[str, Any]:
 
 
 def wrk(
-    url: str, connections: int, seconds: float, timeout: float = WRK_DEFAULT_TIMEOUT
+    url: str,
+    connections: int,
+    seconds: float,
+    timeout: float = WRK_DEFAULT_TIMEOUT,
+    script: Path | None = None,
 ) -> dict[str, Any]:
     """One wrk run (one thread, whole seconds): requests/s, p50/p99 latency in ms, and
     the counts of requests, timeouts (no answer within `timeout` seconds: not in the
-    latencies) and non-2xx/3xx answers, for the caller to judge."""
+    latencies) and non-2xx/3xx answers, for the caller to judge. `script`: a wrk Lua
+    script (`-s`); with one thread, its one Lua state serves every connection, so a
+    counter in it counts every request."""
     binary = shutil.which("wrk")
     if binary is None:
         raise WrkMissing("wrk is not installed (apt-get install wrk)")
     argv = [binary, "-t1", f"-c{connections}", f"-d{seconds:.0f}s", f"--timeout={timeout:.0f}s"]
+    if script is not None:
+        argv += ["-s", str(script)]
     out = subprocess.run(
         [*argv, "--latency", url],
         capture_output=True,

@@ -6,8 +6,10 @@ the equivalent project from the templates below (TS `GET /ping`; TS `POST /order
 with a zod body emitting `order.created`; a JS event step emitting `order.paid`; a
 Python event step writing state), serves it with `motia dev`, and measures it. Steppe
 then serves the very same folder with `steppe start` and is measured identically:
-wrk at 1 and 32 connections, a 3-step chain driven through `POST /orders`, and the
-resident memory of the whole process tree sampled every 100 ms.
+wrk at 1 and 32 connections, a 3-step chain driven through `POST /orders` by wrk
+too (a Lua script numbering the orders, for a fixed duration; then the state group is
+polled until every accepted order went through the 3 steps), and the resident memory
+of the whole process tree sampled every 100 ms.
 """
 
 from __future__ import annotations
@@ -24,12 +26,21 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.http import REPO, ServerFailed, WrkMissing, free_port, server, steppe_argv, tail, wrk
+from bench.http import (
+    REPO,
+    WRK_DEFAULT_TIMEOUT,
+    ServerFailed,
+    WrkMissing,
+    free_port,
+    server,
+    steppe_argv,
+    tail,
+    wrk,
+)
 from bench.report import table
 from bench.tree import RssSampler, tree_rss_mib
 
@@ -221,16 +232,15 @@ class Plan:
     load: dict[int, float]  # wrk duration per connection count
     wrk_timeout: float  # wrk's per-request timeout (its default of 2 s is too short)
     settle: float  # at most this long for leftover work to finish after a load run
-    chain_clients: int
-    chain_timeout: float
-    motia_orders: int
-    steppe_orders: int
+    chain_clients: int  # wrk connections posting orders
+    chain_seconds: float  # how long wrk posts orders
+    chain_timeout: float  # after wrk stopped, at most this long for the orders to arrive
 
     @classmethod
     def for_mode(cls, quick: bool) -> Plan:
         if quick:
-            return cls(180, 60, 150, 90, 90, 2, {1: 6, 32: 20}, 60, 30, 8, 45, 10, 200)
-        return cls(220, 90, 150, 90, 120, 2, {1: 15, 32: 30}, 60, 45, 8, 60, 20, 500)
+            return cls(180, 60, 150, 90, 90, 2, {1: 6, 32: 20}, 60, 30, 8, 5, 45)
+        return cls(220, 90, 150, 90, 120, 2, {1: 15, 32: 30}, 60, 45, 8, 10, 60)
 
 
 # ---------------------------------------------------------------- install and generate
@@ -345,50 +355,91 @@ class Target:
     env: dict[str, str]
     state_path: str  # lists the keys of the chain's state group
     state_headers: dict[str, str]
-    chain_orders: int
+
+
+def _arrived(base: str, target: Target, prefix: str) -> int:
+    """How many orders numbered after `prefix` went through the chain (0 when the state
+    listing does not answer)."""
+    try:
+        _, payload = _request(base + target.state_path, headers=target.state_headers)
+    except (OSError, ValueError):
+        return 0
+    return count_keys(payload, prefix)
+
+
+def warm_chain(base: str, target: Target, timeout: float) -> bool:
+    """POST one order and poll the state group until it went through the 3 steps;
+    False if it was refused or did not arrive within `timeout`."""
+    prefix = f"{uuid.uuid4().hex[:8]}-"
+    began = time.monotonic()
+    status, _ = _request(f"{base}/orders", {"id": f"{prefix}0", "quantity": 1}, timeout=timeout)
+    if status >= 300:
+        return False
+    while _arrived(base, target, prefix) < 1:
+        if time.monotonic() - began >= timeout:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def chain_script(prefix: str) -> str:
+    """A wrk Lua script POSTing `/orders` with a new order id, `prefix` and a counter,
+    on every request. wrk must run one thread (`wrk()` does): the counter lives in the
+    thread's Lua state, which then every connection shares."""
+    return f"""\
+local counter = 0
+local headers = {{["Content-Type"] = "application/json"}}
+
+request = function()
+  counter = counter + 1
+  local body = '{{"id":"{prefix}' .. counter .. '","quantity":1}}'
+  return wrk.format("POST", "/orders", headers, body)
+end
+"""
 
 
 def run_chain(
-    base: str, target: Target, orders: int, clients: int, timeout: float
+    base: str,
+    target: Target,
+    clients: int,
+    seconds: float,
+    timeout: float,
+    wrk_timeout: float = WRK_DEFAULT_TIMEOUT,
 ) -> dict[str, Any]:
-    """POST `orders` orders from `clients` concurrent clients and poll the state group
-    until every order went through the 3 steps, or `timeout`. events_per_s counts the
-    3 step invocations of every order that arrived, over the whole time."""
+    """wrk POSTs orders for `seconds` from `clients` connections, then the state group
+    is polled until every order wrk saw accepted (2xx/3xx, in time) went through the 3
+    steps, or until `timeout` seconds from wrk's start. Orders still in flight when wrk
+    stopped may arrive too. events_per_s counts the 3 step invocations of every order
+    that arrived, over the whole time (wrk's start to the last poll). Unavailable if
+    no order was accepted."""
     prefix = f"{uuid.uuid4().hex[:8]}-"
-    rejected: list[int] = []
-
-    def post(n: int) -> None:
-        body = {"id": f"{prefix}{n}", "quantity": 1}
-        status, _ = _request(f"{base}/orders", body, timeout=timeout)
-        if status >= 300:
-            rejected.append(status)
-
-    def arrived() -> int:
-        try:
-            _, payload = _request(base + target.state_path, headers=target.state_headers)
-        except (OSError, ValueError):
-            return 0
-        return count_keys(payload, prefix)
-
-    pool = ThreadPoolExecutor(clients)
-    began = time.monotonic()
-    try:
-        futures = [pool.submit(post, n) for n in range(orders)]
-        count = arrived()
-        while count < orders and time.monotonic() - began < timeout:
-            time.sleep(0.05)
-            count = arrived()
-        elapsed = time.monotonic() - began
-        failed = sum(1 for f in futures if f.done() and f.exception() is not None)
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    with tempfile.TemporaryDirectory(prefix="steppe-bench-chain-") as tmp:
+        script = Path(tmp) / "orders.lua"
+        script.write_text(chain_script(prefix))
+        began = time.monotonic()
+        load = wrk(base, clients, seconds, wrk_timeout, script=script)
+    accepted = load["requests"] - load["non_2xx"] - load["timeouts"]
+    if accepted <= 0:
+        raise Unavailable(
+            f"{target.name}: no order accepted by POST /orders in {seconds:.0f} s of wrk at "
+            f"{clients} connections ({load['requests']} answers, {load['non_2xx']} non-2xx, "
+            f"{load['timeouts']} timeouts)"
+        )
+    count = _arrived(base, target, prefix)
+    while count < accepted and time.monotonic() - began < timeout:
+        time.sleep(0.05)
+        count = _arrived(base, target, prefix)
+    elapsed = time.monotonic() - began
     return {
-        "orders": orders,
-        "clients": clients,
+        "accepted": accepted,
         "arrived": count,
-        "complete": count >= orders,
-        "post_failures": failed + len(rejected),
+        "complete": count >= accepted,
+        "non_2xx": load["non_2xx"],
+        "timeouts": load["timeouts"],
+        "clients": clients,
+        "load_seconds": seconds,
         "seconds": elapsed,
+        "post_rps": load["rps"],
         "events_per_s": count * STEPS_PER_CHAIN / elapsed,
     }
 
@@ -407,11 +458,11 @@ def measure(target: Target, plan: Plan, budget: Budget, logs: Path) -> dict[str,
         out["ready_s"] = running.ready_s
         root = running.process.pid
         try:
-            warm = run_chain(base, target, 1, 1, budget.clamp(30))
-            if not warm["complete"]:
+            warm_timeout = budget.clamp(30)
+            if not warm_chain(base, target, warm_timeout):
                 raise Unavailable(
-                    f"{target.name}: a warm-up order did not go through the chain in 30 s: "
-                    f"{tail(log.read_text(errors='replace'))}"
+                    f"{target.name}: a warm-up order did not go through the chain in "
+                    f"{warm_timeout:.0f} s: {tail(log.read_text(errors='replace'))}"
                 )
             wrk(ping, 1, plan.warm, plan.wrk_timeout)
             time.sleep(1)
@@ -427,11 +478,15 @@ def measure(target: Target, plan: Plan, budget: Budget, logs: Path) -> dict[str,
                 out["api"][str(conns)] = figures | {"seconds": seconds}
                 out["rss_mib"][f"peak_{conns}"] = sampler.peak_mib
                 out["procs"][f"peak_{conns}"] = sampler.peak_procs
+            seconds = plan.chain_seconds
+            timeout = budget.clamp(seconds + plan.chain_timeout, minimum=seconds + 10)
             with RssSampler(root) as sampler:
-                timeout = budget.clamp(plan.chain_timeout, minimum=10)
-                out["chain"] = run_chain(
-                    base, target, target.chain_orders, plan.chain_clients, timeout
-                )
+                try:
+                    out["chain"] = run_chain(
+                        base, target, plan.chain_clients, seconds, timeout, plan.wrk_timeout
+                    )
+                except Unavailable as exc:  # the figures so far are kept
+                    out["chain_error"] = str(exc)
             out["rss_mib"]["peak_chain"] = sampler.peak_mib
             out["procs"]["peak_chain"] = sampler.peak_procs
         except OutOfTime as exc:
@@ -439,7 +494,7 @@ def measure(target: Target, plan: Plan, budget: Budget, logs: Path) -> dict[str,
     return out
 
 
-def motia_target(workdir: Path, plan: Plan) -> Target:
+def motia_target(workdir: Path) -> Target:
     """`motia dev` (Motia 0.2 has no other serving command), run as `npx motia dev`
     would run it, without npm's wrapper process."""
     preload = str(workdir / "bind-loopback.cjs")
@@ -452,11 +507,10 @@ def motia_target(workdir: Path, plan: Plan) -> Target:
         env=motia_env(),
         state_path=f"/motia/state/{CHAIN_GROUP}",
         state_headers={},
-        chain_orders=plan.motia_orders,
     )
 
 
-def steppe_target(workdir: Path, plan: Plan) -> Target:
+def steppe_target(workdir: Path) -> Target:
     """`steppe start` on the same folder (SQLite state, the default)."""
     token = secrets.token_hex(16)
     return Target(
@@ -467,7 +521,6 @@ def steppe_target(workdir: Path, plan: Plan) -> Target:
         env={**os.environ, "STEPPE_ADMIN_TOKEN": token},
         state_path=f"/__steppe/api/state/{CHAIN_GROUP}",
         state_headers={"authorization": f"Bearer {token}"},
-        chain_orders=plan.steppe_orders,
     )
 
 
@@ -518,7 +571,7 @@ def run_motia(quick: bool, say: Callable[[str], None] = print) -> dict[str, Any]
                     "of the chain is TypeScript, for both frameworks."
                 )
             try:
-                out["motia"] = measure(motia_target(workdir, plan), plan, budget, logs)
+                out["motia"] = measure(motia_target(workdir), plan, budget, logs)
             except _FAILURES as exc:
                 out["motia"] = {"error": str(exc)}
                 notes.append(f"Motia could not be measured: {exc}")
@@ -526,9 +579,7 @@ def run_motia(quick: bool, say: Callable[[str], None] = print) -> dict[str, Any]
         out["third_step"] = "python" if python_step else "typescript"
         out["files"] = files
         try:
-            out["steppe"] = measure(
-                steppe_target(workdir, plan), plan, Budget(plan.steppe_budget), logs
-            )
+            out["steppe"] = measure(steppe_target(workdir), plan, Budget(plan.steppe_budget), logs)
         except _FAILURES as exc:
             out["steppe"] = {"error": str(exc)}
             notes.append(f"Steppe could not be measured: {exc}")
@@ -615,19 +666,26 @@ def motia_markdown(results: Mapping[str, Any]) -> list[str]:
         chain = figures.get("chain")
         if chain:
             lines.append(
-                f"- {name} ({figures['command']}): {chain['arrived']} of {chain['orders']} "
-                f"orders through the chain in {chain['seconds']:.1f} s from "
-                f"{chain['clients']} clients; ready in {figures['ready_s']:.1f} s; "
+                f"- {name} ({figures['command']}): {chain['arrived']} of {chain['accepted']} "
+                f"accepted orders through the chain in {chain['seconds']:.1f} s "
+                f"({chain['load_seconds']:.0f} s of wrk at {chain['clients']} connections, "
+                f"{chain['post_rps']:,.1f} POST/s); ready in {figures['ready_s']:.1f} s; "
                 f"{figures['procs'].get('peak_32', 0)} processes at most under 32 conns."
             )
+            if chain.get("timeouts") or chain.get("non_2xx"):
+                lines.append(
+                    f"- {name}, POST /orders in the chain: {chain['timeouts']} wrk timeouts "
+                    f"(> {section['plan']['wrk_timeout']:.0f} s), {chain['non_2xx']} non-2xx."
+                )
         for c, f in (figures.get("api") or {}).items():
             if f.get("timeouts") or f.get("non_2xx"):
                 lines.append(
                     f"- {name} at {c} conn: {f['timeouts']} wrk timeouts "
                     f"(> {section['plan']['wrk_timeout']:.0f} s), {f['non_2xx']} non-2xx."
                 )
-        if figures.get("error"):
-            lines.append(f"- {name}: {figures['error']}")
+        for key in ("chain_error", "error"):
+            if figures.get(key):
+                lines.append(f"- {name}: {figures[key]}")
     lines += [f"- {note}" for note in section.get("notes", [])]
     lines.append("")
     return lines

@@ -82,6 +82,23 @@ def test_wrk_passes_whole_seconds_and_its_timeout(monkeypatch: pytest.MonkeyPatc
     wrk("http://x/ping", 1, 2)
     assert calls[0][1:] == ["-t1", "-c32", "-d20s", "--timeout=60s", "--latency", "http://x/ping"]
     assert "--timeout=2s" in calls[1]  # wrk's own default
+    assert "-s" not in calls[0] + calls[1]
+
+
+def test_wrk_passes_a_lua_script(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    calls = _fake_wrk(monkeypatch, WRK_OK)
+    script = tmp_path / "orders.lua"
+    wrk("http://x", 8, 5, timeout=60, script=script)
+    assert calls[0][1:] == [
+        "-t1",
+        "-c8",
+        "-d5s",
+        "--timeout=60s",
+        "-s",
+        str(script),
+        "--latency",
+        "http://x",
+    ]
 
 
 def test_served_refuses_non_2xx_and_no_answer(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,11 +19,16 @@ from bench.motia import (
     TEMPLATES,
     Budget,
     OutOfTime,
+    Plan,
+    Target,
     Unavailable,
     advantage,
+    chain_script,
     count_keys,
     install_motia,
     motia_markdown,
+    run_chain,
+    warm_chain,
     write_project,
 )
 
@@ -78,12 +90,23 @@ def test_markdown_ratios_use_this_run_figures() -> None:
             "1": {"rps": 4.0, "p50_ms": 250.0, "p99_ms": 300.0, "timeouts": 0, "non_2xx": 0},
             "32": {"rps": 3.0, "p50_ms": 8000.0, "p99_ms": 9000.0, "timeouts": 2, "non_2xx": 0},
         },
-        "chain": {"orders": 20, "arrived": 20, "seconds": 10.0, "clients": 8, "events_per_s": 6},
+        "chain": {
+            "accepted": 26,
+            "arrived": 26,
+            "complete": True,
+            "non_2xx": 0,
+            "timeouts": 1,
+            "clients": 8,
+            "load_seconds": 10,
+            "seconds": 14.2,
+            "post_rps": 2.6,
+            "events_per_s": 6,
+        },
         "rss_mib": {"idle": 400.0, "peak_32": 2600.0, "peak_chain": 1000.0},
     }
     steppe = run | {
         "api": {"1": {"rps": 1000.0, "p50_ms": 1.0, "p99_ms": 2.0}},
-        "chain": run["chain"] | {"events_per_s": 600.0},
+        "chain": run["chain"] | {"events_per_s": 600.0, "timeouts": 0},
         "rss_mib": {"idle": 200.0, "peak_32": 260.0, "peak_chain": 250.0},
     }
     results = {
@@ -108,6 +131,13 @@ def test_markdown_ratios_use_this_run_figures() -> None:
     assert "`api` section, ts | 3.0 | 3,000.0 | 1,000.0x |" in text
     assert "`chain` section, memory | 6.0 | 9,000.0 | 1,500.0x |" in text
     assert "2 wrk timeouts" in text
+    assert (
+        "- Motia (x): 26 of 26 accepted orders through the chain in 14.2 s "
+        "(10 s of wrk at 8 connections, 2.6 POST/s); ready in 1.0 s; "
+        "3 processes at most under 32 conns." in text
+    )
+    assert "- Motia, POST /orders in the chain: 1 wrk timeouts (> 60 s), 0 non-2xx." in text
+    assert "- Steppe, POST /orders in the chain" not in text
 
 
 def test_a_failed_install_is_reported_and_steppe_still_measured(
@@ -130,3 +160,115 @@ def test_a_failed_install_is_reported_and_steppe_still_measured(
     assert out["motia_error"] == said[0] and out["motia_version"] is None
     assert measured == ["steppe"] and "motia" not in out
     assert not Path(out["workdir"]).exists()
+
+
+def test_plan_posts_orders_for_a_fixed_duration() -> None:
+    assert (Plan.for_mode(True).chain_seconds, Plan.for_mode(False).chain_seconds) == (5, 10)
+    assert Plan.for_mode(True).chain_clients == 8
+
+
+def test_chain_script_numbers_each_order() -> None:
+    script = chain_script("ab12cd34-")
+    assert "request = function" in script
+    assert "counter = counter + 1" in script
+    assert """'{"id":"ab12cd34-' .. counter .. '","quantity":1}'""" in script
+    assert 'wrk.format("POST", "/orders", headers, body)' in script
+    assert '["Content-Type"] = "application/json"' in script
+
+
+class _Orders:
+    """A tiny stand-in for a framework: POST /orders records the order's id (refused
+    with 503 when `refuse`), GET /state lists the ids as Motia lists keys."""
+
+    def __init__(self, refuse: bool = False) -> None:
+        self.ids: set[str] = set()
+        self.lock = threading.Lock()
+        self.refuse = refuse
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        orders = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _send(self, status: int, payload: Any) -> None:
+                body = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self) -> None:
+                order = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if self.path != "/orders" or orders.refuse:
+                    self._send(503, {"error": "no"})
+                    return
+                with orders.lock:
+                    orders.ids.add(order["id"])
+                self._send(201, order)
+
+            def do_GET(self) -> None:
+                with orders.lock:
+                    keys = sorted(orders.ids)
+                self._send(200, keys)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+@pytest.fixture
+def orders_server() -> Iterator[tuple[str, _Orders]]:
+    orders = _Orders()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), orders.handler())
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", orders
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+TINY = Target("tiny", "tiny", lambda port: [], REPO, {}, "/state", {})
+
+
+def test_warm_chain_posts_one_order(orders_server: tuple[str, _Orders]) -> None:
+    base, orders = orders_server
+    assert warm_chain(base, TINY, 5)
+    assert len(orders.ids) == 1
+    orders.refuse = True
+    assert not warm_chain(base, TINY, 5)
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_run_chain_counts_every_accepted_order(orders_server: tuple[str, _Orders]) -> None:
+    base, orders = orders_server
+    began = time.monotonic()
+    chain = run_chain(base, TINY, clients=2, seconds=1, timeout=10, wrk_timeout=5)
+    assert time.monotonic() - began < 5
+    assert chain["accepted"] > 0 and chain["non_2xx"] == 0 and chain["timeouts"] == 0
+    # Every order had its own id: the server recorded as many as wrk saw accepted.
+    assert chain["complete"] and chain["arrived"] == len(orders.ids) >= chain["accepted"]
+    assert (chain["clients"], chain["load_seconds"]) == (2, 1)
+    assert chain["post_rps"] > 0 and chain["seconds"] >= 1
+    assert chain["events_per_s"] == pytest.approx(3 * chain["arrived"] / chain["seconds"])
+
+
+def test_run_chain_without_an_accepted_order_is_unavailable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scripts: list[str] = []
+
+    def refused(
+        url: str, connections: int, seconds: float, timeout: float, script: Path
+    ) -> dict[str, float]:
+        scripts.append(script.read_text())
+        return {"rps": 4.0, "requests": 4, "non_2xx": 3, "timeouts": 1}
+
+    monkeypatch.setattr(bench.motia, "wrk", refused)
+    with pytest.raises(Unavailable, match="tiny: no order accepted by POST /orders in 2 s"):
+        run_chain("http://127.0.0.1:9", TINY, clients=2, seconds=2, timeout=10)
+    assert "request = function" in scripts[0]
