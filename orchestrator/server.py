@@ -180,6 +180,9 @@ async def _serve_http(
     config = HypercornConfig()
     config.bind = [f"{settings.host}:{settings.port}"]
     config.accesslog = None
+    # Its "Running on …" line repeats what `announce` says (and lands in benchmarks'
+    # and tests' output); its warnings and errors still show.
+    config.loglevel = "WARNING"
     config.graceful_timeout = settings.shutdown_grace
     await hypercorn_serve(
         create_app(lambda: env), config, shutdown_trigger=stop.wait, task_status=task_status
