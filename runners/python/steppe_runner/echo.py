@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from .framing import Connection, FrameError, encode_response
+from .loop import run
 
 
 class Echo:
@@ -44,4 +45,4 @@ async def _serve() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(_serve())
+    run(_serve())

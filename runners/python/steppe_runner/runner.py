@@ -34,6 +34,7 @@ from .framing import (
     encode_response,
 )
 from .loader import Loader, LoadError, StepFunction
+from .loop import run
 from .stdio import OutputSink, capture_output, current_sink, take_protocol_fds
 from .values import SerializationError, to_plain
 
@@ -95,6 +96,8 @@ class Runner:
 
     async def serve(self, protocol_in: int, protocol_out: int) -> NoReturn:
         runtime = f"{platform.python_implementation().lower()} {platform.python_version()}"
+        if type(self._loop).__module__.startswith("uvloop"):
+            runtime += " (uvloop)"
         ready = {"language": "python", "pid": os.getpid(), "runtime": runtime}
         await self._connection.open(protocol_in, protocol_out, encode_note("ready", ready))
         await asyncio.Future()  # the runner ends through _exit
@@ -321,7 +324,7 @@ def main(argv: list[str] | None = None) -> None:
     protocol_in, protocol_out = take_protocol_fds()
     capture_output()
     sys.path.insert(0, root)  # steps import the project's own packages first
-    asyncio.run(_serve(root, protocol_in, protocol_out))
+    run(_serve(root, protocol_in, protocol_out))
 
 
 async def _serve(root: str, protocol_in: int, protocol_out: int) -> None:

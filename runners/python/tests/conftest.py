@@ -18,12 +18,14 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def orchestrator(project: Path) -> Iterator[Orchestrator]:
-    orch = Orchestrator(project)
+# Every runner test on both loops: uvloop (the default when installed) and asyncio's own.
+@pytest.fixture(params=["uvloop", "asyncio"])
+def orchestrator(project: Path, request: pytest.FixtureRequest) -> Iterator[Orchestrator]:
+    orch = Orchestrator(project, env={"STEPPE_PYTHON_LOOP": request.param})
     ready = orch.next_frame()
     assert ready["t"] == "note" and ready["m"] == "ready", ready
     assert ready["p"]["language"] == "python"
     assert ready["p"]["pid"] == orch.process.pid
+    assert ready["p"]["runtime"].endswith(" (uvloop)") == (request.param == "uvloop")
     yield orch
     orch.close()

@@ -30,12 +30,14 @@ class Orchestrator:
     """Drives one runner process. Calls back from the runner are answered from an
     in-memory state and stream store unless `hold` is set."""
 
-    def __init__(self, project: Path, module: str = "steppe_runner") -> None:
+    def __init__(
+        self, project: Path, module: str = "steppe_runner", env: dict[str, str] | None = None
+    ) -> None:
         self.project = project
         args = [sys.executable, "-m", module]
         if module == "steppe_runner":
             args += ["--project", str(project)]
-        env = {**os.environ, "PYTHONPATH": str(RUNNER_DIR)}
+        env = {**os.environ, "PYTHONPATH": str(RUNNER_DIR), **(env or {})}
         self.process = subprocess.Popen(
             args,
             cwd=project,
