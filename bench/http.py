@@ -184,29 +184,37 @@ WARM_UP = (4, 3)
 API_PATHS = {"ts": "/ping/ts", "js": "/ping/js", "py": "/ping/py", "rb": "/ping/rb"}
 
 
+# One measured pair: the bare route's figures and a step's, taken one right after the other.
+Pair = dict[str, dict[str, float]]
+
+
 def api_figures(
     connections: tuple[int, ...], seconds: float, rounds: int
-) -> list[dict[str, dict[str, dict[str, float]]]]:
-    """One {target: {connections: figures}} per round, for the bare route and each
-    language's API step. Both servers run throughout and each round measures every
-    target in turn, so that a change in the machine's speed (it is shared) falls on
-    the bare route and the steps alike, and each round's ratios are fair."""
+) -> list[dict[str, dict[str, Pair]]]:
+    """One {language: {connections: {"bare": figures, "step": figures}}} per round. Both
+    servers run throughout, and each step is measured right next to a measurement of the
+    bare route at the same connection count (the bare route first in the first, third…
+    round, the step first in the others): the machine is shared and its speed drifts by
+    10 to 25% over minutes, so a ratio is only fair between figures taken seconds apart."""
     bare_port, port = free_port(), free_port()
-    urls = {"bare": f"http://127.0.0.1:{bare_port}/ping"}
-    urls |= {lang: f"http://127.0.0.1:{port}{path}" for lang, path in API_PATHS.items()}
-    with (
-        server(bare_argv(bare_port), urls["bare"]),
-        server(steppe_argv(BENCH_PROJECT, port), urls["py"]),
-    ):
-        for url in urls.values():
+    bare = f"http://127.0.0.1:{bare_port}/ping"
+    steps = {lang: f"http://127.0.0.1:{port}{path}" for lang, path in API_PATHS.items()}
+    with server(bare_argv(bare_port), bare), server(steppe_argv(BENCH_PROJECT, port), steps["py"]):
+        for url in (bare, *steps.values()):
             served(url, *WARM_UP)
-        return [
-            {
-                target: {str(c): served(url, c, seconds) for c in connections}
-                for target, url in urls.items()
-            }
-            for _ in range(rounds)
-        ]
+        measured = []
+        for round_ in range(rounds):
+            figures: dict[str, dict[str, Pair]] = {}
+            for lang, url in steps.items():
+                figures[lang] = {}
+                for c in connections:
+                    order = [("bare", bare), ("step", url)]
+                    if round_ % 2:
+                        order.reverse()
+                    pair = {name: served(u, c, seconds) for name, u in order}
+                    figures[lang][str(c)] = pair
+            measured.append(figures)
+        return measured
 
 
 def cold_start(project: Path, path: str) -> float:
