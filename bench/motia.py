@@ -666,8 +666,9 @@ def motia_markdown(results: Mapping[str, Any]) -> list[str]:
         chain = figures.get("chain")
         if chain:
             lines.append(
-                f"- {name} ({figures['command']}): {chain['arrived']} of {chain['accepted']} "
-                f"accepted orders through the chain in {chain['seconds']:.1f} s "
+                f"- {name} ({figures['command']}): {chain['arrived']} orders through the "
+                f"chain ({chain['accepted']} answered before wrk stopped; those in flight "
+                f"then may arrive too) in {chain['seconds']:.1f} s "
                 f"({chain['load_seconds']:.0f} s of wrk at {chain['clients']} connections, "
                 f"{chain['post_rps']:,.1f} POST/s); ready in {figures['ready_s']:.1f} s; "
                 f"{figures['procs'].get('peak_32', 0)} processes at most under 32 conns."
