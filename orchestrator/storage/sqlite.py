@@ -130,6 +130,10 @@ class SqliteWorker:
         for schema in self.attached:
             if not _SCHEMA_NAME.fullmatch(schema) or schema.lower() in ("main", "temp"):
                 raise StorageError(f"{schema!r} cannot name an attached database")
+        # What errors and the thread's name call it: its files (an in-memory main
+        # database holding nothing is not worth naming).
+        files = [f for f in (self.path, *self.attached.values()) if str(f) != ":memory:"]
+        self.label = " + ".join(map(str, files)) or ":memory:"
         self.commits = 0
         """Transactions committed so far (batches, not jobs); written by the worker thread."""
         self.journal_modes: dict[str, str] = {}
@@ -139,7 +143,9 @@ class SqliteWorker:
         self._queue: queue.SimpleQueue[_Job | _Merge | None] = queue.SimpleQueue()
         self._merges: dict[Callable[..., Any], _Merge] = {}
         self._thread = threading.Thread(
-            target=self._main, name=f"steppe-sqlite:{self.path.name}", daemon=True
+            target=self._main,
+            name=f"steppe-sqlite:{'+'.join(f.name for f in files) or ':memory:'}",
+            daemon=True,
         )
         self._opened = False
         self._accepting = False
@@ -163,7 +169,7 @@ class SqliteWorker:
         """Start the thread and open the connection (creating the file's folder);
         raises StorageError when the file cannot be opened."""
         if self._opened:
-            raise StorageError(f"{self.path}: the worker was already opened")
+            raise StorageError(f"{self.label}: the worker was already opened")
         self._opened = True
         self._accepting = True
         self._thread.start()
@@ -214,7 +220,7 @@ class SqliteWorker:
     def _check_accepting(self) -> None:
         if not self._accepting:
             state = "closed" if self._opened else "not open"
-            raise StorageClosed(f"{self.path}: the database is {state}")
+            raise StorageClosed(f"{self.label}: the database is {state}")
 
     def _merge(self, member: _Job) -> None:
         merge = self._merges.get(member.fn)
@@ -330,7 +336,7 @@ class SqliteWorker:
     def _fail(self, jobs: list[_Job], message: str, cause: BaseException | None = None) -> None:
         for job in jobs:
             # One exception per caller: a shared instance would gather every caller's traceback.
-            error = StorageError(f"{self.path}: {message}")
+            error = StorageError(f"{self.label}: {message}")
             error.__cause__ = cause if cause is not None else self._open_error
             job.result = outcome.Error(error)
 
@@ -353,13 +359,13 @@ class SqliteWorker:
             return [job]
         error = job.result.error if isinstance(job.result, outcome.Error) else None
         if error is not None and any(m.token is None for m in job.members):
-            log.error("%s: %s failed: %s", self.path, _name(job.fn), error, exc_info=error)
+            log.error("%s: %s failed: %s", self.label, _name(job.fn), error, exc_info=error)
         for member in job.members:
             if error is None:
                 member.result = outcome.Value(None)
             else:
                 # One exception per caller: a shared instance would gather every traceback.
-                failure = StorageError(f"{self.path}: {_name(job.fn)} failed: {error}")
+                failure = StorageError(f"{self.label}: {_name(job.fn)} failed: {error}")
                 failure.__cause__ = error
                 member.result = outcome.Error(failure)
         return job.members

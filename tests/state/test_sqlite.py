@@ -451,6 +451,10 @@ async def test_attached_files_share_the_thread_and_its_commits(tmp_path: Path) -
             await trio.testing.wait_all_tasks_blocked()
             gate.release.set()
         assert worker.commits - before == 2  # the gate's batch, then all twenty writes
+    # Errors name the files, not the empty in-memory main database.
+    with pytest.raises(StorageClosed) as closed:
+        await worker.run(_insert_in, "left", "late")
+    assert str(closed.value) == f"{files['left']} + {files['right']}: the database is closed"
     for schema, file in files.items():
         with sqlite3.connect(file) as connection:
             assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
