@@ -54,20 +54,25 @@ def run_invoke(quick: bool) -> dict[str, Any]:
     return out
 
 
+API_CONNECTIONS = (1, 32)
+
+
 def run_api(quick: bool) -> dict[str, Any]:
     seconds, rounds = (1, 1) if quick else (3, 3)
-    measured = api_figures((1, 32), seconds, rounds)
+    conns = [str(c) for c in API_CONNECTIONS]
+    measured = api_figures(API_CONNECTIONS, seconds, rounds)
     out: dict[str, Any] = {"bare": {}}
     for lang in measured[0]:
         out[lang] = {}
-        for c in measured[0][lang]:
+        for c in conns:
             pairs = [m[lang][c] for m in measured]
             # The median of the pairs' own ratios: both figures of a ratio are seconds
             # apart, whatever the machine did between pairs.
             ratio = median([p["step"]["rps"] / p["bare"]["rps"] for p in pairs])
             out[lang][c] = median_of_runs([p["step"] for p in pairs]) | {"ratio_to_bare": ratio}
-    for c in measured[0][next(iter(measured[0]))]:
-        out["bare"][c] = median_of_runs([m[lang][c]["bare"] for m in measured for lang in m])
+    for c in conns:
+        every_bare = [by_lang[c]["bare"] for m in measured for by_lang in m.values()]
+        out["bare"][c] = median_of_runs(every_bare)
     return out
 
 
