@@ -61,18 +61,23 @@ def run_api(quick: bool) -> dict[str, Any]:
     seconds, rounds = (1, 1) if quick else (3, 3)
     conns = [str(c) for c in API_CONNECTIONS]
     measured = api_figures(API_CONNECTIONS, seconds, rounds)
-    out: dict[str, Any] = {"bare": {}}
-    for lang in measured[0]:
+    out: dict[str, Any] = {"bare": {}, "asgi": {}}
+    for lang in measured[0].pairs:
         out[lang] = {}
         for c in conns:
-            pairs = [m[lang][c] for m in measured]
+            pairs = [m.pairs[lang][c] for m in measured]
             # The median of the pairs' own ratios: both figures of a ratio are seconds
             # apart, whatever the machine did between pairs.
             ratio = median([p["step"]["rps"] / p["bare"]["rps"] for p in pairs])
-            out[lang][c] = median_of_runs([p["step"] for p in pairs]) | {"ratio_to_bare": ratio}
+            to_asgi = median([m.pairs[lang][c]["step"]["rps"] / m.asgi[c]["rps"] for m in measured])
+            out[lang][c] = median_of_runs([p["step"] for p in pairs]) | {
+                "ratio_to_bare": ratio,
+                "ratio_to_asgi": to_asgi,
+            }
     for c in conns:
-        every_bare = [by_lang[c]["bare"] for m in measured for by_lang in m.values()]
+        every_bare = [by_lang[c]["bare"] for m in measured for by_lang in m.pairs.values()]
         out["bare"][c] = median_of_runs(every_bare)
+        out["asgi"][c] = median_of_runs([m.asgi[c] for m in measured])
     return out
 
 
@@ -121,10 +126,12 @@ def markdown(results: dict[str, Any]) -> str:
     api = results.get("api")
     if api:
         lines += table(
-            ("target", "conns", "req/s", "p50 ms", "p99 ms", "vs bare route"),
+            ("target", "conns", "req/s", "p50 ms", "p99 ms", "vs bare Quart route",
+             "vs bare ASGI"),
             (
                 (target, conns, f"{f['rps']:,.0f}", f"{f['p50_ms']:.2f}", f"{f['p99_ms']:.2f}",
-                 f"{f['ratio_to_bare']:.0%}" if "ratio_to_bare" in f else "—")
+                 f"{f['ratio_to_bare']:.0%}" if "ratio_to_bare" in f else "—",
+                 f"{f['ratio_to_asgi']:.0%}" if "ratio_to_asgi" in f else "—")
                 for target, by_conn in api.items()
                 for conns, f in by_conn.items()
             ),

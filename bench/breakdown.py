@@ -17,8 +17,8 @@ from quart_trio import QuartTrio
 
 from bench.projects import BENCH_PROJECT
 from orchestrator.config import Settings
-from orchestrator.http.api import parse_json_body
 from orchestrator.http.app import create_app
+from orchestrator.http.json_body import parse_json_body
 from orchestrator.rpc import wire
 from orchestrator.server import open_services
 from orchestrator.validation import DataValidator, normalize_schema

@@ -108,6 +108,10 @@ def bare_argv(port: int) -> list[str]:
     return [sys.executable, "-m", "bench.bare_app", str(port)]
 
 
+def bare_asgi_argv(port: int) -> list[str]:
+    return [sys.executable, "-m", "bench.bare_asgi", str(port)]
+
+
 def _to_ms(text: str) -> float:
     found = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
     if found is None:
@@ -188,32 +192,43 @@ API_PATHS = {"ts": "/ping/ts", "js": "/ping/js", "py": "/ping/py", "rb": "/ping/
 Pair = dict[str, dict[str, float]]
 
 
-def api_figures(
-    connections: tuple[int, ...], seconds: float, rounds: int
-) -> list[dict[str, dict[str, Pair]]]:
-    """One {language: {connections: {"bare": figures, "step": figures}}} per round. Both
-    servers run throughout, and each step is measured right next to a measurement of the
-    bare route at the same connection count (the bare route first in the first, third…
-    round, the step first in the others): the machine is shared and its speed drifts by
-    10 to 25% over minutes, so a ratio is only fair between figures taken seconds apart."""
-    bare_port, port = free_port(), free_port()
+@dataclass
+class ApiRound:
+    pairs: dict[str, dict[str, Pair]]  # language → connections → pair
+    asgi: dict[str, dict[str, float]]  # connections → the bare ASGI callable's figures
+
+
+def api_figures(connections: tuple[int, ...], seconds: float, rounds: int) -> list[ApiRound]:
+    """One ApiRound per round. The servers run throughout, and each step is measured
+    right next to a measurement of the bare Quart route at the same connection count
+    (the bare route first in the first, third… round, the step first in the others):
+    the machine is shared and its speed drifts by 10 to 25% over minutes, so a ratio is
+    only fair between figures taken seconds apart. The bare ASGI callable, a reference
+    rather than a target, is measured once per round and connection count."""
+    bare_port, asgi_port, port = free_port(), free_port(), free_port()
     bare = f"http://127.0.0.1:{bare_port}/ping"
+    asgi = f"http://127.0.0.1:{asgi_port}/ping"
     steps = {lang: f"http://127.0.0.1:{port}{path}" for lang, path in API_PATHS.items()}
-    with server(bare_argv(bare_port), bare), server(steppe_argv(BENCH_PROJECT, port), steps["py"]):
-        for url in (bare, *steps.values()):
+    with (
+        server(bare_argv(bare_port), bare),
+        server(bare_asgi_argv(asgi_port), asgi),
+        server(steppe_argv(BENCH_PROJECT, port), steps["py"]),
+    ):
+        for url in (bare, asgi, *steps.values()):
             served(url, *WARM_UP)
         measured = []
         for round_ in range(rounds):
-            figures: dict[str, dict[str, Pair]] = {}
+            this_round = ApiRound({}, {str(c): served(asgi, c, seconds) for c in connections})
             for lang, url in steps.items():
-                figures[lang] = {}
+                this_round.pairs[lang] = {}
                 for c in connections:
                     order = [("bare", bare), ("step", url)]
                     if round_ % 2:
                         order.reverse()
-                    pair = {name: served(u, c, seconds) for name, u in order}
-                    figures[lang][str(c)] = pair
-            measured.append(figures)
+                    this_round.pairs[lang][str(c)] = {
+                        name: served(u, c, seconds) for name, u in order
+                    }
+            measured.append(this_round)
         return measured
 
 

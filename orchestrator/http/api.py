@@ -1,14 +1,16 @@
-"""Serving one request with an API step: route, read, validate, invoke, respond."""
+"""Serving one request with an API step: route, read, validate, invoke, respond.
+
+This layer speaks HTTP but not Quart: `step_requests` hands it each request straight
+from the ASGI server and sends back what it answers.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import json
+import re
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
-
-from quart import Request, Response
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from orchestrator.errors import (
     InvocationTimeout,
@@ -18,119 +20,91 @@ from orchestrator.errors import (
     SteppeError,
 )
 from orchestrator.http.env import HttpEnv
-from orchestrator.http.responses import error_response, json_response
+from orchestrator.http.json_body import BadRequest, parse_json_body
+from orchestrator.http.responses import JSON_TYPE, encode_json, error_body
 from orchestrator.http.router import MethodNotAllowed, NoRoute
-from orchestrator.rpc.wire import unencodable_reason
 from orchestrator.step import Step, language_name
 from orchestrator.tracing import new_trace_id
 
 
-class BadRequest(Exception):
-    """Raised when a request body cannot be read as JSON."""
+class BodyTooLarge(Exception):
+    """Raised by `ApiRequest.read_body` when the body is over the size limit (413)."""
 
 
-_INT64 = range(-(2**63), 2**64)
+class BodyTimeout(Exception):
+    """Raised by `ApiRequest.read_body` when the body stops arriving (408)."""
 
 
-def _parse_int(text: str) -> int | float:
-    """Integers beyond 64 bits become floats, as JSON.parse makes them in JavaScript:
-    msgpack (and so every runner) cannot carry them as integers."""
-    value = int(text)
-    return value if value in _INT64 else float(value)
+@dataclass(slots=True)
+class ApiRequest:
+    method: str
+    path: str  # percent-decoded, for messages
+    raw_path: str  # as sent, still percent-encoded: `/items/a%2Fb` is one segment, not two
+    headers: dict[str, str]  # lower-case names; repeated headers joined with ", "
+    query: dict[str, str | list[str]]  # a name given more than once has a list
+    read_body: Callable[[], Awaitable[bytes]]  # the whole body (b"" when none was sent)
 
 
-def parse_json_body(raw: bytes | str) -> Any:
-    """The body as JSON (None when empty); raises BadRequest for anything malformed, or
-    for JSON that no step could receive (see wire.unencodable_reason)."""
-    if not raw.strip():
-        return None
-    try:
-        body = json.loads(raw, parse_int=_parse_int)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"the body is not valid JSON: {exc}") from None
-    except RecursionError:
-        raise BadRequest("the body is nested too deeply") from None
-    reason = unencodable_reason(body)
-    if reason is not None:
-        raise BadRequest(f"the body cannot be passed to a step: {reason}")
-    return body
+@dataclass(slots=True)
+class ApiResponse:
+    status: int
+    headers: dict[str, str]  # lower-case names; the sender adds content-length
+    body: bytes = b""
 
 
-def _headers(request: Request) -> dict[str, str]:
-    # Straight from the ASGI scope (names already lower case): building werkzeug's
-    # Headers object first would cost more than the whole dict.
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in request.scope["headers"]:
-        key = raw_name.decode("latin-1").lower()
-        value = raw_value.decode("latin-1")
-        headers[key] = f"{headers[key]}, {value}" if key in headers else value
-    return headers
+# Statuses whose responses carry no content (RFC 9110 §6.4.1): no body, no length.
+BODILESS_STATUSES = frozenset({204, 304})
+# A handler's header name must be an HTTP token, and no value may break the header block.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_BREAKS_HEADER = re.compile(r"[\r\n\0]")
+# The body's framing is the server's to set: a handler's own would contradict it.
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
 
 
-def _query(request: Request) -> dict[str, str | list[str]]:
-    query: dict[str, str | list[str]] = {}
-    if not request.scope.get("query_string"):
-        return query
-    for name in request.args:
-        values = request.args.getlist(name)
-        query[name] = values[0] if len(values) == 1 else values
-    return query
+class InvalidHandlerResponse(Exception):
+    """A handler returned something that is not an HTTP response; says what."""
 
 
-def _raw_path(request: Request) -> str:
-    """The path as sent, still percent-encoded: `/items/a%2Fb` is one segment, not two."""
-    raw = request.scope.get("raw_path")
-    return raw.decode("utf-8", errors="replace").split("?", 1)[0] if raw else request.path
+def json_api_response(
+    body: Any, status: int, trace_id: str, headers: dict[str, str] | None = None
+) -> ApiResponse:
+    """`body` as JSON; `headers` (lower-case names) may replace the content type."""
+    all_headers = {"content-type": JSON_TYPE}
+    if headers:
+        all_headers.update(headers)
+    all_headers["x-trace-id"] = trace_id
+    return ApiResponse(status, all_headers, encode_json(body).encode())
 
 
-def _has_body(headers: dict[str, str]) -> bool:
-    return headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
+def api_error(
+    status: int, error: str, trace_id: str, *, headers: dict[str, str] | None = None, **extra: Any
+) -> ApiResponse:
+    """An error body of SPEC §4 (`responses.error_body`) with its status."""
+    return json_api_response(error_body(error, trace_id, **extra), status, trace_id, headers)
 
 
-async def _read_body(request: Request, headers: dict[str, str] | None = None) -> bytes | str:
-    # A request that announces no body (most GETs) is not read at all: waiting for the
-    # end of an empty body costs a trip through the scheduler on every request.
-    if not _has_body(_headers(request) if headers is None else headers):
-        return b""
-    return await request.get_data(cache=False, as_text=False)
-
-
-async def drain_body(request: Request) -> None:
-    """Read (and drop) a body we answer without using. Hypercorn cannot reuse a
-    keep-alive connection whose request body was left unread, so the client's next
-    request on it would hang."""
-    # Too large to drain: Hypercorn closes the connection, which is right then.
-    with contextlib.suppress(RequestEntityTooLarge):
-        await _read_body(request)
-
-
-async def serve_api_request(env: HttpEnv, request: Request) -> Response:
+async def serve_api_request(env: HttpEnv, request: ApiRequest) -> ApiResponse:
     began = time.perf_counter()
     try:
-        match = env.router.match(request.method, _raw_path(request))
+        match = env.router.match(request.method, request.raw_path)
     except NoRoute:
-        await drain_body(request)
-        trace_id = new_trace_id()
-        return error_response(404, f"no route for {request.path}", trace_id)
+        return api_error(404, f"no route for {request.path}", new_trace_id())
     except MethodNotAllowed as exc:
-        await drain_body(request)
-        trace_id = new_trace_id()
-        allow = ", ".join(exc.allowed)
-        return error_response(
+        return api_error(
             405,
             f"{request.method} is not allowed on {request.path}",
-            trace_id,
-            headers={"allow": allow},
+            new_trace_id(),
+            headers={"allow": ", ".join(exc.allowed)},
         )
     step = match.step
     trace_id = env.tracer.start_trace("http", f"{request.method} {request.path}")
     response = await _serve_step(env, request, step, match.path_params, trace_id)
     if env.access_log:
         elapsed = (time.perf_counter() - began) * 1000
-        level = "error" if response.status_code >= 500 else "info"
+        level = "error" if response.status >= 500 else "info"
         env.logs.write(
             level,
-            f"{request.method} {request.path} → {response.status_code} in {elapsed:.1f} ms",
+            f"{request.method} {request.path} → {response.status} in {elapsed:.1f} ms",
             step=step.name,
             trace_id=trace_id,
             source="http",
@@ -139,44 +113,52 @@ async def serve_api_request(env: HttpEnv, request: Request) -> Response:
 
 
 async def _serve_step(
-    env: HttpEnv, request: Request, step: Step, path_params: dict[str, str], trace_id: str
-) -> Response:
-    headers = _headers(request)
-    raw = await _read_body(request, headers)
+    env: HttpEnv, request: ApiRequest, step: Step, path_params: dict[str, str], trace_id: str
+) -> ApiResponse:
     try:
-        body = parse_json_body(raw)
+        body = parse_json_body(await request.read_body())
+    except BodyTooLarge:
+        limit = env.settings.body_limit
+        return api_error(
+            413, "request body too large", trace_id, message=f"the limit is {limit} bytes"
+        )
+    except BodyTimeout as exc:
+        return api_error(408, "request timeout", trace_id, message=str(exc))
     except BadRequest as exc:
-        return error_response(400, "malformed JSON", trace_id, message=str(exc))
+        return api_error(400, "malformed JSON", trace_id, message=str(exc))
     schema = step.body_schema
     if schema is not None and request.method not in ("GET", "HEAD", "DELETE"):
         errors = env.body_validator(step.name, schema).errors(body)
         if errors:
-            return error_response(
-                400,
-                "validation failed",
-                trace_id,
-                errors=[e.as_json() for e in errors],
+            return api_error(
+                400, "validation failed", trace_id, errors=[e.as_json() for e in errors]
             )
     request_input = {
         "body": body,
-        "headers": headers,
+        "headers": request.headers,
         "pathParams": path_params,
-        "queryParams": _query(request),
+        "queryParams": request.query,
     }
     try:
         result = await env.invoker.invoke(step, trace_id, request_input)
     except RemoteError as exc:
         return _handler_threw(env, step, exc, trace_id)
     except InvocationTimeout as exc:
-        return error_response(504, "handler timed out", trace_id, message=str(exc))
+        return api_error(504, "handler timed out", trace_id, message=str(exc))
     except (RunnerUnavailable, RunnerCrashed) as exc:
-        return error_response(503, "runner unavailable", trace_id, message=str(exc))
+        return api_error(503, "runner unavailable", trace_id, message=str(exc))
     except SteppeError as exc:
-        return error_response(500, "internal error", trace_id, message=str(exc))
-    return _step_response(step, result, trace_id)
+        return api_error(500, "internal error", trace_id, message=str(exc))
+    try:
+        return step_response(result, trace_id)
+    except InvalidHandlerResponse as exc:
+        message = f"{step.name} returned {exc}"
+        log_line = f"invalid handler response: {message}"
+        env.logs.write("error", log_line, step=step.name, trace_id=trace_id)
+        return api_error(500, "invalid handler response", trace_id, message=message)
 
 
-def _handler_threw(env: HttpEnv, step: Step, exc: RemoteError, trace_id: str) -> Response:
+def _handler_threw(env: HttpEnv, step: Step, exc: RemoteError, trace_id: str) -> ApiResponse:
     # The stack goes in the message so that the console shows it as lines, not JSON.
     stack = f"\n{exc.stack}" if exc.stack else ""
     env.logs.write(
@@ -187,36 +169,51 @@ def _handler_threw(env: HttpEnv, step: Step, exc: RemoteError, trace_id: str) ->
     )
     if env.mode == "start":
         # No stack traces or messages to the outside in production; the log has them.
-        return error_response(500, "handler threw", trace_id)
-    return error_response(
+        return api_error(500, "handler threw", trace_id)
+    return api_error(
         500, "handler threw", trace_id, name=exc.name, message=exc.remote_message, stack=exc.stack
     )
 
 
-def _step_response(step: Step, result: Any, trace_id: str) -> Response:
-    if not isinstance(result, dict) or not isinstance(result.get("status", 200), int):
-        return error_response(
-            500,
-            "invalid handler response",
-            trace_id,
-            message=f"{step.name} returned {type(result).__name__}; "
-            "expected {status, body, headers?}",
+def step_response(result: Any, trace_id: str) -> ApiResponse:
+    """The HTTP response a handler's `{status, body, headers?}` asks for. A string (or
+    bytes) body with a content type that is not JSON goes as it is; any other body as
+    JSON. Raises InvalidHandlerResponse, saying what is wrong, for anything else."""
+    if not isinstance(result, dict):
+        raise InvalidHandlerResponse(
+            f"{type(result).__name__}; expected {{status, body, headers?}}"
         )
     status = result.get("status", 200)
-    if not 100 <= status <= 599:
-        return error_response(
-            500, "invalid handler response", trace_id, message=f"status {status} is not valid"
-        )
-    raw_headers = result.get("headers")
-    headers = (
-        {str(k): str(v) for k, v in raw_headers.items()} if isinstance(raw_headers, dict) else {}
-    )
+    # 1xx are not final responses: HTTP/1.1 cannot send one in place of an answer.
+    if not isinstance(status, int) or isinstance(status, bool) or not 200 <= status <= 599:
+        raise InvalidHandlerResponse(f"status {status!r}; expected an integer from 200 to 599")
+    headers = _handler_headers(result.get("headers"))
+    if status in BODILESS_STATUSES:
+        return ApiResponse(status, headers | {"x-trace-id": trace_id})
     body = result.get("body")
-    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
-    if isinstance(body, str) and content_type and "json" not in content_type:
-        response = Response(body, status=status, content_type=content_type)
-        for name, value in headers.items():
-            response.headers[name] = value
-        response.headers["x-trace-id"] = trace_id
-        return response
-    return json_response(body, status, trace_id, headers)
+    content_type = headers.get("content-type")
+    if isinstance(body, str | bytes) and content_type and "json" not in content_type:
+        headers["x-trace-id"] = trace_id
+        return ApiResponse(status, headers, body.encode() if isinstance(body, str) else body)
+    try:
+        return json_api_response(body, status, trace_id, headers)
+    except (TypeError, ValueError) as exc:
+        raise InvalidHandlerResponse(f"a body that is not JSON ({exc})") from None
+
+
+def _handler_headers(raw: Any) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise InvalidHandlerResponse(f"headers of type {type(raw).__name__}; expected an object")
+    headers: dict[str, str] = {}
+    for name, value in raw.items():
+        name, value = str(name), str(value)
+        if not _TOKEN.fullmatch(name):
+            raise InvalidHandlerResponse(f"the header name {name!r}, which HTTP does not allow")
+        if _BREAKS_HEADER.search(value):
+            raise InvalidHandlerResponse(f"a line break or NUL in the value of header {name!r}")
+        lower = name.lower()
+        if lower not in _FRAMING_HEADERS:
+            headers[lower] = value
+    return headers

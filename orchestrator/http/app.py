@@ -1,19 +1,20 @@
-"""The Quart-Trio application: fixed routes first, then one catch-all for API steps."""
+"""The Quart-Trio application: fixed routes in Quart, API steps served beside it."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 
+from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, Scope
 from quart import Response, request
 from quart_trio import QuartTrio
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from orchestrator.http.admin import admin_blueprint
-from orchestrator.http.api import drain_body, serve_api_request
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.openapi import openapi_document
 from orchestrator.http.responses import error_response, json_response
+from orchestrator.http.step_requests import FixedRoutes, serve_step_request
 from orchestrator.http.streams_rest import streams_blueprint
 from orchestrator.http.websocket import register_stream_sockets
 from orchestrator.http.workbench_api import workbench_api_blueprint
@@ -22,12 +23,38 @@ from orchestrator.workbench.site import workbench_site
 
 log = logging.getLogger("steppe.http")
 
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+
+class SteppeApp(QuartTrio):
+    """Quart-Trio for the fixed routes, WebSockets and the lifespan; every other HTTP
+    request is an API step's (or a 404/405) and goes to `serve_step_request` without
+    Quart's request machinery (see step_requests.py for why)."""
+
+    def __init__(self, env_of: Callable[[], HttpEnv]) -> None:
+        # No static folder: a `static/` beside the project must not shadow API steps.
+        super().__init__("steppe", static_folder=None)
+        # Paths are matched as sent: werkzeug would otherwise answer `//x` with a
+        # redirect to `/x` for a fixed route, where the API router answers 404.
+        self.url_map.merge_slashes = False
+        self.env_of = env_of
+        self._fixed_routes: FixedRoutes | None = None
+
+    async def asgi_app(
+        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
+        if scope["type"] == "http":
+            if self._fixed_routes is None:
+                # Built at the first request: every route is registered by then.
+                self._fixed_routes = FixedRoutes(self.url_map)
+            if not self._fixed_routes.answer(scope["method"], scope["path"]):
+                timeout = float(self.config["BODY_TIMEOUT"])
+                await serve_step_request(self.env_of(), scope, receive, send, timeout)
+                return
+        await super().asgi_app(scope, receive, send)
 
 
-def create_app(env_of: Callable[[], HttpEnv]) -> QuartTrio:
+def create_app(env_of: Callable[[], HttpEnv]) -> SteppeApp:
     """`env_of()` returns the current environment, so a reload can swap it whole."""
-    app = QuartTrio("steppe")
+    app = SteppeApp(env_of)
     env = env_of()
     app.config["MAX_CONTENT_LENGTH"] = env.settings.body_limit
     # Every route is ours to answer, OPTIONS included.
@@ -42,11 +69,6 @@ def create_app(env_of: Callable[[], HttpEnv]) -> QuartTrio:
     async def openapi() -> Response:
         return json_response(openapi_document(env_of().project.steps.values()))
 
-    @app.route("/", defaults={"path": ""}, methods=ALL_METHODS)
-    @app.route("/<path:path>", methods=ALL_METHODS)
-    async def api(path: str) -> Response:
-        return await serve_api_request(env_of(), request)
-
     @app.errorhandler(RequestEntityTooLarge)
     async def too_large(exc: RequestEntityTooLarge) -> Response:
         limit = env_of().settings.body_limit
@@ -56,15 +78,7 @@ def create_app(env_of: Callable[[], HttpEnv]) -> QuartTrio:
 
     @app.errorhandler(HTTPException)
     async def http_error(exc: HTTPException) -> Response:
-        headers = None
-        await drain_body(request)
-        if isinstance(exc, MethodNotAllowed):
-            # A method Quart does not route at all (QUERY, CONNECT…): still say what is.
-            allowed = env_of().router.allowed(request.path) or list(exc.valid_methods or ())
-            headers = {"allow": ", ".join(allowed)}
-        return error_response(
-            exc.code or 500, exc.name, new_trace_id(), message=exc.description, headers=headers
-        )
+        return error_response(exc.code or 500, exc.name, new_trace_id(), message=exc.description)
 
     @app.errorhandler(Exception)
     async def unexpected(exc: Exception) -> Response:

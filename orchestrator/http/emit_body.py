@@ -5,7 +5,7 @@ from __future__ import annotations
 from quart import Request, Response
 
 from orchestrator.context import EmitRequest
-from orchestrator.http.api import BadRequest, parse_json_body
+from orchestrator.http.json_body import BadRequest, parse_json_body
 from orchestrator.http.responses import error_response
 
 

@@ -9,13 +9,13 @@ from quart import Response
 
 JSON_TYPE = "application/json"
 # One encoder for every response: json.dumps with options builds a new one per call.
-_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def json_response(
     body: Any, status: int = 200, trace_id: str | None = None, headers: dict[str, str] | None = None
 ) -> Response:
-    response = Response(_encode_json(body), status=status, content_type=JSON_TYPE)
+    response = Response(encode_json(body), status=status, content_type=JSON_TYPE)
     if headers:
         for name, value in headers.items():
             response.headers[name] = value
@@ -27,7 +27,12 @@ def json_response(
 def error_response(
     status: int, error: str, trace_id: str, *, headers: dict[str, str] | None = None, **extra: Any
 ) -> Response:
-    """`{error, traceId, ...extra}` with the status; extra carries message or errors."""
+    """`error_body(...)` with the status."""
+    return json_response(error_body(error, trace_id, **extra), status, trace_id, headers)
+
+
+def error_body(error: str, trace_id: str, **extra: Any) -> dict[str, Any]:
+    """`{error, traceId, ...extra}`; extra carries message or errors (None is left out)."""
     body: dict[str, Any] = {"error": error, "traceId": trace_id}
     body.update({k: v for k, v in extra.items() if v is not None})
-    return json_response(body, status, trace_id, headers)
+    return body

@@ -36,10 +36,10 @@ from quart import Blueprint, Response, Websocket, current_app, request, websocke
 from quart_trio import QuartTrio
 
 from orchestrator.errors import SteppeError
-from orchestrator.http.api import BadRequest, parse_json_body
 from orchestrator.http.auth import admin_refusal, bearer
 from orchestrator.http.emit_body import read_emit_body
 from orchestrator.http.env import HttpEnv
+from orchestrator.http.json_body import BadRequest, parse_json_body
 from orchestrator.http.responses import error_response, json_response
 from orchestrator.schedule import CronExpressionError, schedule
 from orchestrator.step import Step, StreamDef

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +135,12 @@ def test_server_that_never_answers_times_out() -> None:
     ready = server(argv, f"http://127.0.0.1:{free_port()}/", 1)
     with pytest.raises(ServerFailed, match="did not answer 200 within 1s"), ready:
         pass
+
+
+@pytest.mark.parametrize("argv_of", [bench.http.bare_argv, bench.http.bare_asgi_argv])
+def test_both_floors_answer_the_same_ping(argv_of: Any) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/ping"
+    with server(argv_of(port), url, 20), urllib.request.urlopen(url, timeout=10) as response:
+        answer = (response.status, response.headers["content-type"], response.read())
+    assert answer == (200, "application/json", b'{"ok": true}')
