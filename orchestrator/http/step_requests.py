@@ -147,8 +147,14 @@ async def _send(send: ASGISendCallable, response: ApiResponse) -> None:
     headers = [(name.encode("latin-1"), value.encode()) for name, value in response.headers.items()]
     if response.status not in BODILESS_STATUSES:
         headers.append((b"content-length", str(len(response.body)).encode()))
-    start = {"type": "http.response.start", "status": response.status, "headers": headers}
-    await send(start)  # type: ignore[arg-type]  # `trailers` is optional in practice
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status,
+            "headers": headers,
+            "trailers": False,
+        }
+    )
     await send({"type": "http.response.body", "body": response.body, "more_body": False})
 
 
