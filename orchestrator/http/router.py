@@ -1,7 +1,8 @@
 """Matching a method and path to an API step: exact segments, `:param` captures.
 
-Quart cannot remove a route once added, so Steppe routes API steps itself behind
-one catch-all; a reload swaps the whole table in one assignment.
+Quart cannot remove a route once added, and API steps are served beside Quart anyway
+(http/step_requests.py), so Steppe routes them itself; a reload swaps the whole table
+in one assignment.
 """
 
 from __future__ import annotations
@@ -71,12 +72,6 @@ class Router:
         for route in routes:
             if not any(segment.startswith(":") for segment in route.segments):
                 self._exact[("/".join(route.segments), route.step.method)] = route.step
-
-    def allowed(self, path: str) -> list[str]:
-        """The methods that steps answer on `path` (empty when none does)."""
-        parts = list(split_path(path))
-        routes = self._by_length.get(len(parts), ())
-        return sorted({r.step.method for r in routes if r.match(parts) is not None})
 
     def match(self, method: str, path: str) -> Match:
         """The step for the request; raises NoRoute or MethodNotAllowed."""

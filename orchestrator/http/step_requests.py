@@ -2,7 +2,7 @@
 
 An API step uses none of what Quart builds for a request (its request and response
 objects, a task to read the body beside one to handle it, URL routing, hooks), and
-that machinery costs about a third of a bare Quart route's time per request. So
+that machinery is about 40% of a bare Quart route's CPU time per request. So
 `SteppeApp` (app.py) hands every HTTP request that no fixed route answers to
 `serve_step_request`, which reads the body from `receive` (with the size limit and
 the body timeout), lets `api.serve_api_request` answer, and sends the answer.
@@ -41,9 +41,9 @@ class ClientGone(Exception):
 
 
 class FixedRoutes:
-    """Which requests one of Quart's own HTTP routes answers (the catch-all excepted:
-    API steps are served outside Quart). Only paths that begin like a fixed route are
-    matched against Quart's URL map, so an API step path costs one `startswith`."""
+    """Which requests one of Quart's own HTTP routes answers. Only paths that begin like
+    a fixed route are matched against Quart's URL map, so an API step's path costs one
+    `startswith`."""
 
     def __init__(self, url_map: Map) -> None:
         http_rules = [rule for rule in url_map.iter_rules() if not rule.websocket]
