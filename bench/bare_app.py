@@ -11,6 +11,7 @@ import sys
 import trio
 from hypercorn.config import Config
 from hypercorn.trio import serve
+from hypercorn.typing import ASGIFramework
 from quart import Response
 from quart_trio import QuartTrio
 
@@ -22,12 +23,14 @@ async def ping() -> Response:
     return Response(json.dumps({"ok": True}), status=200, content_type="application/json")
 
 
-def main() -> None:
+def serve_on_argv_port(framework: ASGIFramework) -> None:
+    """Serve on 127.0.0.1 at the port given as the first argument, on the Hypercorn
+    config both floors share (no access log, as `steppe start`)."""
     config = Config()
     config.bind = [f"127.0.0.1:{sys.argv[1]}"]
     config.accesslog = None
-    trio.run(serve, app, config)
+    trio.run(serve, framework, config)
 
 
 if __name__ == "__main__":
-    main()
+    serve_on_argv_port(app)

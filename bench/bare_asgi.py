@@ -8,12 +8,10 @@ Run as `python -m bench.bare_asgi PORT`.
 from __future__ import annotations
 
 import json
-import sys
 
-import trio
-from hypercorn.config import Config
-from hypercorn.trio import serve
 from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, Scope
+
+from bench.bare_app import serve_on_argv_port
 
 BODY = json.dumps({"ok": True}).encode()
 HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]
@@ -31,12 +29,5 @@ async def app(scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
     await send({"type": "http.response.body", "body": BODY, "more_body": False})
 
 
-def main() -> None:
-    config = Config()
-    config.bind = [f"127.0.0.1:{sys.argv[1]}"]
-    config.accesslog = None
-    trio.run(serve, app, config)
-
-
 if __name__ == "__main__":
-    main()
+    serve_on_argv_port(app)
