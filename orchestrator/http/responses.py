@@ -3,13 +3,33 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from quart import Response
 
 JSON_TYPE = "application/json"
 # One encoder for every response: json.dumps with options builds a new one per call.
-encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_strict_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
+def encode_json(value: Any) -> str:
+    """JSON text of `value`. NaN and the infinities become null, as JSON.stringify (and
+    so Express) makes them: JSON has no such numbers, and `NaN` would break the client."""
+    try:
+        return _strict_encode(value)
+    except ValueError:
+        return _strict_encode(_finite(value))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def json_response(

@@ -42,6 +42,12 @@ def test_text_and_bytes_with_a_non_json_type_go_as_they_are() -> None:
     assert step_response({"body": "hi"}, TRACE).body == b'"hi"'
 
 
+def test_nan_and_infinities_are_null_as_json_stringify_makes_them() -> None:
+    body = {"x": float("nan"), "y": [float("inf"), 1.5, {"z": float("-inf")}], "n": None}
+    response = step_response({"body": body}, TRACE)
+    assert response.body == b'{"x":null,"y":[null,1.5,{"z":null}],"n":null}'
+
+
 def test_no_content_and_not_modified_carry_no_body() -> None:
     for status in (204, 304):
         response = step_response({"status": status, "body": {"ignored": True}}, TRACE)
