@@ -69,7 +69,9 @@ def run_api(quick: bool) -> dict[str, Any]:
             # The median of the pairs' own ratios: both figures of a ratio are seconds
             # apart, whatever the machine did between pairs.
             ratio = median([p["step"]["rps"] / p["bare"]["rps"] for p in pairs])
-            to_asgi = median([m.pairs[lang][c]["step"]["rps"] / m.asgi[c]["rps"] for m in measured])
+            to_asgi = median(
+                [p["step"]["rps"] / m.asgi[c]["rps"] for p, m in zip(pairs, measured, strict=True)]
+            )
             out[lang][c] = median_of_runs([p["step"] for p in pairs]) | {
                 "ratio_to_bare": ratio,
                 "ratio_to_asgi": to_asgi,

@@ -32,7 +32,8 @@ class BodyTooLarge(Exception):
 
 
 class BodyTimeout(Exception):
-    """Raised by `ApiRequest.read_body` when the body stops arriving (408)."""
+    """Raised by `ApiRequest.read_body` when the body does not arrive within the body
+    timeout (408)."""
 
 
 @dataclass(slots=True)
