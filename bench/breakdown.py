@@ -23,12 +23,12 @@ from quart import Response
 from quart_trio import QuartTrio
 
 from bench.projects import BENCH_PROJECT
-from orchestrator.config import Settings
 from orchestrator.http.app import create_app
 from orchestrator.http.json_body import parse_json_body
+from orchestrator.model.settings import Settings
+from orchestrator.model.validation import DataValidator, normalize_schema
 from orchestrator.rpc import wire
-from orchestrator.server import open_services
-from orchestrator.validation import DataValidator, normalize_schema
+from orchestrator.wiring.server import open_services
 
 BODY = {"productId": "sku-42", "quantity": 2, "amount": 19.99, "currency": "usd"}
 BODY_SCHEMA = normalize_schema(

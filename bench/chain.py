@@ -17,9 +17,9 @@ import trio
 
 from bench.projects import BENCH_PROJECT
 from bench.stats import percentile
-from orchestrator.config import Settings
-from orchestrator.context import EmitRequest
-from orchestrator.server import Services, open_services
+from orchestrator.model.settings import Settings
+from orchestrator.services.context import EmitRequest
+from orchestrator.wiring.server import Services, open_services
 
 STEPS_PER_CHAIN = 3
 GROUP = "bench-chain"  # ChainEnd records each arrival here

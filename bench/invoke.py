@@ -12,9 +12,9 @@ import trio
 
 from bench.projects import quiet_runtime
 from bench.stats import percentile
+from orchestrator.core.types import Language
 from orchestrator.rpc.session import RpcSession
 from orchestrator.runtime.languages import runner_spec
-from orchestrator.types import Language
 
 EMPTY_STEPS: dict[Language, str] = {
     "node": "EmptyNode",

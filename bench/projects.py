@@ -7,11 +7,11 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from orchestrator.app import Host, Runtime, open_runtime
-from orchestrator.config import Settings
-from orchestrator.context import ContextRouter, EmitChecker
-from orchestrator.logs import LogSink
-from orchestrator.state.memory import MemoryStateStore
+from orchestrator.core.logs import LogSink
+from orchestrator.model.settings import Settings
+from orchestrator.services.context import ContextRouter, EmitChecker
+from orchestrator.stores.state.memory import MemoryStateStore
+from orchestrator.wiring.runtime import Host, Runtime, open_runtime
 
 BENCH_PROJECT = Path(__file__).parent / "project"
 EXAMPLE_PROJECT = Path(__file__).parent.parent

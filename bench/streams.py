@@ -22,8 +22,8 @@ import trio
 
 from bench.report import table
 from bench.stats import median_of_runs
-from orchestrator.config import Settings
-from orchestrator.server import open_services
+from orchestrator.model.settings import Settings
+from orchestrator.wiring.server import open_services
 
 CLIENTS_SCRIPT = Path(__file__).parent / "streams_clients.cjs"
 SUBSCRIBERS = 100

@@ -14,8 +14,8 @@ import httpx
 import pytest
 import trio
 
-from orchestrator.config import Settings
-from orchestrator.server import Services, open_services
+from orchestrator.model.settings import Settings
+from orchestrator.wiring.server import Services, open_services
 
 TESTS_DIR = Path(__file__).parent
 REPO_ROOT = TESTS_DIR.parent

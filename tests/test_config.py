@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.config import Settings, load_settings
-from orchestrator.errors import ConfigError
+from orchestrator.core.errors import ConfigError
+from orchestrator.model.settings import Settings, load_settings
 
 
 def test_defaults_without_any_file(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from orchestrator.discovery import classify, discover
+from orchestrator.model.discovery import classify, discover
 
 
 def test_every_spec_pattern_is_classified() -> None:

@@ -1,4 +1,4 @@
-"""orchestrator/dotenv.py: the `.env` parser, loading it, and `requiredEnv` against it."""
+"""orchestrator/model/dotenv.py: the `.env` parser, loading it, and `requiredEnv` against it."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.app import open_runtime
-from orchestrator.config import Settings
-from orchestrator.dotenv import load_dotenv, parse_dotenv
-from orchestrator.errors import ConfigError
+from orchestrator.core.errors import ConfigError
+from orchestrator.model.dotenv import load_dotenv, parse_dotenv
+from orchestrator.model.settings import Settings
+from orchestrator.wiring.runtime import open_runtime
 from tests.conftest import serving
 
 SECRET = "s3cr3t-value-do-not-print"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 
-from orchestrator.ids import random_id, time_ordered_id
+from orchestrator.core.ids import random_id, time_ordered_id
 
 
 def test_ids_are_32_lower_case_hex_digits_and_unique() -> None:

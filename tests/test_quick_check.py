@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from orchestrator.quick_check import compile_check
-from orchestrator.validation import DataValidator, normalize_schema
+from orchestrator.model.quick_check import compile_check
+from orchestrator.model.validation import DataValidator, normalize_schema
 
 COMPILED_SCHEMAS: list[Any] = [
     True,

@@ -1,4 +1,4 @@
-"""orchestrator/scaffold.py: `steppe create DIR` makes a project that builds, serves its
+"""orchestrator/cli/scaffold.py: `steppe create DIR` makes a project that builds, serves its
 flow across the four languages, and type-checks."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.config import Settings, load_settings
-from orchestrator.scaffold import ProjectExists, create_project
-from orchestrator.typegen import write_types
+from orchestrator.cli.scaffold import ProjectExists, create_project
+from orchestrator.model.settings import Settings, load_settings
+from orchestrator.typegen.generate import write_types
 from tests.conftest import REPO_ROOT, serving
 
 TSC = REPO_ROOT / "runners" / "node" / "node_modules" / ".bin" / "tsc"

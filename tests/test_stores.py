@@ -6,10 +6,10 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
-from orchestrator.config import Settings
-from orchestrator.queue import Delivery, Event, MemoryDeliveryStore
-from orchestrator.state import MemoryStateStore, SqliteStateStore
-from orchestrator.stores import open_stores
+from orchestrator.model.settings import Settings
+from orchestrator.stores.queue import Delivery, Event, MemoryDeliveryStore
+from orchestrator.stores.setup import open_stores
+from orchestrator.stores.state import MemoryStateStore, SqliteStateStore
 
 
 def _settings(state: str, queue: str) -> Settings:

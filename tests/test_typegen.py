@@ -1,4 +1,4 @@
-"""orchestrator/typegen.py: JSON Schema → TypeScript / TypedDicts, and `steppe types`
+"""orchestrator/typegen/generate.py: JSON Schema → TypeScript / TypedDicts, and `steppe types`
 checked with the real `tsc` and `mypy` on the steps in tests/typegen/."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from orchestrator.project import Project
-from orchestrator.step import Step
-from orchestrator.typegen import (
+from orchestrator.model.step import Step
+from orchestrator.services.project import Project
+from orchestrator.typegen.generate import (
     PythonConverter,
     TypeScriptConverter,
     _Names,

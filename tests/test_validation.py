@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator.validation import (
+from orchestrator.model.validation import (
     DataValidator,
     check_config,
     ignored_fields,

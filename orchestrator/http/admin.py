@@ -9,14 +9,14 @@ from typing import Any
 
 from quart import Blueprint, Response, request
 
-from orchestrator.errors import CallbackError
+from orchestrator.core.errors import CallbackError
+from orchestrator.core.tracing import new_trace_id
 from orchestrator.http.auth import admin_refusal, bearer
 from orchestrator.http.emit_body import read_emit_body
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.json_body import BadRequest, parse_json_body
 from orchestrator.http.responses import error_response, json_response
-from orchestrator.step import Step
-from orchestrator.tracing import new_trace_id
+from orchestrator.model.step import Step
 
 ADMIN_PREFIX = "/__steppe/api"
 

@@ -12,19 +12,19 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.errors import (
+from orchestrator.core.errors import (
     InvocationTimeout,
     RemoteError,
     RunnerCrashed,
     RunnerUnavailable,
     SteppeError,
 )
+from orchestrator.core.tracing import new_trace_id
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.json_body import BadRequest, parse_json_body
 from orchestrator.http.responses import JSON_TYPE, encode_json, error_body
 from orchestrator.http.router import MethodNotAllowed, NoRoute
-from orchestrator.step import Step, language_name
-from orchestrator.tracing import new_trace_id
+from orchestrator.model.step import Step, language_name
 
 
 class BodyTooLarge(Exception):

@@ -10,6 +10,7 @@ from quart import Response, request
 from quart_trio import QuartTrio
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from orchestrator.core.tracing import new_trace_id
 from orchestrator.http.admin import admin_blueprint
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.openapi import openapi_document
@@ -18,8 +19,7 @@ from orchestrator.http.step_requests import FixedRoutes, serve_step_request
 from orchestrator.http.streams_rest import streams_blueprint
 from orchestrator.http.websocket import register_stream_sockets
 from orchestrator.http.workbench_api import workbench_api_blueprint
-from orchestrator.tracing import new_trace_id
-from orchestrator.workbench.site import workbench_site
+from orchestrator.http.workbench_site import workbench_site
 
 log = logging.getLogger("steppe.http")
 

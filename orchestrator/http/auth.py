@@ -7,9 +7,9 @@ import hmac
 
 from quart import Response
 
+from orchestrator.core.tracing import new_trace_id
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.responses import error_response
-from orchestrator.tracing import new_trace_id
 
 
 def admin_refusal(env: HttpEnv, supplied_token: str | None) -> Response | None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from quart import Request, Response
 
-from orchestrator.context import EmitRequest
 from orchestrator.http.json_body import BadRequest, parse_json_body
 from orchestrator.http.responses import error_response
+from orchestrator.services.context import EmitRequest
 
 
 async def read_emit_body(request: Request, trace_id: str) -> EmitRequest | Response:

@@ -5,17 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from orchestrator.bus import EventBus
-from orchestrator.config import Settings
-from orchestrator.context import EmitChecker
+from orchestrator.core.logs import LogSink
+from orchestrator.core.tracing import Tracer
 from orchestrator.http.router import Router
-from orchestrator.invoker import StepInvoker
-from orchestrator.logs import LogSink
-from orchestrator.project import Project
-from orchestrator.state.base import StateStore
-from orchestrator.streams.service import StreamsService
-from orchestrator.tracing import Tracer
-from orchestrator.validation import DataValidator
+from orchestrator.model.settings import Settings
+from orchestrator.model.validation import DataValidator
+from orchestrator.services.bus import EventBus
+from orchestrator.services.context import EmitChecker
+from orchestrator.services.invoker import StepInvoker
+from orchestrator.services.project import Project
+from orchestrator.services.streams.service import StreamsService
+from orchestrator.stores.state.base import StateStore
 
 Mode = Literal["dev", "start"]
 

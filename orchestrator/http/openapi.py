@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from orchestrator import __version__
-from orchestrator.step import Step
+from orchestrator.model.step import Step
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",

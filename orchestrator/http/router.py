@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from orchestrator.step import Step
+from orchestrator.model.step import Step
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, HTTPScope
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, RequestRedirect, WebsocketMismatch
 
+from orchestrator.core.tracing import new_trace_id
 from orchestrator.http.api import (
     BODILESS_STATUSES,
     ApiRequest,
@@ -31,7 +32,6 @@ from orchestrator.http.api import (
     serve_api_request,
 )
 from orchestrator.http.env import HttpEnv
-from orchestrator.tracing import new_trace_id
 
 log = logging.getLogger("steppe.http")
 

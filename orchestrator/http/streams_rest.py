@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 from quart import Blueprint, Response, request
 
+from orchestrator.core.tracing import new_trace_id
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.responses import error_response, json_response
-from orchestrator.tracing import new_trace_id
 
 
 def streams_blueprint(env_of: Callable[[], HttpEnv]) -> Blueprint:

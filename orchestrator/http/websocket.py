@@ -16,9 +16,14 @@ from quart import Websocket, websocket
 from quart_trio import QuartTrio
 
 from orchestrator.http.env import HttpEnv
-from orchestrator.streams.hub import Client
-from orchestrator.streams.messages import BadMessage, Channel, Subscription, parse_client_message
-from orchestrator.streams.service import StreamsService
+from orchestrator.services.streams.hub import Client
+from orchestrator.services.streams.messages import (
+    BadMessage,
+    Channel,
+    Subscription,
+    parse_client_message,
+)
+from orchestrator.services.streams.service import StreamsService
 
 AUTH_SUBPROTOCOL = "Authorization"
 """Motia's clients send `Sec-WebSocket-Protocol: Authorization, <token>` (browsers cannot

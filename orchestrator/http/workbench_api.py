@@ -35,19 +35,19 @@ import trio
 from quart import Blueprint, Response, Websocket, current_app, request, websocket
 from quart_trio import QuartTrio
 
-from orchestrator.errors import SteppeError
+from orchestrator.core.errors import SteppeError
+from orchestrator.core.tracing import Trace, new_trace_id
 from orchestrator.http.auth import admin_refusal, bearer
 from orchestrator.http.emit_body import read_emit_body
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.json_body import BadRequest, parse_json_body
 from orchestrator.http.responses import error_response, json_response
-from orchestrator.schedule import CronExpressionError, schedule
-from orchestrator.step import Step, StreamDef
-from orchestrator.streams.memory import MemoryStreamStore
-from orchestrator.streams.service import StreamsService
-from orchestrator.streams.sqlite import SqliteStreamStore
-from orchestrator.tracing import Trace, new_trace_id
-from orchestrator.validation import DataValidator
+from orchestrator.model.schedule import CronExpressionError, schedule
+from orchestrator.model.step import Step, StreamDef
+from orchestrator.model.validation import DataValidator
+from orchestrator.services.streams.service import StreamsService
+from orchestrator.stores.streams.memory import MemoryStreamStore
+from orchestrator.stores.streams.sqlite import SqliteStreamStore
 from orchestrator.workbench.graph import flow_graph, step_summary, topics
 from orchestrator.workbench.layout import LAYOUT_FILE, LayoutError, read_layout, write_layout
 from orchestrator.workbench.live import LiveClient, encode, live_hub_for

@@ -19,16 +19,16 @@ from typing import Any
 
 import trio
 
-from orchestrator.errors import (
+from orchestrator.core.errors import (
     CallbackError,
     CallTimeout,
     ProtocolError,
     RemoteError,
     RunnerCrashed,
 )
+from orchestrator.core.types import JSON
 from orchestrator.rpc import wire
 from orchestrator.rpc.pace import SpinPace
-from orchestrator.types import JSON
 
 log = logging.getLogger("steppe.rpc")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import msgpack
 
-from orchestrator.errors import ProtocolError
+from orchestrator.core.errors import ProtocolError
 
 # A runner that streams this much without completing a frame is broken or hostile.
 MAX_FRAME_BYTES = 64 * 1024 * 1024

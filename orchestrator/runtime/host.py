@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from orchestrator.step import Step
-from orchestrator.types import JSON, JSONMap, Language
+from orchestrator.core.types import JSON, JSONMap, Language
+from orchestrator.model.step import Step
 
 
 @dataclass(slots=True)

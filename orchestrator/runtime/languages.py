@@ -7,8 +7,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestrator.paths import RUNNERS_DIR
-from orchestrator.types import Language
+from orchestrator.core.paths import RUNNERS_DIR
+from orchestrator.core.types import Language
 
 LANGUAGES: tuple[Language, ...] = ("node", "python", "ruby")
 

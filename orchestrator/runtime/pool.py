@@ -14,19 +14,19 @@ from typing import Any
 
 import trio
 
-from orchestrator.discovery import StepFile
-from orchestrator.errors import (
+from orchestrator.core.errors import (
     CallbackError,
     CallTimeout,
     InvocationTimeout,
     RunnerCrashed,
     RunnerUnavailable,
 )
+from orchestrator.core.types import JSON, JSONMap, Language
+from orchestrator.model.discovery import StepFile
+from orchestrator.model.step import Step
 from orchestrator.runtime.host import Invocation, RunnerHost, log_record
 from orchestrator.runtime.languages import runner_spec
 from orchestrator.runtime.supervisor import LOAD_TIMEOUT, Supervisor
-from orchestrator.step import Step
-from orchestrator.types import JSON, JSONMap, Language
 
 _NO_INPUT: Any = object()
 

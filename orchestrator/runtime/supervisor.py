@@ -9,11 +9,11 @@ from typing import Any
 
 import trio
 
-from orchestrator.errors import LoadTimeout, ProtocolError, RemoteError, RunnerUnavailable
+from orchestrator.core.errors import LoadTimeout, ProtocolError, RemoteError, RunnerUnavailable
+from orchestrator.core.types import JSON, FileKind
 from orchestrator.rpc.session import RpcSession
 from orchestrator.runtime.languages import RunnerSpec
 from orchestrator.runtime.process import RunnerProcess
-from orchestrator.types import JSON, FileKind
 
 log = logging.getLogger("steppe.runtime")
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from orchestrator.project import Project
-from orchestrator.step import Emit, Step, language_name
+from orchestrator.model.step import Emit, Step, language_name
+from orchestrator.services.project import Project
 
 NO_FLOW = "(no flow)"
 """The id of the pseudo-flow that holds the steps that name no flow."""

@@ -24,7 +24,7 @@ from typing import Any
 
 import trio
 
-from orchestrator.logs import LogSink
+from orchestrator.core.logs import LogSink
 
 DEFAULT_BUFFER = 1000
 """Messages a client may have waiting; beyond that, new ones are dropped for it."""

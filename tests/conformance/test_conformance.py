@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import trio
 
-from orchestrator.errors import RemoteError
+from orchestrator.core.errors import RemoteError
 from tests.conftest import serving, wait_for
 
 CONFORMANCE_DIR = Path(__file__).parent

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator.http.router import MethodNotAllowed, NoRoute, Router
-from orchestrator.step import Step
+from orchestrator.model.step import Step
 
 
 def _api(name: str, method: str, path: str) -> Step:

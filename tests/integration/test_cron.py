@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.schedule import CronExpressionError, schedule, validate_expression
+from orchestrator.model.schedule import CronExpressionError, schedule, validate_expression
 from tests.conftest import serving, wait_for
 
 TICKER = """

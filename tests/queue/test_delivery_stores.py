@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.queue import Delivery, DeliveryStore, Event, MemoryDeliveryStore
-from orchestrator.queue.sqlite import open_sqlite_queue
+from orchestrator.stores.queue import Delivery, DeliveryStore, Event, MemoryDeliveryStore
+from orchestrator.stores.queue.sqlite import open_sqlite_queue
 
 
 @pytest.fixture(params=["memory", "sqlite"])

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.queue import Delivery, Event
-from orchestrator.queue.sqlite import SCHEMA_VERSION, open_sqlite_queue
-from orchestrator.storage import StorageError
+from orchestrator.stores.queue import Delivery, Event
+from orchestrator.stores.queue.sqlite import SCHEMA_VERSION, open_sqlite_queue
+from orchestrator.stores.sqlite_worker import StorageError
 
 # The schema of Steppe's first queue file (no user_version), as it wrote it.
 _VERSION_1 = (

@@ -13,7 +13,7 @@ import pytest
 import trio
 import trio.testing
 
-from orchestrator.errors import (
+from orchestrator.core.errors import (
     CallbackError,
     CallTimeout,
     ProtocolError,

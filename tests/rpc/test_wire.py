@@ -9,7 +9,7 @@ from typing import Any
 import msgpack
 import pytest
 
-from orchestrator.errors import ProtocolError
+from orchestrator.core.errors import ProtocolError
 from orchestrator.rpc import wire
 
 VECTORS = json.loads(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import trio
 
-from orchestrator.errors import RunnerCrashed
+from orchestrator.core.errors import RunnerCrashed
 from tests.conftest import serving, wait_for
 
 ECHO_STEPS = {

@@ -12,14 +12,14 @@ import pytest
 import trio
 import trio.testing
 
-from orchestrator.errors import CallbackError
-from orchestrator.state import SqliteStateStore, default_state_path, open_sqlite_state
-from orchestrator.storage import (
+from orchestrator.core.errors import CallbackError
+from orchestrator.stores.sqlite_worker import (
     SqliteWorker,
     StorageClosed,
     StorageError,
     open_sqlite_worker,
 )
+from orchestrator.stores.state import SqliteStateStore, default_state_path, open_sqlite_state
 
 
 def _make_table(connection: sqlite3.Connection) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import trio
 
-from orchestrator.state import MemoryStateStore, StateStore, open_sqlite_state
+from orchestrator.stores.state import MemoryStateStore, StateStore, open_sqlite_state
 
 
 @pytest.fixture(params=["memory", "sqlite"])

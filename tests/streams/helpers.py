@@ -13,7 +13,7 @@ import httpx
 import trio
 from trio_websocket import WebSocketConnection, open_websocket_url
 
-from orchestrator.server import Services
+from orchestrator.wiring.server import Services
 
 PROJECT = Path(__file__).parent / "project"
 LANGUAGES = ("ts", "js", "py", "rb")

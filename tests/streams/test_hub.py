@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import trio
 
-from orchestrator.logs import LogSink
-from orchestrator.streams import Outbox, StreamHub
-from orchestrator.streams.messages import Channel
+from orchestrator.core.logs import LogSink
+from orchestrator.services.streams.hub import Outbox, StreamHub
+from orchestrator.services.streams.messages import Channel
 
 
 def hub(buffer_messages: int = 8, buffer_bytes: int = 1024) -> StreamHub:

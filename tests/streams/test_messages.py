@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from orchestrator.streams.messages import (
+from orchestrator.services.streams.messages import (
     BadMessage,
     Channel,
     Clock,

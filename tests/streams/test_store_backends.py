@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.streams import MemoryStreamStore, StreamStore, open_sqlite_streams
+from orchestrator.stores.streams import MemoryStreamStore, StreamStore, open_sqlite_streams
 
 T0 = 1_000_000.0
 

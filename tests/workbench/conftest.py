@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 import pytest
 import trio
 
-from orchestrator.config import Settings
-from orchestrator.server import Services, open_services
+from orchestrator.model.settings import Settings
+from orchestrator.wiring.server import Services, open_services
 from tests.conftest import REPO_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -17,11 +17,11 @@ import pytest
 import trio
 from trio_websocket import ConnectionClosed, ConnectionRejected, open_websocket_url
 
-from orchestrator.logs import LogSink
-from orchestrator.schedule import schedule
+from orchestrator.core.logs import LogSink
+from orchestrator.http.workbench_site import STATIC_DIR, static_files
+from orchestrator.model.schedule import schedule
 from orchestrator.workbench.layout import LAYOUT_FILE
 from orchestrator.workbench.live import LiveHub
-from orchestrator.workbench.site import STATIC_DIR, static_files
 from tests.conftest import REPO_ROOT, serving, wait_for
 
 API = "/__steppe/api"

@@ -1,0 +1,1 @@
+"""The foundation every layer uses: errors, shared types, ids, paths, logs, traces."""

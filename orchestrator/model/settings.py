@@ -1,0 +1,97 @@
+"""Project settings: `[tool.steppe]` in pyproject.toml, or steppe.toml (SPEC §9).
+
+steppe.toml wins when both exist, since a file named for Steppe is the more
+deliberate choice. Command-line options override both.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from orchestrator.core.errors import ConfigError
+from orchestrator.model.discovery import DEFAULT_STEP_DIRS
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every setting, with its default."""
+
+    step_dirs: tuple[str, ...] = DEFAULT_STEP_DIRS
+    host: str = "127.0.0.1"
+    port: int = 3000
+    # Largest request body accepted, in bytes (SPEC §4: 1 MiB).
+    body_limit: int = 1024 * 1024
+    # 'sqlite' (default, under .steppe/) or 'memory'.
+    state: str = "sqlite"
+    # Where accepted events wait for delivery: 'sqlite' (durable, default) or 'memory'.
+    queue: str = "sqlite"
+    # Seconds within which a second emit with the same idempotencyKey is not delivered.
+    idempotency_window: float = 300.0
+    # Seconds a handler may run before it is abandoned (SPEC §6 default).
+    handler_timeout: float = 30.0
+    # Seconds a step file may take to import before it is reported as blocked.
+    load_timeout: float = 10.0
+    # Seconds that in-flight work gets to finish on shutdown.
+    shutdown_grace: float = 10.0
+    # Stream messages a WebSocket client may have waiting before it is dropped as too slow.
+    stream_buffer: int = 1024
+    data_dir: str = ".steppe"
+    source: Path | None = field(default=None, compare=False)
+
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "step_dirs": (list,),
+    "host": (str,),
+    "port": (int,),
+    "body_limit": (int,),
+    "state": (str,),
+    "queue": (str,),
+    "idempotency_window": (int, float),
+    "handler_timeout": (int, float),
+    "shutdown_grace": (int, float),
+    "load_timeout": (int, float),
+    "stream_buffer": (int,),
+    "data_dir": (str,),
+}
+_CHOICES = {"state": ("sqlite", "memory"), "queue": ("sqlite", "memory")}
+
+
+def load_settings(project_dir: Path) -> Settings:
+    """The project's settings; raises ConfigError naming the file and the key."""
+    for name, table_path in (("steppe.toml", ()), ("pyproject.toml", ("tool", "steppe"))):
+        path = project_dir / name
+        if not path.is_file():
+            continue
+        try:
+            data: Any = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(str(path), f"is not valid TOML: {exc}") from None
+        for key in table_path:
+            data = data.get(key, {}) if isinstance(data, dict) else {}
+        if data or name == "steppe.toml":
+            return _settings_from(path, data)
+    return Settings()
+
+
+def _settings_from(path: Path, table: dict[str, Any]) -> Settings:
+    # TOML users write kebab-case keys as often as snake_case; accept both.
+    values: dict[str, Any] = {}
+    for raw_key, value in table.items():
+        key = raw_key.replace("-", "_")
+        if key not in _TYPES:
+            close = difflib.get_close_matches(key, list(_TYPES), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ConfigError(str(path), f"unknown setting{hint}", raw_key)
+        expected = _TYPES[key]
+        if not isinstance(value, expected) or isinstance(value, bool):
+            wanted = " or ".join(t.__name__ for t in expected)
+            raise ConfigError(str(path), f"must be {wanted}, got {value!r}", raw_key)
+        if key in _CHOICES and value not in _CHOICES[key]:
+            raise ConfigError(str(path), f"must be one of {', '.join(_CHOICES[key])}", raw_key)
+        values[key] = tuple(str(v) for v in value) if isinstance(value, list) else value
+    known = {f.name for f in fields(Settings)}
+    return Settings(**{k: v for k, v in values.items() if k in known}, source=path)

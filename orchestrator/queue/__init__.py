@@ -1,6 +1,0 @@
-"""The event queue's store: deliveries kept from acceptance until their handler succeeds."""
-
-from orchestrator.queue.base import Delivery, DeliveryStore, Event
-from orchestrator.queue.memory import MemoryDeliveryStore
-
-__all__ = ["Delivery", "DeliveryStore", "Event", "MemoryDeliveryStore"]

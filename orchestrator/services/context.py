@@ -1,0 +1,169 @@
+"""Serving the handler context (SPEC §3): a runner's context calls, routed to services.
+
+One router serves every language, so `emit`, `state` and `streams` behave the
+same whichever runner a handler runs on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from orchestrator.core.errors import CallbackError
+from orchestrator.core.types import JSON, JSONMap
+from orchestrator.model.step import Step
+from orchestrator.model.validation import DataValidator
+from orchestrator.runtime.host import Invocation
+from orchestrator.stores.state.base import StateStore
+
+
+@dataclass(frozen=True, slots=True)
+class EmitRequest:
+    """What a handler passed to `emit`."""
+
+    topic: str
+    data: JSON
+    idempotency_key: str | None = None
+    message_group_id: str | None = None
+
+
+class Emitter(Protocol):
+    """Takes an emit that passed the checks (the event bus, or a recorder for `steppe run`)."""
+
+    async def emit(
+        self, invocation: Invocation, event: EmitRequest, subscribers: list[Step]
+    ) -> None: ...
+
+
+class StreamsService(Protocol):
+    """Serves `streams.*` calls."""
+
+    async def call(self, invocation: Invocation, method: str, params: JSONMap) -> JSON: ...
+
+
+@dataclass
+class EmitChecker:
+    """The checks every emit passes before it is accepted: the topic is declared in the
+    emitting step's `emits`, and the data fits the `input` of every subscriber."""
+
+    steps: Mapping[str, Step]
+    _validators: dict[str, DataValidator | None] = field(default_factory=dict)
+
+    def use_steps(self, steps: Mapping[str, Step]) -> None:
+        """Check against a new set of steps (after a reload)."""
+        self.steps = steps
+        self._validators = {}
+
+    def check(self, emitter: Step | None, event: EmitRequest) -> list[Step]:
+        """The subscribers of the topic; raises CallbackError naming what is wrong."""
+        if emitter is not None and event.topic not in emitter.emit_topics:
+            declared = ", ".join(sorted(emitter.emit_topics)) or "nothing"
+            raise CallbackError(
+                "UndeclaredTopic",
+                f"{emitter.name} emitted '{event.topic}', which is not in its emits "
+                f"(it declares {declared}) [{emitter.path}]",
+            )
+        subscribers = [s for s in self.steps.values() if event.topic in s.subscribes]
+        for subscriber in subscribers:
+            validator = self._validator(subscriber)
+            errors = validator.errors(event.data) if validator else []
+            if errors:
+                details = "; ".join(f"{e.path or '(data)'}: {e.message}" for e in errors)
+                raise CallbackError(
+                    "ValidationError",
+                    f"emit '{event.topic}': data does not match the input of "
+                    f"{subscriber.name} [{subscriber.path}]: {details}",
+                )
+        return subscribers
+
+    def _validator(self, step: Step) -> DataValidator | None:
+        if step.name not in self._validators:
+            schema = step.input_schema
+            self._validators[step.name] = DataValidator(schema) if schema else None
+        return self._validators[step.name]
+
+
+def parse_emit(params: JSONMap) -> EmitRequest:
+    """The emit a handler asked for, or CallbackError when it has no topic."""
+    topic = params.get("topic")
+    if not isinstance(topic, str) or not topic:
+        raise CallbackError("ValidationError", "emit needs a 'topic' (a non-empty string)")
+    key = params.get("idempotencyKey")
+    group = params.get("messageGroupId")
+    return EmitRequest(
+        topic,
+        params.get("data"),
+        str(key) if key is not None else None,
+        str(group) if group is not None else None,
+    )
+
+
+Handler = Callable[[Invocation, JSONMap], Awaitable[JSON]]
+
+
+class ContextRouter:
+    """Dispatches each context call to the service that owns it."""
+
+    def __init__(
+        self,
+        state: StateStore,
+        emitter: Emitter,
+        checker: EmitChecker,
+        streams: StreamsService | None = None,
+    ) -> None:
+        self.state = state
+        self._emitter = emitter
+        self._checker = checker
+        self._streams = streams
+        self._methods: dict[str, Handler] = {
+            "emit": self._emit,
+            "state.get": self._state_get,
+            "state.set": self._state_set,
+            "state.delete": self._state_delete,
+            "state.getGroup": self._state_get_group,
+            "state.clear": self._state_clear,
+        }
+
+    async def handle_call(self, invocation: Invocation, method: str, params: JSONMap) -> JSON:
+        handler = self._methods.get(method)
+        if handler is not None:
+            return await handler(invocation, params)
+        if method.startswith("streams.") and self._streams is not None:
+            return await self._streams.call(invocation, method, params)
+        raise CallbackError("UnknownMethod", f"the context has no '{method}'")
+
+    async def _emit(self, invocation: Invocation, params: JSONMap) -> None:
+        event = parse_emit(params)
+        subscribers = self._checker.check(invocation.step, event)
+        await self._emitter.emit(invocation, event, subscribers)
+        invocation.emitted.append(event.topic)
+
+    async def _state_get(self, invocation: Invocation, params: JSONMap) -> JSON:
+        return await self.state.get(*_group_key(params))
+
+    async def _state_set(self, invocation: Invocation, params: JSONMap) -> JSON:
+        if "value" not in params:
+            raise CallbackError("ValidationError", "state.set needs a value")
+        return await self.state.set(*_group_key(params), params["value"])
+
+    async def _state_delete(self, invocation: Invocation, params: JSONMap) -> JSON:
+        return await self.state.delete(*_group_key(params))
+
+    async def _state_get_group(self, invocation: Invocation, params: JSONMap) -> JSON:
+        return await self.state.get_group(_text(params, "group"))
+
+    async def _state_clear(self, invocation: Invocation, params: JSONMap) -> None:
+        await self.state.clear(_text(params, "group"))
+
+
+def _text(params: Mapping[str, Any], name: str) -> str:
+    value = params.get(name)
+    if not isinstance(value, str):
+        shown = type(value).__name__ if value is not None else "missing"
+        raise CallbackError("ValidationError", f"'{name}' must be a string (got {shown})")
+    return value
+
+
+def _group_key(params: Mapping[str, Any]) -> tuple[str, str]:
+    return _text(params, "group"), _text(params, "key")

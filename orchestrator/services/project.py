@@ -1,0 +1,259 @@
+"""Loading a project: every step and stream file through its runner, then validation.
+
+A file that fails is reported with its path (and line and field where known) and
+left out; the rest of the project still loads.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import trio
+
+from orchestrator.core.errors import LoadTimeout, RemoteError, SteppeError
+from orchestrator.core.types import JSONMap, Language
+from orchestrator.model.discovery import StepFile
+from orchestrator.model.schedule import validate_expression
+from orchestrator.model.step import Step, StreamDef
+from orchestrator.model.validation import check_config, normalize_config
+from orchestrator.runtime.pool import RunnerPool
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class FileProblem:
+    """Something wrong with one file, said so that a person can find and fix it."""
+
+    path: Path
+    message: str
+    field: str | None = None
+    line: int | None = None
+    severity: Severity = "error"
+
+    def describe(self, root: Path | None = None) -> str:
+        shown = _relative(self.path, root)
+        where = f"{shown}:{self.line}" if self.line else shown
+        what = f"{self.field}: {self.message}" if self.field else self.message
+        return f"{where}: {what}"
+
+
+@dataclass(slots=True)
+class Project:
+    """The loaded, validated contents of a project directory."""
+
+    root: Path
+    steps: dict[str, Step] = field(default_factory=dict)
+    streams: dict[str, StreamDef] = field(default_factory=dict)
+    problems: list[FileProblem] = field(default_factory=list)
+    # Every discovered file and what loading it gave, kept so that a reload can rebuild
+    # the project from the files that changed alone.
+    files: dict[Path, StepFile] = field(default_factory=dict)
+    outcomes: dict[Path, LoadOutcome] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[FileProblem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[FileProblem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def subscribers(self, topic: str) -> list[Step]:
+        return [s for s in self.steps.values() if topic in s.subscribes]
+
+
+def languages_of(files: Iterable[StepFile]) -> list[Language]:
+    """The languages that have at least one file, in a stable order."""
+    present = {f.language for f in files}
+    return [language for language in ("node", "python", "ruby") if language in present]
+
+
+LoadOutcome = JSONMap | FileProblem
+"""What loading one file gave: the runner's answer, or the problem that stopped it."""
+
+
+async def load_files(
+    files: Iterable[StepFile], pool: RunnerPool, load_timeout: float = 10.0
+) -> dict[Path, LoadOutcome]:
+    """Load files concurrently on their runners; never raises for a broken file."""
+    outcomes: dict[Path, LoadOutcome] = {}
+    timed_out: list[StepFile] = []
+
+    async def load_one(step_file: StepFile) -> None:
+        try:
+            outcomes[step_file.path] = await pool.load(step_file, load_timeout)
+        except RemoteError as exc:
+            outcomes[step_file.path] = FileProblem(
+                step_file.path, _load_failure(exc), line=exc.line
+            )
+        except LoadTimeout as exc:
+            outcomes[step_file.path] = FileProblem(step_file.path, str(exc))
+            timed_out.append(step_file)
+        except SteppeError as exc:
+            outcomes[step_file.path] = FileProblem(step_file.path, str(exc))
+
+    async with trio.open_nursery() as nursery:
+        for step_file in files:
+            nursery.start_soon(load_one, step_file)
+    # A file that blocks a single-threaded runner (Node) makes every load in flight on it
+    # time out. One at a time, only the file that really blocks times out again.
+    if len(timed_out) > 1:
+        for step_file in sorted(timed_out, key=lambda f: str(f.path)):
+            await load_one(step_file)
+    return outcomes
+
+
+def build_project(
+    root: Path,
+    files: Iterable[StepFile],
+    outcomes: Mapping[Path, LoadOutcome],
+    env: Mapping[str, str] | None = None,
+) -> Project:
+    """Validate load outcomes into a project, in a stable (path) order."""
+    project = Project(root, files={f.path: f for f in files}, outcomes=dict(outcomes))
+    for step_file in sorted(project.files.values(), key=lambda f: str(f.path)):
+        outcome = outcomes[step_file.path]
+        if isinstance(outcome, FileProblem):
+            project.problems.append(outcome)
+        elif step_file.kind == "stream":
+            _add_stream(project, step_file, outcome)
+        else:
+            _add_step(project, step_file, outcome, os.environ if env is None else env)
+    _check_routes(project)
+    return project
+
+
+async def load_project(
+    root: Path,
+    files: list[StepFile],
+    pool: RunnerPool,
+    env: Mapping[str, str] | None = None,
+    load_timeout: float = 10.0,
+) -> Project:
+    """Load every file, then validate them."""
+    return build_project(root, files, await load_files(files, pool, load_timeout), env)
+
+
+def _load_failure(exc: RemoteError) -> str:
+    message = exc.remote_message.strip() or "(no message)"
+    return f"failed to load ({exc.name}): {message}"
+
+
+def _add_step(
+    project: Project, step_file: StepFile, result: JSONMap, env: Mapping[str, str]
+) -> None:
+    path = step_file.path
+    config = _checked_config(project, path, result, "step-config.schema.json")
+    if config is None:
+        return
+    handlers = frozenset(str(h) for h in result.get("handlers") or ())
+    name = str(config["name"])
+    if config["type"] != "noop" and "handler" not in handlers:
+        project.problems.append(FileProblem(path, f"step {name} exports no handler", "handler"))
+        return
+    if config["type"] == "cron":
+        invalid = validate_expression(str(config["cron"]))
+        if invalid:
+            project.problems.append(FileProblem(path, invalid, "cron"))
+            return
+    missing_env = [v for v in config.get("requiredEnv") or () if not env.get(v)]
+    if missing_env:
+        names = ", ".join(missing_env)
+        project.problems.append(
+            FileProblem(path, f"step {name} needs environment variables: {names}", "requiredEnv")
+        )
+        return
+    if name in project.steps:
+        other = _relative(project.steps[name].path, project.root)
+        project.problems.append(
+            FileProblem(path, f"duplicate step name '{name}' (already defined in {other})", "name")
+        )
+        return
+    project.steps[name] = Step(
+        name=name,
+        type=config["type"],
+        path=path,
+        language=step_file.language,
+        config=normalize_config(config),
+        handlers=handlers,
+        deps=tuple(str(d) for d in result.get("deps") or ()),
+    )
+
+
+def _add_stream(project: Project, step_file: StepFile, result: JSONMap) -> None:
+    path = step_file.path
+    config = _checked_config(project, path, result, "stream-config.schema.json")
+    if config is None:
+        return
+    config = normalize_config(config)
+    name = str(config["name"])
+    if name in project.streams:
+        other = _relative(project.streams[name].path, project.root)
+        project.problems.append(
+            FileProblem(
+                path, f"duplicate stream name '{name}' (already defined in {other})", "name"
+            )
+        )
+        return
+    schema = config.get("schema")
+    project.streams[name] = StreamDef(
+        name=name,
+        path=path,
+        language=step_file.language,
+        schema=schema if isinstance(schema, dict) else None,
+        base_config=dict(config.get("baseConfig") or {}),
+        handlers=frozenset(str(h) for h in result.get("handlers") or ()),
+    )
+
+
+def _checked_config(
+    project: Project, path: Path, result: JSONMap, schema_name: str
+) -> JSONMap | None:
+    """The file's config if it validates; otherwise None, with its problems recorded."""
+    config = result.get("config")
+    errors, warnings = check_config(config, schema_name)
+    project.problems.extend(FileProblem(path, e.message, e.field) for e in errors)
+    project.problems.extend(
+        FileProblem(path, w.message, w.field, severity="warning") for w in warnings
+    )
+    return config if not errors and isinstance(config, dict) else None
+
+
+def _check_routes(project: Project) -> None:
+    """Two API steps may not answer the same method and path."""
+    seen: dict[tuple[str, str], Step] = {}
+    for step in list(project.steps.values()):
+        if step.type != "api":
+            continue
+        key = (step.method, _route_shape(step.api_path))
+        if key in seen:
+            other = seen[key]
+            project.problems.append(
+                FileProblem(
+                    step.path,
+                    f"{step.method} {step.api_path} is already served by {other.name}",
+                    "path",
+                )
+            )
+            del project.steps[step.name]
+        else:
+            seen[key] = step
+
+
+def _route_shape(path: str) -> str:
+    """`/pets/:id` and `/pets/:petId` are the same route."""
+    return "/".join(":" if part.startswith(":") else part for part in path.strip("/").split("/"))
+
+
+def _relative(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return str(path.relative_to(root))
+        except ValueError:
+            pass
+    return str(path)

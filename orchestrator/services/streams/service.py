@@ -1,0 +1,316 @@
+"""Streams (SPEC §5): the handlers' `streams.<name>.*` calls, WebSocket joins, and expiry.
+
+Every change to a group is written and then published while that group's lock is
+held, and a join reads its snapshot and subscribes under the same lock. So for
+each group, a subscriber sees its `sync` first and then every later change in
+the order it was made, never a change that the snapshot already contained
+followed by an older state.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import trio
+from jsonschema.exceptions import SchemaError
+
+from orchestrator.core.errors import CallbackError
+from orchestrator.core.types import JSON, JSONMap
+from orchestrator.model.step import StreamDef
+from orchestrator.model.validation import DataValidator
+from orchestrator.runtime.host import Invocation
+from orchestrator.services.streams.access import AccessChecker
+from orchestrator.services.streams.hub import Client, StreamHub
+from orchestrator.services.streams.messages import (
+    ChangeType,
+    Channel,
+    Clock,
+    Subscription,
+    change_message,
+    encode,
+    error_message,
+    event_message,
+)
+from orchestrator.stores.streams.base import StreamStore
+
+_IDLE_SWEEP = 3600.0
+"""Seconds the sweeper sleeps when nothing expires; a set with a ttl wakes it sooner."""
+
+
+class _GroupLocks:
+    """One lock per (stream, group), kept only while someone holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], tuple[trio.Lock, list[int]]] = {}
+
+    @asynccontextmanager
+    async def hold(self, stream: str, group: str) -> AsyncIterator[None]:
+        key = (stream, group)
+        lock, users = self._locks.setdefault(key, (trio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._locks[key]
+
+
+class StreamsService:
+    """Serves `streams.*` context calls and WebSocket subscriptions over one store and hub."""
+
+    def __init__(
+        self,
+        streams: Mapping[str, StreamDef],
+        store: StreamStore,
+        hub: StreamHub,
+        access: AccessChecker,
+    ) -> None:
+        self.streams = streams
+        self.store = store
+        self.hub = hub
+        self.access = access
+        self._clock = Clock()
+        self._locks = _GroupLocks()
+        self._validators: dict[str, DataValidator | None] = {}
+        self._wake = trio.Event()
+        self._next_due: float | None = None
+
+    def use_streams(self, streams: Mapping[str, StreamDef]) -> None:
+        """Serve a reloaded project's streams; compiled schemas go with the old ones."""
+        self.streams = streams
+        self._validators = {}
+
+    # Names
+
+    def resolve(self, name: str) -> StreamDef | None:
+        """The stream called `name`; `chatMessages` also finds `chat-messages` (handlers
+        reach streams as attributes, where a dash cannot appear)."""
+        found = self.streams.get(name)
+        if found is not None:
+            return found
+        wanted = _plain_name(name)
+        matches = [s for s in self.streams.values() if _plain_name(s.name) == wanted]
+        return matches[0] if len(matches) == 1 else None
+
+    def _stream_of(self, method: str, params: Mapping[str, Any]) -> StreamDef:
+        name = params.get("stream")
+        stream = self.resolve(name) if isinstance(name, str) else None
+        if stream is None:
+            known = ", ".join(sorted(self.streams)) or "none"
+            raise CallbackError(
+                "UnknownStream",
+                f"{method}: there is no stream named {name!r} (the project's streams: {known})",
+            )
+        return stream
+
+    # The handler context
+
+    async def call(self, invocation: Invocation, method: str, params: JSONMap) -> JSON:
+        stream = self._stream_of(method, params)
+        if method == "streams.get":
+            return await self.get(stream, _text(params, "groupId"), _text(params, "id"))
+        if method == "streams.set":
+            if "data" not in params:
+                raise CallbackError("ValidationError", f"streams.{stream.name}.set needs data")
+            return await self.set(
+                stream, _text(params, "groupId"), _text(params, "id"), params["data"]
+            )
+        if method == "streams.delete":
+            return await self.delete(stream, _text(params, "groupId"), _text(params, "id"))
+        if method == "streams.getGroup":
+            return await self.get_group(stream, _text(params, "groupId"))
+        if method == "streams.send":
+            self.send(stream, params.get("channel"), params.get("event"))
+            return None
+        raise CallbackError("UnknownMethod", f"the context has no '{method}'")
+
+    async def get(self, stream: StreamDef, group: str, item_id: str) -> JSONMap | None:
+        return await self.store.get(stream.name, group, item_id, time.time())
+
+    async def get_group(self, stream: StreamDef, group: str) -> list[JSONMap]:
+        return await self.store.get_group(stream.name, group, time.time())
+
+    async def set(self, stream: StreamDef, group: str, item_id: str, data: JSON) -> JSONMap:
+        """Validate, store and publish; returns the stored item (the data plus `id`)."""
+        if not isinstance(data, dict):
+            raise CallbackError(
+                "ValidationError",
+                f"streams.{stream.name}.set: data must be an object, got {_json_type(data)}",
+            )
+        item = {**data, "id": item_id}
+        self._validate(stream, item)
+        try:
+            # Refused now rather than when it is published: NaN or an infinity cannot reach
+            # a browser's JSON.parse, and must not reach the store either.
+            encode(item)
+        except ValueError as exc:
+            raise CallbackError(
+                "ValidationError", f"streams.{stream.name}.set: the item is not JSON: {exc}"
+            ) from None
+        ttl = stream.base_config.get("ttl")
+        max_items = stream.base_config.get("maxItems")
+        async with self._locks.hold(stream.name, group):
+            now = time.time()
+            expires_at = now + float(ttl) if isinstance(ttl, int | float) else None
+            outcome = await self.store.set(
+                stream.name,
+                group,
+                item,
+                now=now,
+                expires_at=expires_at,
+                max_items=max_items if isinstance(max_items, int) else None,
+            )
+            self._publish(
+                stream.name, group, item_id, "create" if outcome.created else "update", item
+            )
+            for old in outcome.evicted:
+                self._publish(stream.name, group, str(old.get("id")), "delete", old)
+        if expires_at is not None and (self._next_due is None or expires_at < self._next_due):
+            self._next_due = expires_at
+            self._wake.set()
+        return item
+
+    async def delete(self, stream: StreamDef, group: str, item_id: str) -> JSONMap | None:
+        async with self._locks.hold(stream.name, group):
+            old = await self.store.delete(stream.name, group, item_id, time.time())
+            if old is not None:
+                self._publish(stream.name, group, item_id, "delete", old)
+        return old
+
+    def send(self, stream: StreamDef, channel: Any, event: Any) -> None:
+        """A custom event to the group's (or item's) subscribers; nothing is stored."""
+        where = f"streams.{stream.name}.send"
+        if not isinstance(channel, dict) or not isinstance(channel.get("groupId"), str):
+            raise CallbackError("ValidationError", f"{where}: the channel needs a groupId string")
+        item_id = channel.get("id")
+        if item_id is not None and not isinstance(item_id, str):
+            raise CallbackError("ValidationError", f"{where}: the channel's id must be a string")
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+            raise CallbackError("ValidationError", f"{where}: the event needs a type string")
+        target = Channel(stream.name, channel["groupId"], item_id or None)
+        message = event_message(self._clock.now_ms(), target, event["type"], event.get("data"))
+        self.hub.publish(target, encode(message))
+
+    def _publish(
+        self, stream: str, group: str, item_id: str, kind: ChangeType, item: JSONMap
+    ) -> None:
+        channel = Channel(stream, group, item_id)
+        # Encoded once here, whatever the number of subscribers.
+        self.hub.publish(channel, encode(change_message(self._clock.now_ms(), channel, kind, item)))
+
+    def _validate(self, stream: StreamDef, item: JSONMap) -> None:
+        validator = self._validator(stream)
+        if validator is None:
+            return
+        properties = (stream.schema or {}).get("properties")
+        # A schema that does not declare `id` (zod objects forbid unknown keys) judges the
+        # data as the handler wrote it; one that declares it judges the stored item.
+        declares_id = isinstance(properties, dict) and "id" in properties
+        checked = item if declares_id else {k: v for k, v in item.items() if k != "id"}
+        errors = validator.errors(checked)
+        if errors:
+            details = "; ".join(f"{e.path or '(item)'}: {e.message}" for e in errors)
+            raise CallbackError(
+                "ValidationError",
+                f"streams.{stream.name}.set: the item does not match the schema of stream "
+                f"'{stream.name}' [{stream.path}]: {details}",
+            )
+
+    def _validator(self, stream: StreamDef) -> DataValidator | None:
+        if stream.name not in self._validators:
+            schema = stream.schema
+            try:
+                self._validators[stream.name] = DataValidator(schema) if schema else None
+            except SchemaError as exc:
+                raise CallbackError(
+                    "ConfigError",
+                    f"stream '{stream.name}' has a schema that is not valid JSON Schema "
+                    f"[{stream.path}]: {exc.message}",
+                ) from None
+        return self._validators[stream.name]
+
+    # WebSocket subscriptions
+
+    async def join(self, client: Client, subscription: Subscription, token: str | None) -> None:
+        """Check access, then send the snapshot (`sync`) and subscribe, in one step under
+        the group's lock. A refusal is an `error` event to this client, with no data."""
+        channel = subscription.channel
+        # Exact names only: the client files the messages it receives under the name it used.
+        stream = self.streams.get(channel.stream)
+        if stream is None:
+            self.tell_error(
+                client, f"there is no stream named {channel.stream!r}", "NOT_FOUND", channel
+            )
+            return
+        decision = await self.access.check(stream, subscription.as_input(), token)
+        if not decision.allowed:
+            self.tell_error(client, decision.reason, "FORBIDDEN", channel)
+            return
+        async with self._locks.hold(stream.name, channel.group):
+            now = time.time()
+            snapshot: JSON
+            if channel.item_id is None:
+                snapshot = await self.store.get_group(stream.name, channel.group, now)
+            else:
+                snapshot = await self.store.get(stream.name, channel.group, channel.item_id, now)
+            self.hub.subscribe(client, subscription.subscription_id, channel)
+            sync = change_message(self._clock.now_ms(), channel, "sync", snapshot)
+            self.hub.send(client, encode(sync))
+
+    def leave(self, client: Client, subscription: Subscription) -> None:
+        self.hub.unsubscribe(client, subscription.subscription_id)
+
+    def tell_error(
+        self, client: Client, message: str, code: str, channel: Channel | None = None
+    ) -> None:
+        self.hub.send(client, encode(error_message(self._clock.now_ms(), message, code, channel)))
+
+    # Expiry
+
+    async def serve(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Remove items as their ttl runs out, telling subscribers (`delete`). Reads
+        never return an expired item, so this only has to keep subscribers and disk
+        in step, not be punctual to the millisecond."""
+        task_status.started()
+        while True:
+            for stream, group in await self.store.expired_groups(time.time()):
+                async with self._locks.hold(stream, group):
+                    for item in await self.store.expire(stream, group, time.time()):
+                        self._publish(stream, group, str(item.get("id")), "delete", item)
+            due = await self.store.next_expiry()
+            self._next_due = due
+            delay = _IDLE_SWEEP if due is None else max(0.01, due - time.time())
+            with trio.move_on_after(delay):
+                await self._wake.wait()
+            self._wake = trio.Event()
+
+
+def _plain_name(name: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", name.lower())
+
+
+def _text(params: Mapping[str, Any], name: str) -> str:
+    value = params.get(name)
+    if not isinstance(value, str) or not value:
+        raise CallbackError(
+            "ValidationError", f"'{name}' must be a non-empty string (got {_json_type(value)})"
+        )
+    return value
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string" if value else "an empty string"
+    return "array" if isinstance(value, list) else type(value).__name__

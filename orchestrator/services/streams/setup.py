@@ -1,0 +1,45 @@
+"""`open_streams`: the stream store the settings ask for, with its hub and service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from orchestrator.core.logs import LogSink
+from orchestrator.model.settings import Settings
+from orchestrator.model.step import StreamDef
+from orchestrator.runtime.pool import RunnerPool
+from orchestrator.services.streams.access import AccessChecker
+from orchestrator.services.streams.hub import StreamHub
+from orchestrator.services.streams.service import StreamsService
+from orchestrator.stores.streams.base import StreamStore
+from orchestrator.stores.streams.memory import MemoryStreamStore
+from orchestrator.stores.streams.sqlite import open_sqlite_streams
+
+STREAMS_FILE = "streams.db"
+
+
+@asynccontextmanager
+async def open_streams(
+    settings: Settings,
+    root: Path,
+    pool: RunnerPool,
+    streams: Mapping[str, StreamDef],
+    logs: LogSink,
+) -> AsyncIterator[StreamsService]:
+    """Streams kept where state is kept (`settings.state`): `<data_dir>/streams.db` by
+    default, memory when state is in memory. The store closes on exit, after its
+    last writes are committed."""
+    hub = StreamHub(logs, buffer_messages=settings.stream_buffer)
+    # canAccess is a quick predicate: a client should not wait a handler's timeout on it.
+    access = AccessChecker(pool, logs, timeout=min(settings.handler_timeout, 10.0))
+
+    def service_on(store: StreamStore) -> StreamsService:
+        return StreamsService(streams, store, hub, access)
+
+    if settings.state == "memory":
+        yield service_on(MemoryStreamStore())
+        return
+    async with open_sqlite_streams(root / settings.data_dir / STREAMS_FILE) as store:
+        yield service_on(store)

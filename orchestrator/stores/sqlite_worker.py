@@ -1,0 +1,457 @@
+"""One SQLite connection on one thread, fed by a queue, awaited from trio.
+
+Every service that keeps data on disk (state, the durable event queue, streams)
+sends its work here as jobs: plain functions that take the connection. A single
+thread owns the connection, so nothing needs a lock and the trio loop never
+waits on the disk. The thread takes every job queued so far, runs them in one
+transaction and commits once: a commit costs far more than a small write, so
+concurrent writers share it, and the busier the orchestrator the bigger the
+batches.
+
+Durability: WAL with synchronous=NORMAL survives a crash of any process (what
+SPEC §6 asks for); a power cut may lose the last commits, which is the usual
+trade for not syncing the disk on every commit.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import logging
+import os
+import queue
+import re
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar, TypeVarTuple
+
+import outcome
+import trio
+
+from orchestrator.core.errors import SteppeError
+
+log = logging.getLogger("steppe.storage")
+
+T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
+
+StrPath = str | os.PathLike[str]
+
+DEFAULT_BUSY_TIMEOUT = 5.0
+"""Seconds to wait for another process's lock (a CLI reading the file) before failing."""
+
+
+class StorageError(SteppeError):
+    """Raised when the embedded database cannot be opened, or a caller's work was not committed."""
+
+
+class StorageClosed(StorageError):
+    """Raised when a call reaches a SqliteWorker that is not open (not yet, or no longer)."""
+
+
+@dataclass(eq=False, slots=True)
+class _Job:
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    # The trio task waiting for the result; None when nobody waits (see `post`).
+    token: trio.lowlevel.TrioToken | None
+    task: trio.lowlevel.Task | None
+    result: outcome.Outcome[Any] | None = None
+    # Written and read only on the trio thread (the abort hook and the wake-up both run
+    # there), so it needs no lock.
+    abandoned: bool = False
+    # For a merged job (see `run_merged`): one entry per item, each with its own caller.
+    members: list[_Job] | None = None
+
+
+class _Merge:
+    """Items given for one function and not yet taken by the worker thread, each as a
+    member job (its item in `args`, its caller in `token`/`task`).
+
+    The trio thread appends and then checks `queued`; the worker clears `queued` and
+    then drains. In that order no item is left behind: an item appended after the
+    drain finds `queued` cleared and queues the function again. (deque appends and
+    pops are thread-safe.)"""
+
+    __slots__ = ("fn", "members", "queued")
+
+    def __init__(self, fn: Callable[[sqlite3.Connection, list[Any]], None]) -> None:
+        self.fn = fn
+        self.members: collections.deque[_Job] = collections.deque()
+        self.queued = False
+
+    def take(self) -> _Job:
+        self.queued = False
+        members = []
+        with contextlib.suppress(IndexError):
+            while True:
+                members.append(self.members.popleft())
+        return _Job(self.fn, ([m.args[0] for m in members],), None, None, members=members)
+
+
+class SqliteWorker:
+    """A thread that owns one sqlite3 connection and runs jobs for trio tasks.
+
+    `await worker.run(fn, *args)` runs `fn(connection, *args)` on the thread and
+    returns its result, or raises what it raised. Jobs must not begin, commit or
+    roll back transactions themselves (nor use `executescript`, which commits),
+    and must depend on nothing but the connection and their arguments: the worker
+    wraps each batch in one transaction, and when a job raises it runs the batch
+    again with each job in a savepoint, so a job that raises undoes only its own
+    writes. A caller gets its result
+    only after its work is committed; if the commit fails, every job of the batch
+    raises StorageError.
+
+    Files in `attached` are attached to the connection under their schema names, so
+    that stores in several files share the thread and its transactions: two writer
+    threads take the GIL from each other and from the trio thread, and under load
+    that costs more than the writes. Each store names its schema in what it creates
+    (`CREATE TABLE schema.name`), and its tables' names are its own, so that its other
+    statements can leave the schema out.
+
+    Use it from one trio run (the one that opened it); `open_sqlite_worker` is the
+    usual way to get one.
+    """
+
+    def __init__(
+        self,
+        path: StrPath,
+        *,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        attached: Mapping[str, StrPath] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self.attached = {schema: Path(file) for schema, file in (attached or {}).items()}
+        for schema in self.attached:
+            if not _SCHEMA_NAME.fullmatch(schema) or schema.lower() in ("main", "temp"):
+                raise StorageError(f"{schema!r} cannot name an attached database")
+        # What errors and the thread's name call it: its files (an in-memory main
+        # database holding nothing is not worth naming).
+        files = [f for f in (self.path, *self.attached.values()) if str(f) != ":memory:"]
+        self.label = " + ".join(map(str, files)) or ":memory:"
+        self.commits = 0
+        """Transactions committed so far (batches, not jobs); written by the worker thread."""
+        self.journal_modes: dict[str, str] = {}
+        """The journal mode SQLite granted per schema ('main' and the attached ones):
+        'wal' for a file, 'memory' for ':memory:'."""
+        # None asks the thread to stop once everything queued before it has run.
+        self._queue: queue.SimpleQueue[_Job | _Merge | None] = queue.SimpleQueue()
+        self._merges: dict[Callable[..., Any], _Merge] = {}
+        self._thread = threading.Thread(
+            target=self._main,
+            name=f"steppe-sqlite:{'+'.join(f.name for f in files) or ':memory:'}",
+            daemon=True,
+        )
+        self._opened = False
+        self._accepting = False
+        self._open_error: Exception | None = None
+
+    @property
+    def journal_mode(self) -> str | None:
+        """The main database's journal mode (see `journal_modes`); None before `open`."""
+        return self.journal_modes.get("main")
+
+    def file(self, schema: str) -> Path:
+        """The file of a schema: `path` for 'main', else an attached one's."""
+        return self.path if schema == "main" else self.attached[schema]
+
+    @property
+    def closed(self) -> bool:
+        """True before `open` and after `aclose`: `run` raises StorageClosed."""
+        return not self._accepting
+
+    async def open(self) -> None:
+        """Start the thread and open the connection (creating the file's folder);
+        raises StorageError when the file cannot be opened."""
+        if self._opened:
+            raise StorageError(f"{self.label}: the worker was already opened")
+        self._opened = True
+        self._accepting = True
+        self._thread.start()
+        try:
+            # A first job tells us the connection is usable, and surfaces the reason if not.
+            await self.run(_ready)
+        except BaseException:
+            await self.aclose()
+            raise
+
+    async def run(self, fn: Callable[[sqlite3.Connection, *Ts], T], *args: *Ts) -> T:
+        """Run `fn(connection, *args)` on the worker thread; its result once committed.
+
+        If the caller is cancelled while waiting, the job still runs and commits;
+        only the waiting stops.
+        """
+        # A caller cancelled before it asks should not leave work behind.
+        await trio.lowlevel.checkpoint_if_cancelled()
+        self._check_accepting()
+        job = _Job(fn, args, trio.lowlevel.current_trio_token(), trio.lowlevel.current_task())
+        self._queue.put(job)
+        result: T = await _wait_for(job)
+        return result
+
+    async def run_merged(self, fn: Callable[[sqlite3.Connection, list[T]], None], item: T) -> None:
+        """Have `fn(connection, items)` write `item`, and return once it is committed.
+
+        Items given for the same `fn` before the thread gets to it go in one call, in
+        the order given: many callers' small writes become one job, which can write
+        them in one statement. The thread takes the GIL back after every SQLite call,
+        and under load each take costs a wait for the trio thread: fewer statements is
+        what makes a busy worker fast. If `fn` raises, every caller of that call gets a
+        StorageError caused by it.
+        """
+        await trio.lowlevel.checkpoint_if_cancelled()
+        self._check_accepting()
+        member = _Job(fn, (item,), trio.lowlevel.current_trio_token(), trio.lowlevel.current_task())
+        self._merge(member)
+        await _wait_for(member)
+
+    def post(self, fn: Callable[[sqlite3.Connection, list[T]], None], item: T) -> None:
+        """Like `run_merged`, without waiting: nobody hears of a failure but the log, so
+        post only what may be lost in a crash anyway (and is made good then). A job run
+        later sees every item posted before it."""
+        self._check_accepting()
+        self._merge(_Job(fn, (item,), None, None))
+
+    def _check_accepting(self) -> None:
+        if not self._accepting:
+            state = "closed" if self._opened else "not open"
+            raise StorageClosed(f"{self.label}: the database is {state}")
+
+    def _merge(self, member: _Job) -> None:
+        merge = self._merges.get(member.fn)
+        if merge is None:
+            merge = self._merges[member.fn] = _Merge(member.fn)
+        merge.members.append(member)
+        if not merge.queued:
+            merge.queued = True
+            self._queue.put(merge)
+
+    async def aclose(self) -> None:
+        """Stop taking jobs, let the queued ones finish and commit, then close the connection.
+
+        Waits for the thread even when cancelled: returning earlier would leave the
+        connection open under a caller who believes the file is released.
+        """
+        if self._accepting:
+            self._accepting = False
+            self._queue.put(None)
+        if self._thread.is_alive():
+            with trio.CancelScope(shield=True):
+                await trio.to_thread.run_sync(self._thread.join)
+
+    # The rest runs on the worker thread.
+
+    def _main(self) -> None:
+        connection: sqlite3.Connection | None = None
+        try:
+            connection = self._connect()
+        except Exception as exc:
+            # Keep serving the queue so that every caller hears why, instead of hanging.
+            self._open_error = exc
+        try:
+            stop = False
+            while not stop:
+                jobs, stop = self._take_batch()
+                if not jobs:
+                    continue
+                if connection is None:
+                    self._fail(jobs, f"cannot open the database: {self._open_error}")
+                else:
+                    self._run_batch(connection, jobs)
+                self._deliver(jobs)
+        finally:
+            if connection is not None:
+                connection.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        for file in (self.path, *self.attached.values()):
+            if str(file) != ":memory:":
+                file.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: the module must not open transactions behind our back,
+        # since _run_batch draws the transaction boundaries. timeout= is busy_timeout.
+        connection = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+        try:
+            for schema, file in self.attached.items():
+                connection.execute(f'ATTACH DATABASE ? AS "{schema}"', (str(file),))
+            for schema in ("main", *self.attached):
+                # WAL lets readers in other processes (the CLI, tests) work while we write.
+                mode = connection.execute(f'PRAGMA "{schema}".journal_mode = WAL').fetchone()[0]
+                self.journal_modes[schema] = mode
+                connection.execute(f'PRAGMA "{schema}".synchronous = NORMAL')
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _take_batch(self) -> tuple[list[_Job], bool]:
+        """Block for one job, then take every job queued so far; True when told to stop."""
+        jobs: list[_Job] = []
+        stop = False
+        item = self._queue.get()
+        while True:
+            if item is None:
+                stop = True
+            elif isinstance(item, _Merge):
+                jobs.append(item.take())
+            else:
+                jobs.append(item)
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return jobs, stop
+
+    def _run_batch(self, connection: sqlite3.Connection, jobs: list[_Job]) -> None:
+        try:
+            # IMMEDIATE takes the write lock now (waiting up to busy_timeout): a deferred
+            # transaction that reads first could fail to upgrade when another process wrote.
+            connection.execute("BEGIN IMMEDIATE")
+            if not _run_together(connection, jobs):
+                # A job raised. Start again with each job in a savepoint, so that the one
+                # that raises loses only its own writes. (Jobs are functions of the
+                # connection alone, so running them again gives the same writes.) Not
+                # done first every time: two statements per job cost more than the jobs.
+                connection.execute("ROLLBACK")
+                connection.execute("BEGIN IMMEDIATE")
+                _run_apart(connection, jobs)
+            connection.execute("COMMIT")
+        except Exception as exc:
+            # The transaction is lost (a failed commit, a full disk, a job that ended it):
+            # nobody may be told their work is saved. Jobs that raised keep their own error.
+            if connection.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    connection.execute("ROLLBACK")
+            self._fail(
+                [j for j in jobs if j.result is None or isinstance(j.result, outcome.Value)],
+                f"the transaction was not committed: {exc}",
+                exc,
+            )
+        else:
+            self.commits += 1
+
+    def _fail(self, jobs: list[_Job], message: str, cause: BaseException | None = None) -> None:
+        for job in jobs:
+            # One exception per caller: a shared instance would gather every caller's traceback.
+            error = StorageError(f"{self.label}: {message}")
+            error.__cause__ = cause if cause is not None else self._open_error
+            job.result = outcome.Error(error)
+
+    def _deliver(self, jobs: list[_Job]) -> None:
+        # One wake-up call per trio run per batch, rather than one per job.
+        by_token: dict[trio.lowlevel.TrioToken, list[_Job]] = {}
+        for job in jobs:
+            for caller in self._callers(job):
+                if caller.token is not None:
+                    by_token.setdefault(caller.token, []).append(caller)
+        for token, waiting in by_token.items():
+            # The run that asked has ended: nobody is left to tell.
+            with contextlib.suppress(trio.RunFinishedError):
+                token.run_sync_soon(_wake, waiting)
+
+    def _callers(self, job: _Job) -> list[_Job]:
+        """The jobs to tell of `job`'s outcome: itself, or the members of a merged job,
+        each with an outcome of its own. A failure nobody waits for is logged."""
+        if job.members is None:
+            return [job]
+        error = job.result.error if isinstance(job.result, outcome.Error) else None
+        if error is not None and any(m.token is None for m in job.members):
+            log.error("%s: %s failed: %s", self.label, _name(job.fn), error, exc_info=error)
+        for member in job.members:
+            if error is None:
+                member.result = outcome.Value(None)
+            else:
+                # One exception per caller: a shared instance would gather every traceback.
+                failure = StorageError(f"{self.label}: {_name(job.fn)} failed: {error}")
+                failure.__cause__ = error
+                member.result = outcome.Error(failure)
+        return job.members
+
+
+def _run_together(connection: sqlite3.Connection, jobs: list[_Job]) -> bool:
+    """Run every job in the open transaction; False as soon as one raises."""
+    for job in jobs:
+        try:
+            job.result = outcome.Value(job.fn(connection, *job.args))
+        except BaseException as exc:
+            job.result = outcome.Error(exc)
+            return False
+    return True
+
+
+def _run_apart(connection: sqlite3.Connection, jobs: list[_Job]) -> None:
+    """Run every job in its own savepoint: one that raises undoes only its own writes."""
+    for job in jobs:
+        connection.execute("SAVEPOINT job")
+        try:
+            job.result = outcome.Value(job.fn(connection, *job.args))
+        except BaseException as exc:
+            job.result = outcome.Error(exc)
+            connection.execute("ROLLBACK TO job")
+        connection.execute("RELEASE job")
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    return getattr(fn, "__name__", type(fn).__name__)
+
+
+async def _wait_for(job: _Job) -> Any:
+    """Sleep until the worker thread wakes `job`'s task with its outcome."""
+
+    def abort(_: Any) -> trio.lowlevel.Abort:
+        job.abandoned = True
+        return trio.lowlevel.Abort.SUCCEEDED
+
+    return await trio.lowlevel.wait_task_rescheduled(abort)
+
+
+def _wake(jobs: list[_Job]) -> None:
+    """Runs on the trio thread: resume every caller still waiting."""
+    for job in jobs:
+        assert job.result is not None, "a job is delivered only once it has an outcome"
+        assert job.task is not None, "only a job with a waiting task is woken"
+        if not job.abandoned:
+            trio.lowlevel.reschedule(job.task, job.result)
+
+
+_SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+# Rows per multi-row INSERT or ids per IN (…): far below SQLite's limit on parameters
+# (32,766), and big enough that a merged job (see `run_merged`) is a statement or two.
+ROWS_PER_STATEMENT = 500
+
+
+def chunked(items: list[T]) -> Iterator[list[T]]:
+    """`items` in slices of at most ROWS_PER_STATEMENT, for one statement each."""
+    for start in range(0, len(items), ROWS_PER_STATEMENT):
+        yield items[start : start + ROWS_PER_STATEMENT]
+
+
+def repeated(placeholders: str, count: int) -> str:
+    """`count` copies of `placeholders`, comma-separated: the VALUES of a multi-row
+    INSERT (`"(?, ?)"`), or the list of an IN (`"?"`)."""
+    return ", ".join([placeholders] * count)
+
+
+def _ready(connection: sqlite3.Connection) -> None:
+    """The first job: succeeding proves the connection is open."""
+
+
+@asynccontextmanager
+async def open_sqlite_worker(
+    path: StrPath,
+    *,
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    attached: Mapping[str, StrPath] | None = None,
+) -> AsyncIterator[SqliteWorker]:
+    """A started SqliteWorker on `path` and the `attached` files (folders created),
+    closed on exit after queued jobs."""
+    worker = SqliteWorker(path, busy_timeout=busy_timeout, attached=attached)
+    await worker.open()
+    try:
+        yield worker
+    finally:
+        await worker.aclose()

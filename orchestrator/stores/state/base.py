@@ -1,0 +1,43 @@
+"""The interface every state backend implements, and passes one shared test suite for."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from orchestrator.core.types import JSON
+
+
+class StateStore(ABC):
+    """Values are JSON; groups and keys are arbitrary strings matched exactly
+    (no prefix matching: group 'a' never sees the keys of group 'a:b')."""
+
+    @abstractmethod
+    async def get(self, group: str, key: str) -> JSON:
+        """The value, or None when the key is missing."""
+
+    @abstractmethod
+    async def set(self, group: str, key: str, value: JSON) -> JSON:
+        """Store and return the value."""
+
+    @abstractmethod
+    async def delete(self, group: str, key: str) -> JSON:
+        """Remove the key and return its old value (None when it was missing)."""
+
+    @abstractmethod
+    async def get_group(self, group: str) -> list[JSON]:
+        """Every value of the group, in key order."""
+
+    @abstractmethod
+    async def clear(self, group: str) -> None:
+        """Remove every key of the group."""
+
+    @abstractmethod
+    async def items(self, group: str) -> list[tuple[str, JSON]]:
+        """Every (key, value) of the group, in key order (the workbench and tests use it)."""
+
+    @abstractmethod
+    async def groups(self) -> list[str]:
+        """Every group that holds at least one key, sorted."""
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook; most backends hold nothing
+        """Release the backend's resources."""

@@ -1,0 +1,43 @@
+"""The in-memory state backend: for tests, `steppe run`, and users who opt out of disk."""
+
+from __future__ import annotations
+
+import copy
+
+from orchestrator.core.types import JSON
+from orchestrator.stores.state.base import StateStore
+
+
+class MemoryStateStore(StateStore):
+    def __init__(self) -> None:
+        self._groups: dict[str, dict[str, JSON]] = {}
+
+    async def get(self, group: str, key: str) -> JSON:
+        # Copies keep a caller's later mutation from reaching the store, as with a real backend.
+        return copy.deepcopy(self._groups.get(group, {}).get(key))
+
+    async def set(self, group: str, key: str, value: JSON) -> JSON:
+        self._groups.setdefault(group, {})[key] = copy.deepcopy(value)
+        return value
+
+    async def delete(self, group: str, key: str) -> JSON:
+        values = self._groups.get(group)
+        if values is None:
+            return None
+        old = values.pop(key, None)
+        if not values:
+            del self._groups[group]
+        return old
+
+    async def get_group(self, group: str) -> list[JSON]:
+        return [value for _, value in await self.items(group)]
+
+    async def clear(self, group: str) -> None:
+        self._groups.pop(group, None)
+
+    async def items(self, group: str) -> list[tuple[str, JSON]]:
+        values = self._groups.get(group, {})
+        return [(key, copy.deepcopy(values[key])) for key in sorted(values)]
+
+    async def groups(self) -> list[str]:
+        return sorted(self._groups)

@@ -1,0 +1,1 @@
+"""`steppe types`: TypeScript declarations and Python TypedDicts from a loaded project."""

@@ -1,0 +1,188 @@
+"""`steppe dev` and `steppe start`: the whole orchestrator in one root nursery.
+
+Lifetimes nest: runners (open_runtime) outlive the state store, which outlives
+the bus and cron, which outlive the HTTP server. Stopping runs the other way:
+stop accepting requests, let in-flight work finish within the grace period, then
+stop runners (SIGTERM, then SIGKILL).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import trio
+from hypercorn.config import Config as HypercornConfig
+from hypercorn.trio import serve as hypercorn_serve
+
+from orchestrator.core.console import err_console
+from orchestrator.core.logs import LogSink
+from orchestrator.core.tracing import Tracer
+from orchestrator.http.app import create_app
+from orchestrator.http.env import HttpEnv, Mode
+from orchestrator.http.router import Router
+from orchestrator.model.settings import Settings
+from orchestrator.services.bus import EventBus
+from orchestrator.services.context import ContextRouter, EmitChecker
+from orchestrator.services.cron import CronScheduler
+from orchestrator.services.invoker import StepInvoker
+from orchestrator.services.project import Project
+from orchestrator.services.reload import Reloader
+from orchestrator.services.streams.setup import open_streams
+from orchestrator.stores.setup import open_stores
+from orchestrator.typegen.generate import write_types
+from orchestrator.wiring.runtime import Host, Runtime, open_runtime
+from orchestrator.workbench.live import close_live_clients
+
+ADMIN_TOKEN_VARIABLE = "STEPPE_ADMIN_TOKEN"
+
+
+@dataclass
+class Services:
+    """Everything a running orchestrator holds, for the CLI and for tests."""
+
+    runtime: Runtime
+    env: HttpEnv
+    bus: EventBus
+    cron: CronScheduler
+    url: str
+    reloader: Reloader | None = None
+
+    async def apply_project(self, project: Project) -> None:
+        """Serve `project` from now on (hot reload). Each service swaps its whole view
+        at once, so a request or delivery sees either the old project or the new."""
+        self.runtime.project = project
+        self.env.checker.use_steps(project.steps)
+        self.bus.set_steps(project.steps)
+        self.cron.set_steps(project.steps.values())
+        self.env.use_project(project, Router(project.steps.values()))
+        if self.env.streams is not None:
+            self.env.streams.use_streams(project.streams)
+        if self.env.mode == "dev":
+            try:
+                write_types(project)
+            except OSError as exc:
+                self.env.logs.write("warn", f"types.d.ts could not be written: {exc}")
+
+
+@asynccontextmanager
+async def open_services(
+    root: Path,
+    settings: Settings,
+    mode: Mode,
+    *,
+    json_console: bool = False,
+    console_level: str = "info",
+    watch: bool = False,
+) -> AsyncIterator[Services]:
+    """Start everything and serve HTTP on settings.host:settings.port until the caller
+    leaves the block; then stop in order."""
+    root = root.resolve()
+    logs = LogSink(
+        root / settings.data_dir / "logs" / "steppe.jsonl",
+        err_console,
+        console_level=console_level,
+        json_console=json_console,
+    )
+    host = Host(root, logs)
+    try:
+        async with (
+            open_runtime(root, settings, host) as runtime,
+            open_stores(settings, root) as (state, queue),
+            open_streams(settings, root, runtime.pool, runtime.project.streams, logs) as streams,
+            trio.open_nursery() as nursery,
+        ):
+            project = runtime.project
+            tracer = Tracer(logs, delivery_level="info" if mode == "dev" else "debug")
+            invoker = StepInvoker(runtime.pool, tracer, settings.handler_timeout)
+            bus = EventBus(
+                project.steps,
+                invoker,
+                logs,
+                queue,
+                idempotency_window=settings.idempotency_window,
+            )
+            checker = EmitChecker(project.steps)
+            host.router = ContextRouter(state, bus, checker, streams)
+            cron = CronScheduler(project.steps.values(), invoker, logs)
+            env = HttpEnv(
+                project=project,
+                router=Router(project.steps.values()),
+                invoker=invoker,
+                bus=bus,
+                checker=checker,
+                state=state,
+                tracer=tracer,
+                logs=logs,
+                settings=settings,
+                mode=mode,
+                admin_token=os.environ.get(ADMIN_TOKEN_VARIABLE) or None,
+                access_log=mode == "dev",
+                streams=streams,
+            )
+            bus_stopped = trio.Event()
+
+            async def serve_bus(task_status: trio.TaskStatus[None]) -> None:
+                try:
+                    await bus.serve(settings.shutdown_grace, task_status=task_status)
+                finally:
+                    bus_stopped.set()
+
+            await nursery.start(serve_bus)
+            nursery.start_soon(logs.flush_every)
+            await nursery.start(cron.serve)
+            await nursery.start(streams.serve)
+            stop_http = trio.Event()
+            binds: list[str] = await nursery.start(_serve_http, env, settings, stop_http)
+            services = Services(runtime, env, bus, cron, binds[0])
+            if watch:
+                services.reloader = Reloader(
+                    runtime.pool,
+                    logs,
+                    lambda: services.runtime.project,
+                    services.apply_project,
+                    step_dirs=settings.step_dirs,
+                    load_timeout=settings.load_timeout,
+                )
+                await nursery.start(services.reloader.watch, settings.data_dir)
+            try:
+                yield services
+            finally:
+                # Order: stop accepting requests (Hypercorn lets in-flight ones finish),
+                # stop starting deliveries and let running ones finish within the grace
+                # period; what is still queued stays in the store for the next start.
+                # Runners stop last (open_runtime), so in-flight handlers can complete.
+                # Stream sockets are closed first: they never finish on their own and
+                # would hold Hypercorn's graceful shutdown for its whole timeout.
+                streams.hub.close_all()
+                close_live_clients(logs)
+                stop_http.set()
+                bus.stop()
+                with trio.move_on_after(settings.shutdown_grace + 1):
+                    await bus_stopped.wait()
+                nursery.cancel_scope.cancel()
+    finally:
+        logs.close()
+
+
+async def _serve_http(
+    env: HttpEnv,
+    settings: Settings,
+    stop: trio.Event,
+    *,
+    task_status: trio.TaskStatus[list[str]] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Serve until `stop` is set; reports the bound URLs once listening."""
+    config = HypercornConfig()
+    config.bind = [f"{settings.host}:{settings.port}"]
+    config.accesslog = None
+    # Its "Running on …" line repeats what `announce` says (and lands in benchmarks'
+    # and tests' output); its warnings and errors still show.
+    config.loglevel = "WARNING"
+    config.graceful_timeout = settings.shutdown_grace
+    await hypercorn_serve(
+        create_app(lambda: env), config, shutdown_trigger=stop.wait, task_status=task_status
+    )
