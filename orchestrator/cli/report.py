@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from orchestrator.core.paths import relative_label
 from orchestrator.model.step import Step, language_name
 from orchestrator.model.validation import ignored_fields
 from orchestrator.services.project import FileProblem, Project
@@ -27,7 +28,7 @@ def steps_table(project: Project) -> Table:
             language_name(step),
             escape(step.trigger),
             escape(", ".join(emits)) or "-",
-            escape(_relative(step.path, project.root)),
+            escape(relative_label(step.path, project.root)),
         )
     return table
 
@@ -87,10 +88,3 @@ def print_ignored_fields(console: Console, project: Project) -> None:
                 f"[dim]note[/dim] {step.name}: Steppe accepts but does not use yet: "
                 + ", ".join(ignored)
             )
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
 
 JSON = Any
 """A value with JSON semantics: what crosses the wire protocol and the HTTP surface."""
@@ -15,13 +16,10 @@ LogLevel = Literal["debug", "info", "warn", "error"]
 FileKind = Literal["step", "stream"]
 
 
-class CallHandler(Protocol):
-    """Serves a runner's request (a context call from a handler)."""
-
-    async def __call__(self, method: str, params: JSONMap) -> JSON: ...
-
-
-class NoteHandler(Protocol):
-    """Receives a runner's notification (logs, ready)."""
-
-    def __call__(self, method: str, params: JSONMap) -> None: ...
+# What a runner session hands its owner (rpc/session.py, runtime/supervisor.py).
+RequestHandler = Callable[[str, Any], Awaitable[JSON]]
+"""Serves a runner's request (a context call from a handler): method and params in."""
+NoteHandler = Callable[[str, Any], None]
+"""Receives a runner's notification (logs, ready)."""
+LineHandler = Callable[[str], None]
+"""Receives one line a runner wrote to stderr."""

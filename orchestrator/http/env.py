@@ -40,10 +40,10 @@ class HttpEnv:
     streams: StreamsService | None = None
     _body_validators: dict[str, DataValidator] = field(default_factory=dict)
 
-    def use_project(self, project: Project, router: Router) -> None:
+    def use_project(self, project: Project) -> None:
         """Serve a reloaded project; compiled body schemas are dropped with the old one."""
         self.project = project
-        self.router = router
+        self.router = Router(project.steps.values())
         self._body_validators = {}
 
     def body_validator(self, step_name: str, schema: object) -> DataValidator:

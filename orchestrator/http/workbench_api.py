@@ -36,6 +36,7 @@ from quart import Blueprint, Response, Websocket, current_app, request, websocke
 from quart_trio import QuartTrio
 
 from orchestrator.core.errors import SteppeError
+from orchestrator.core.paths import relative_label
 from orchestrator.core.tracing import Trace, new_trace_id
 from orchestrator.http.auth import admin_refusal, bearer
 from orchestrator.http.emit_body import read_emit_body
@@ -157,10 +158,7 @@ def _sqlite_group_counts(connection: Any, stream: str, now: float) -> dict[str, 
 
 
 def _stream_json(stream: StreamDef, root: Any) -> dict[str, Any]:
-    try:
-        file = stream.path.relative_to(root).as_posix()
-    except ValueError:
-        file = str(stream.path)
+    file = relative_label(stream.path, root)
     return {
         "name": stream.name,
         "file": file,

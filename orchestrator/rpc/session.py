@@ -13,7 +13,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Hashable
 from functools import partial
 from typing import Any
 
@@ -26,14 +26,12 @@ from orchestrator.core.errors import (
     RemoteError,
     RunnerCrashed,
 )
-from orchestrator.core.types import JSON
+from orchestrator.core.types import JSON, NoteHandler, RequestHandler
 from orchestrator.rpc import wire
 from orchestrator.rpc.pace import SpinPace
 
 log = logging.getLogger("steppe.rpc")
 
-RequestHandler = Callable[[str, Any], Awaitable[JSON]]
-NoteHandler = Callable[[str, Any], None]
 
 _READ_CHUNK = 256 * 1024
 # Above this many calls in flight, frames go through the batching writer task.

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import trio
 
 from orchestrator.core.errors import LoadTimeout, ProtocolError, RemoteError, RunnerUnavailable
-from orchestrator.core.types import JSON, FileKind
+from orchestrator.core.types import JSON, FileKind, LineHandler, NoteHandler, RequestHandler
 from orchestrator.rpc.session import RpcSession
 from orchestrator.runtime.languages import RunnerSpec
 from orchestrator.runtime.process import RunnerProcess
@@ -26,10 +25,6 @@ HEALTHY_AFTER = 10.0
 TERM_GRACE = 2.0
 # A step file that takes longer than this to import is treated as blocked.
 LOAD_TIMEOUT = 10.0
-
-RequestHandler = Callable[[str, Any], Awaitable[JSON]]
-NoteHandler = Callable[[str, Any], None]
-LineHandler = Callable[[str], None]
 
 
 class Supervisor:

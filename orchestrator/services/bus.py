@@ -26,6 +26,7 @@ from orchestrator.model.step import Step
 from orchestrator.runtime.host import Invocation
 from orchestrator.services.context import EmitRequest
 from orchestrator.services.invoker import StepInvoker, error_record
+from orchestrator.services.project import Project
 from orchestrator.stores.queue.base import Delivery, DeliveryStore, Event
 
 DEFAULT_MAX_RETRIES = 3
@@ -128,11 +129,11 @@ class EventBus:
         """Stop starting deliveries (see `serve`)."""
         self._stop.set()
 
-    def set_steps(self, steps: Mapping[str, Step]) -> None:
-        """Deliver to a new set of steps (after a reload). A step that is new gets a
-        worker; an edited one is used from its next delivery on; a removed one's
-        deliveries are dead-lettered when their turn comes."""
-        self._steps = steps
+    def use_project(self, project: Project) -> None:
+        """Deliver to a reloaded project's steps. A step that is new gets a worker; an
+        edited one is used from its next delivery on; a removed one's deliveries are
+        dead-lettered when their turn comes."""
+        self._steps = project.steps
         self._start_workers()
 
     def _start_workers(self) -> None:

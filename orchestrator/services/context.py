@@ -15,6 +15,7 @@ from orchestrator.core.types import JSON, JSONMap
 from orchestrator.model.step import Step
 from orchestrator.model.validation import DataValidator
 from orchestrator.runtime.host import Invocation
+from orchestrator.services.project import Project
 from orchestrator.stores.state.base import StateStore
 
 
@@ -50,9 +51,9 @@ class EmitChecker:
     steps: Mapping[str, Step]
     _validators: dict[str, DataValidator | None] = field(default_factory=dict)
 
-    def use_steps(self, steps: Mapping[str, Step]) -> None:
-        """Check against a new set of steps (after a reload)."""
-        self.steps = steps
+    def use_project(self, project: Project) -> None:
+        """Check against a reloaded project's steps."""
+        self.steps = project.steps
         self._validators = {}
 
     def check(self, emitter: Step | None, event: EmitRequest) -> list[Step]:

@@ -17,6 +17,7 @@ from orchestrator.core.logs import LogSink
 from orchestrator.model.schedule import CronExpressionError, schedule
 from orchestrator.model.step import Step
 from orchestrator.services.invoker import StepInvoker
+from orchestrator.services.project import Project
 
 
 class CronScheduler:
@@ -32,12 +33,15 @@ class CronScheduler:
     async def serve(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
-            self.set_steps(self._steps.values())
+            self._schedule(self._steps.values())
             task_status.started()
 
-    def set_steps(self, steps: Iterable[Step]) -> None:
-        """Schedule this set of cron steps (after a reload): a removed or edited step's
-        schedule stops (a run in progress finishes), a new or edited one starts."""
+    def use_project(self, project: Project) -> None:
+        """Schedule a reloaded project's cron steps: a removed or edited step's schedule
+        stops (a run in progress finishes), a new or edited one starts."""
+        self._schedule(project.steps.values())
+
+    def _schedule(self, steps: Iterable[Step]) -> None:
         assert self._nursery is not None
         self._steps = {s.name: s for s in steps if s.type == "cron"}
         for name, (step, scope) in list(self._scopes.items()):

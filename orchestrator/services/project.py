@@ -10,11 +10,12 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import trio
 
 from orchestrator.core.errors import LoadTimeout, RemoteError, SteppeError
+from orchestrator.core.paths import relative_label
 from orchestrator.core.types import JSONMap, Language
 from orchestrator.model.discovery import StepFile
 from orchestrator.model.schedule import validate_expression
@@ -36,7 +37,7 @@ class FileProblem:
     severity: Severity = "error"
 
     def describe(self, root: Path | None = None) -> str:
-        shown = _relative(self.path, root)
+        shown = relative_label(self.path, root)
         where = f"{shown}:{self.line}" if self.line else shown
         what = f"{self.field}: {self.message}" if self.field else self.message
         return f"{where}: {what}"
@@ -65,6 +66,13 @@ class Project:
 
     def subscribers(self, topic: str) -> list[Step]:
         return [s for s in self.steps.values() if topic in s.subscribes]
+
+
+class ProjectUser(Protocol):
+    """A service that holds a view of the loaded project; hot reload hands each one the
+    new project through this one method (`wiring.server.Services.apply_project`)."""
+
+    def use_project(self, project: Project) -> None: ...
 
 
 def languages_of(files: Iterable[StepFile]) -> list[Language]:
@@ -169,7 +177,7 @@ def _add_step(
         )
         return
     if name in project.steps:
-        other = _relative(project.steps[name].path, project.root)
+        other = relative_label(project.steps[name].path, project.root)
         project.problems.append(
             FileProblem(path, f"duplicate step name '{name}' (already defined in {other})", "name")
         )
@@ -193,7 +201,7 @@ def _add_stream(project: Project, step_file: StepFile, result: JSONMap) -> None:
     config = normalize_config(config)
     name = str(config["name"])
     if name in project.streams:
-        other = _relative(project.streams[name].path, project.root)
+        other = relative_label(project.streams[name].path, project.root)
         project.problems.append(
             FileProblem(
                 path, f"duplicate stream name '{name}' (already defined in {other})", "name"
@@ -248,12 +256,3 @@ def _check_routes(project: Project) -> None:
 def _route_shape(path: str) -> str:
     """`/pets/:id` and `/pets/:petId` are the same route."""
     return "/".join(":" if part.startswith(":") else part for part in path.strip("/").split("/"))
-
-
-def _relative(path: Path, root: Path | None) -> str:
-    if root is not None:
-        try:
-            return str(path.relative_to(root))
-        except ValueError:
-            pass
-    return str(path)

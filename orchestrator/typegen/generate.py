@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orchestrator.core.paths import relative_label
 from orchestrator.model.step import Step
 from orchestrator.services.project import Project
 
@@ -569,7 +570,7 @@ def typescript_declarations(project: Project) -> str:
         handler = _ts_handler(step, schema_of.get(step.name), responses.get(step.name))
         if handler is None:
             continue
-        where = _relative(step.path, project.root)
+        where = relative_label(step.path, project.root)
         out.append(f"    /** {_doc_text(f'{step.type} {step.trigger} — {where}')} */")
         out.append(f"    {_ts_key(step.name)}: {handler};")
     out.append("  }")
@@ -644,13 +645,6 @@ def _ts_interface(name: str, members: Mapping[str, str], indent: int) -> str:
     lines += [f"{pad}  {json.dumps(key)}: {value};" for key, value in members.items()]
     lines.append(f"{pad}}}\n")
     return "\n".join(lines)
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
 
 
 # --- JSON Schema → Python TypedDicts ----------------------------------------------

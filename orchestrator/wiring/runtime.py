@@ -17,6 +17,7 @@ import trio
 from orchestrator.core.console import err_console
 from orchestrator.core.errors import CallbackError
 from orchestrator.core.logs import LogSink
+from orchestrator.core.paths import relative_label
 from orchestrator.core.types import JSON, JSONMap, Language
 from orchestrator.model.discovery import discover
 from orchestrator.model.dotenv import load_dotenv
@@ -60,12 +61,7 @@ class Host:
         self.logs.write("warn", line, step=f"{language} runner", source="stderr")
 
     def _file_label(self, path: str | None) -> str | None:
-        if path is None:
-            return None
-        try:
-            return str(Path(path).relative_to(self.root))
-        except ValueError:
-            return path
+        return None if path is None else relative_label(path, self.root)
 
 
 @dataclass

@@ -29,7 +29,7 @@ from orchestrator.services.bus import EventBus
 from orchestrator.services.context import ContextRouter, EmitChecker
 from orchestrator.services.cron import CronScheduler
 from orchestrator.services.invoker import StepInvoker
-from orchestrator.services.project import Project
+from orchestrator.services.project import Project, ProjectUser
 from orchestrator.services.reload import Reloader
 from orchestrator.services.streams.setup import open_streams
 from orchestrator.stores.setup import open_stores
@@ -55,12 +55,12 @@ class Services:
         """Serve `project` from now on (hot reload). Each service swaps its whole view
         at once, so a request or delivery sees either the old project or the new."""
         self.runtime.project = project
-        self.env.checker.use_steps(project.steps)
-        self.bus.set_steps(project.steps)
-        self.cron.set_steps(project.steps.values())
-        self.env.use_project(project, Router(project.steps.values()))
+        # Every service that holds a view of the project takes the new one the same way.
+        users: list[ProjectUser] = [self.env.checker, self.bus, self.cron, self.env]
         if self.env.streams is not None:
-            self.env.streams.use_streams(project.streams)
+            users.append(self.env.streams)
+        for user in users:
+            user.use_project(project)
         if self.env.mode == "dev":
             try:
                 write_types(project)

@@ -13,18 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from orchestrator.core.paths import relative_label
 from orchestrator.model.step import Emit, Step, language_name
 from orchestrator.services.project import Project
 
 NO_FLOW = "(no flow)"
 """The id of the pseudo-flow that holds the steps that name no flow."""
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def _emit_json(emit: Emit) -> dict[str, Any]:
@@ -39,7 +33,7 @@ def step_summary(step: Step, root: Path) -> dict[str, Any]:
         "type": step.type,
         "language": step.language,
         "languageName": language_name(step),
-        "file": _relative(step.path, root),
+        "file": relative_label(step.path, root),
         "path": str(step.path),
         "description": step.config.get("description"),
         "flows": list(step.flows),

@@ -23,6 +23,7 @@ from orchestrator.core.types import JSON, JSONMap
 from orchestrator.model.step import StreamDef
 from orchestrator.model.validation import DataValidator
 from orchestrator.runtime.host import Invocation
+from orchestrator.services.project import Project
 from orchestrator.services.streams.access import AccessChecker
 from orchestrator.services.streams.hub import Client, StreamHub
 from orchestrator.services.streams.messages import (
@@ -81,9 +82,9 @@ class StreamsService:
         self._wake = trio.Event()
         self._next_due: float | None = None
 
-    def use_streams(self, streams: Mapping[str, StreamDef]) -> None:
+    def use_project(self, project: Project) -> None:
         """Serve a reloaded project's streams; compiled schemas go with the old ones."""
-        self.streams = streams
+        self.streams = project.streams
         self._validators = {}
 
     # Names
