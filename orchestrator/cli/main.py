@@ -24,6 +24,7 @@ from orchestrator.cli.remote import AdminCallFailed, admin_call, post_emit
 from orchestrator.cli.report import (
     print_ignored_fields,
     print_problems,
+    print_skipped_files,
     steps_table,
     topic_graph,
 )
@@ -32,6 +33,7 @@ from orchestrator.cli.scaffold import ProjectExists, create_project
 from orchestrator.cli.serve import run_until_signalled
 from orchestrator.core.console import err_console
 from orchestrator.core.errors import ConfigError, RemoteError, SteppeError, UsageError
+from orchestrator.model.discovery import skipped_files
 from orchestrator.model.dotenv import load_dotenv
 from orchestrator.model.settings import Settings, load_settings
 from orchestrator.typegen.generate import write_types
@@ -198,6 +200,7 @@ def _build(args: argparse.Namespace, project_dir: Path, settings: Settings) -> E
         console.print(steps_table(project))
         console.print(topic_graph(project))
         print_ignored_fields(console, project)
+        print_skipped_files(console, skipped_files(project.root, settings.step_dirs), project.root)
         print_problems(console, project.problems, project.root)
         errors = len(project.errors)
         summary = f"{len(project.steps)} steps, {len(project.streams)} streams"

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from orchestrator.core.paths import relative_label
+from orchestrator.model.discovery import SkippedFile
 from orchestrator.model.step import Step, language_name
 from orchestrator.model.validation import ignored_fields
 from orchestrator.services.project import FileProblem, Project
@@ -78,6 +79,12 @@ def print_problems(console: Console, problems: Iterable[FileProblem], root: Path
         style = "bold red" if problem.severity == "error" else "yellow"
         label = "error" if problem.severity == "error" else "warning"
         console.print(f"[{style}]{label}[/{style}] {escape(problem.describe(root))}")
+
+
+def print_skipped_files(console: Console, skipped: Iterable[SkippedFile], root: Path) -> None:
+    for file in skipped:
+        shown = escape(f"{relative_label(file.path, root)}: {file.reason}")
+        console.print(f"[yellow]skipped[/yellow] {shown}")
 
 
 def print_ignored_fields(console: Console, project: Project) -> None:

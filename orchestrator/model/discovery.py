@@ -1,4 +1,8 @@
-"""Finding step and stream files in a project (SPEC §2)."""
+"""Finding step and stream files in a project (docs/reference.md §2).
+
+The names are Motia 0.17's (packages/snap/src/generate-locked-data.ts at v0.17.14-beta.196:
+`*.step.{ts,js,rb}`, `*_step.{ts,js,py,rb}`, `*.stream.{ts,js,rb}`, `*_stream.{ts,js,py,rb}`)
+plus Steppe's own `.mjs`/`.cjs` and `*.step.py`/`*.stream.py` forms."""
 
 from __future__ import annotations
 
@@ -11,22 +15,27 @@ from orchestrator.core.types import FileKind, Language
 
 DEFAULT_STEP_DIRS = ("steps", "src")
 
+_EXTENSIONS: dict[str, Language] = {
+    "ts": "node",
+    "js": "node",
+    "mjs": "node",
+    "cjs": "node",
+    "py": "python",
+    "rb": "ruby",
+}
 _STEP_SUFFIXES: dict[str, Language] = {
-    ".step.ts": "node",
-    ".step.js": "node",
-    ".step.mjs": "node",
-    ".step.cjs": "node",
-    ".step.py": "python",
-    "_step.py": "python",
-    ".step.rb": "ruby",
+    f"{mark}step.{extension}": language
+    for mark in (".", "_")
+    for extension, language in _EXTENSIONS.items()
 }
 _STREAM_SUFFIXES: dict[str, Language] = {
-    ".stream.ts": "node",
-    ".stream.js": "node",
-    ".stream.py": "python",
-    "_stream.py": "python",
-    ".stream.rb": "ruby",
+    f"{mark}stream.{extension}": language
+    for mark in (".", "_")
+    for extension, language in _EXTENSIONS.items()
+    if extension in ("ts", "js", "py", "rb")
 }
+# A name with one of these in it looks like a step or stream file to a person.
+_LOOKALIKE_MARKS = (".step.", "_step.", ".stream.", "_stream.")
 # Folders that hold dependencies or caches, never a project's own steps.
 _SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "vendor", "dist", "build"})
 
@@ -62,8 +71,54 @@ def discover(project_dir: Path, step_dirs: Iterable[str] = DEFAULT_STEP_DIRS) ->
     return sorted(found, key=lambda step_file: str(step_file.path))
 
 
-def _walk(root: Path) -> Iterator[Path]:
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    """A file whose name looks like a step or stream but that is not loaded, and why."""
+
+    path: Path
+    reason: str
+
+
+def skipped_files(
+    project_dir: Path, step_dirs: Iterable[str] = DEFAULT_STEP_DIRS
+) -> list[SkippedFile]:
+    """The look-alikes `discover` passes over, so `steppe build` can say so rather than
+    drop them silently: names with `.step.`/`_step.`/`.stream.`/`_stream.` in them that
+    match no pattern, and step files inside folders that are never searched."""
+    skipped: list[SkippedFile] = []
+    for folder in step_dirs:
+        root = (project_dir / folder).resolve()
+        if not root.is_dir():
+            continue
+        for path in _walk(root, skip_dirs=False):
+            if not any(mark in path.name for mark in _LOOKALIKE_MARKS):
+                continue
+            hidden = _skipped_folder(path.relative_to(root).parts[:-1])
+            if hidden is not None:
+                if classify(path) is not None and hidden != "node_modules":
+                    skipped.append(SkippedFile(path, f"inside {hidden}/, which is not searched"))
+            elif classify(path) is None:
+                skipped.append(SkippedFile(path, _mismatch(path.name)))
+    return sorted(skipped, key=lambda s: str(s.path))
+
+
+def _skipped_folder(parts: tuple[str, ...]) -> str | None:
+    return next((p for p in parts if p in _SKIPPED_DIRS or p.startswith(".")), None)
+
+
+def _mismatch(name: str) -> str:
+    if name.endswith(".d.ts"):
+        return "a TypeScript declaration file, not a step"
+    known = "*.step.<ext>, *_step.<ext>, *.stream.<ext>, *_stream.<ext>"
+    extensions = ", ".join(_EXTENSIONS)
+    return f"matches none of {known} with <ext> one of {extensions}"
+
+
+def _walk(root: Path, *, skip_dirs: bool = True) -> Iterator[Path]:
     for directory, subdirs, files in os.walk(root):
-        subdirs[:] = [d for d in subdirs if d not in _SKIPPED_DIRS and not d.startswith(".")]
+        if skip_dirs:
+            subdirs[:] = [d for d in subdirs if d not in _SKIPPED_DIRS and not d.startswith(".")]
+        elif "node_modules" in subdirs:
+            subdirs.remove("node_modules")  # never listed, and often huge
         for name in files:
             yield Path(directory) / name

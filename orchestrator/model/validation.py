@@ -50,7 +50,14 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.message}" if self.field else self.message
+        return with_field(self.field, self.message)
+
+
+def with_field(field: str | None, message: str) -> str:
+    """`field: message`, unless the message already starts by naming its field."""
+    if field is None or message.startswith(f"{field} "):
+        return message
+    return f"{field}: {message}"
 
 
 @cache
@@ -144,6 +151,26 @@ def check_config(config: Any, schema_name: str) -> tuple[list[Problem], list[Pro
             tail = f"; did you mean '{suggestion}'?" if suggestion else ""
             warnings.append(Problem(key, f"is not a known config field{tail}"))
     return _dedupe(errors), warnings
+
+
+STEP_TYPES_MESSAGE = "type is required: api, event, cron or noop"
+# Motia 1.0 writes a step as {name, triggers: [...]} (docs/reference.md §10).
+MOTIA_1_MESSAGE = (
+    "triggers is Motia 1.0's step format, which Steppe does not load yet; write the step "
+    "with type/subscribes/method/path/cron as Motia 0.17 does (README, 'Motia versions')"
+)
+
+
+def check_step_config(config: Any) -> tuple[list[Problem], list[Problem]]:
+    """`check_config` against the step schema, with the two mistakes a Motia user makes
+    most said once: a missing `type` (not once per kind of step it could have been) and
+    a Motia 1.0 config (`triggers`)."""
+    if isinstance(config, Mapping) and "triggers" in config:
+        return [Problem("triggers", MOTIA_1_MESSAGE)], []
+    errors, warnings = check_config(config, "step-config.schema.json")
+    if isinstance(config, Mapping) and "type" not in config:
+        errors = [Problem("type", STEP_TYPES_MESSAGE)] + [e for e in errors if e.field != "type"]
+    return errors, warnings
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

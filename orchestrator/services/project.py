@@ -7,10 +7,10 @@ left out; the rest of the project still loads.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import trio
 
@@ -20,7 +20,13 @@ from orchestrator.core.types import JSONMap, Language
 from orchestrator.model.discovery import StepFile
 from orchestrator.model.schedule import validate_expression
 from orchestrator.model.step import Step, StreamDef
-from orchestrator.model.validation import check_config, normalize_config
+from orchestrator.model.validation import (
+    Problem,
+    check_config,
+    check_step_config,
+    normalize_config,
+    with_field,
+)
 from orchestrator.runtime.pool import RunnerPool
 
 Severity = Literal["error", "warning"]
@@ -39,8 +45,7 @@ class FileProblem:
     def describe(self, root: Path | None = None) -> str:
         shown = relative_label(self.path, root)
         where = f"{shown}:{self.line}" if self.line else shown
-        what = f"{self.field}: {self.message}" if self.field else self.message
-        return f"{where}: {what}"
+        return f"{where}: {with_field(self.field, self.message)}"
 
 
 @dataclass(slots=True)
@@ -156,7 +161,7 @@ def _add_step(
     project: Project, step_file: StepFile, result: JSONMap, env: Mapping[str, str]
 ) -> None:
     path = step_file.path
-    config = _checked_config(project, path, result, "step-config.schema.json")
+    config = _checked_config(project, path, result, check_step_config)
     if config is None:
         return
     handlers = frozenset(str(h) for h in result.get("handlers") or ())
@@ -195,7 +200,9 @@ def _add_step(
 
 def _add_stream(project: Project, step_file: StepFile, result: JSONMap) -> None:
     path = step_file.path
-    config = _checked_config(project, path, result, "stream-config.schema.json")
+    config = _checked_config(
+        project, path, result, lambda config: check_config(config, "stream-config.schema.json")
+    )
     if config is None:
         return
     config = normalize_config(config)
@@ -220,11 +227,15 @@ def _add_stream(project: Project, step_file: StepFile, result: JSONMap) -> None:
 
 
 def _checked_config(
-    project: Project, path: Path, result: JSONMap, schema_name: str
+    project: Project,
+    path: Path,
+    result: JSONMap,
+    check: Callable[[Any], tuple[list[Problem], list[Problem]]],
 ) -> JSONMap | None:
-    """The file's config if it validates; otherwise None, with its problems recorded."""
+    """The file's config if `check` finds no error; otherwise None, with its problems
+    recorded."""
     config = result.get("config")
-    errors, warnings = check_config(config, schema_name)
+    errors, warnings = check(config)
     project.problems.extend(FileProblem(path, e.message, e.field) for e in errors)
     project.problems.extend(
         FileProblem(path, w.message, w.field, severity="warning") for w in warnings
