@@ -207,16 +207,8 @@ def _add_stream(project: Project, step_file: StepFile, result: JSONMap) -> None:
         return
     config = normalize_config(config)
     name = str(config["name"])
-    if name in project.streams:
-        other = relative_label(project.streams[name].path, project.root)
-        project.problems.append(
-            FileProblem(
-                path, f"duplicate stream name '{name}' (already defined in {other})", "name"
-            )
-        )
-        return
     schema = config.get("schema")
-    project.streams[name] = StreamDef(
+    stream = StreamDef(
         name=name,
         path=path,
         language=step_file.language,
@@ -224,6 +216,55 @@ def _add_stream(project: Project, step_file: StepFile, result: JSONMap) -> None:
         base_config=dict(config.get("baseConfig") or {}),
         handlers=frozenset(str(h) for h in result.get("handlers") or ()),
     )
+    first = project.streams.get(name)
+    if first is None:
+        project.streams[name] = stream
+        return
+    # The same stream declared in several files (one per language, as projects that use
+    # it from TS, Python and Ruby steps do) is one stream when the declarations agree.
+    differing = _stream_difference(first, stream)
+    if differing is not None:
+        other = relative_label(first.path, project.root)
+        project.problems.append(
+            FileProblem(
+                path,
+                f"stream '{name}' is also defined in {other}, with a different {differing}",
+                differing,
+            )
+        )
+
+
+def _stream_difference(first: StreamDef, second: StreamDef) -> str | None:
+    """The first config field in which two declarations of one stream differ, or None.
+    Annotations (`$schema`, `title`, `description`) do not count: zod, pydantic and
+    hand-written schemas word them differently for the same items."""
+    if _without_annotations(first.schema) != _without_annotations(second.schema):
+        return "schema"
+    for key in sorted(set(first.base_config) | set(second.base_config)):
+        if first.base_config.get(key) != second.base_config.get(key):
+            return f"baseConfig.{key}"
+    if first.handlers != second.handlers:
+        return "canAccess"
+    return None
+
+
+_ANNOTATIONS = frozenset({"$schema", "title", "description"})
+# Keywords whose value maps names to schemas: there, `title` is a property, not a note.
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions"})
+
+
+def _without_annotations(schema: Any) -> Any:
+    if isinstance(schema, list):
+        return [_without_annotations(v) for v in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: _without_annotations(v) for name, v in value.items()}
+        elif key not in _ANNOTATIONS:
+            out[key] = _without_annotations(value)
+    return out
 
 
 def _checked_config(
