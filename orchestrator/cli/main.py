@@ -34,7 +34,7 @@ from orchestrator.core.console import err_console
 from orchestrator.core.errors import ConfigError, RemoteError, SteppeError, UsageError
 from orchestrator.model.dotenv import load_dotenv
 from orchestrator.model.settings import Settings, load_settings
-from orchestrator.typegen.generate import write_types
+from orchestrator.typegen.write import write_types
 from orchestrator.wiring.runtime import open_runtime
 from orchestrator.wiring.server import ADMIN_TOKEN_VARIABLE
 
