@@ -16,6 +16,6 @@ Both come from the configs as loaded (zod and pydantic already converted to JSON
 Schema), so they say exactly what the orchestrator validates. `write_types` runs
 in-process on a loaded `Project`, so a reloading server can call it too.
 
-The schemas become types through a converter per language
+The schemas become types through one walk (`walk`) with a converter per language
 (`schema_ts`, `schema_py`); the files' constant text is in `templates/`.
 """

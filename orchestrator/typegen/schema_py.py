@@ -7,38 +7,40 @@ from typing import Any
 
 from orchestrator.typegen.names import Names, pascal_case
 from orchestrator.typegen.py_syntax import py_class, py_literal, py_union
-from orchestrator.typegen.schema import MISSING, resolve, schema_types
-from orchestrator.typegen.walk import MAX_DEPTH, SchemaRoot, dedupe_key, ref_name
+from orchestrator.typegen.schema import schema_types
+from orchestrator.typegen.walk import SchemaRoot, SchemaWalk
 
 
-class PythonConverter:
+class PythonConverter(SchemaWalk[str]):
     """JSON Schema → Python annotations, defining a TypedDict for each object with
-    properties. Optional properties are
+    properties (`where`: the name such a class gets). Optional properties are
     `NotRequired`; `$ref`s become their own classes (recursion works: annotations
     are not evaluated at run time)."""
 
+    never = "NoReturn"
+    unknown = "Any"
+
     def __init__(self, names: Names) -> None:
-        self.names = names
+        super().__init__(names)
         self.definitions: list[str] = []
-        self._by_schema: dict[str, str] = {}
 
     def typed_dict(self, name: str, schema: Any) -> str:
         """Define `schema` under a unique name near `name`; the annotation to use."""
         root = SchemaRoot(schema, name)
         return self.convert(schema, root, name, 0)
 
-    def convert(self, schema: Any, root: SchemaRoot, hint: str, depth: int) -> str:
-        if schema is False:
-            return "NoReturn"
-        if not isinstance(schema, Mapping) or depth > MAX_DEPTH:
-            return "Any"
-        ref = schema.get("$ref")
-        if isinstance(ref, str):
-            return self._ref(ref, root)
-        if "const" in schema:
-            return py_literal([schema["const"]])
-        if isinstance(schema.get("enum"), list):
-            return py_literal(schema["enum"])
+    def _inline_ref(self, target: Any, root: SchemaRoot, short: str) -> str | None:
+        if _is_object_with_properties(target):
+            return None
+        return self.convert(target, root, short, 1)
+
+    def _define_ref(self, name: str, target: Any, root: SchemaRoot) -> None:
+        self._define(name, target, root, 1)
+
+    def _literals(self, values: list[Any]) -> str:
+        return py_literal(values)
+
+    def _compose(self, schema: Mapping[str, Any], root: SchemaRoot, hint: str, depth: int) -> str:
         for key in ("anyOf", "oneOf"):
             if isinstance(schema.get(key), list):
                 options = [
@@ -56,24 +58,6 @@ class PythonConverter:
         if not types:
             return "Any"
         return py_union([self._of_type(t, schema, root, hint, depth) for t in types])
-
-    def _ref(self, ref: str, root: SchemaRoot) -> str:
-        if ref in root.refs:
-            return root.refs[ref]
-        target = resolve(root.schema, ref)
-        if target is MISSING:
-            return "Any"
-        key = dedupe_key(target)
-        if key in self._by_schema:
-            root.refs[ref] = self._by_schema[key]
-            return root.refs[ref]
-        short = ref_name(ref) or root.owner
-        if not _is_object_with_properties(target):
-            return self.convert(target, root, short, 1)
-        name = self.names.claim(short, f"{root.owner}{short}")
-        root.refs[ref] = self._by_schema[key] = name
-        self._define(name, target, root, 1)
-        return name
 
     def _of_type(
         self, kind: str, schema: Mapping[str, Any], root: SchemaRoot, hint: str, depth: int

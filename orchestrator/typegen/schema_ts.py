@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from orchestrator.typegen.names import Names
-from orchestrator.typegen.schema import MISSING, resolve, schema_types
+from orchestrator.typegen.schema import schema_types
 from orchestrator.typegen.ts_syntax import (
     doc_text,
     ts_array,
@@ -15,11 +15,11 @@ from orchestrator.typegen.ts_syntax import (
     ts_literal,
     ts_union,
 )
-from orchestrator.typegen.walk import MAX_DEPTH, SchemaRoot, dedupe_key, ref_name
+from orchestrator.typegen.walk import SchemaRoot, SchemaWalk
 
 
-class TypeScriptConverter:
-    """JSON Schema → TypeScript type expressions.
+class TypeScriptConverter(SchemaWalk[int]):
+    """JSON Schema → TypeScript type expressions (`where`: the indent level).
 
     Handles object (`properties`, `required`, `additionalProperties`), arrays and
     tuples, `enum`/`const`, `anyOf`/`oneOf`/`allOf`, the primitive types, `type`
@@ -31,11 +31,13 @@ class TypeScriptConverter:
     is a type error. `additionalProperties: true` adds `[key: string]: unknown`.
     """
 
+    never = "never"
+    unknown = "unknown"
+
     def __init__(self, namespace: str, names: Names) -> None:
+        super().__init__(names)
         self.namespace = namespace
-        self.names = names
         self.aliases: dict[str, str] = {}
-        self._by_schema: dict[str, str] = {}
 
     def alias(self, name: str, schema: Any, owner: str | None = None) -> str:
         """Declare `schema` as an alias (a unique name near `name`); its qualified name."""
@@ -45,18 +47,16 @@ class TypeScriptConverter:
         self.aliases[alias] = self.convert(schema, root, 2)
         return f"{self.namespace}.{alias}"
 
-    def convert(self, schema: Any, root: SchemaRoot, indent: int, depth: int = 0) -> str:
-        if schema is False:
-            return "never"
-        if not isinstance(schema, Mapping) or depth > MAX_DEPTH:
-            return "unknown"
-        ref = schema.get("$ref")
-        if isinstance(ref, str):
-            return self._ref(ref, root)
-        if "const" in schema:
-            return ts_literal(schema["const"])
-        if isinstance(schema.get("enum"), list):
-            return ts_union([ts_literal(v) for v in schema["enum"]])
+    def _reference(self, name: str) -> str:
+        return f"{self.namespace}.{name}"
+
+    def _define_ref(self, name: str, target: Any, root: SchemaRoot) -> None:
+        self.aliases[name] = self.convert(target, root, 2)
+
+    def _literals(self, values: list[Any]) -> str:
+        return ts_union([ts_literal(v) for v in values])
+
+    def _compose(self, schema: Mapping[str, Any], root: SchemaRoot, indent: int, depth: int) -> str:
         parts = []
         types = schema_types(schema)
         if types:
@@ -73,22 +73,6 @@ class TypeScriptConverter:
         if schema.get("nullable") is True and result != "unknown":
             result = ts_union([result, "null"])
         return result
-
-    def _ref(self, ref: str, root: SchemaRoot) -> str:
-        if ref in root.refs:
-            return f"{self.namespace}.{root.refs[ref]}"
-        target = resolve(root.schema, ref)
-        if target is MISSING:
-            return "unknown"
-        key = dedupe_key(target)
-        if key in self._by_schema:
-            root.refs[ref] = self._by_schema[key]
-        else:
-            short = ref_name(ref) or root.owner
-            name = self.names.claim(short, f"{root.owner}{short}")
-            root.refs[ref] = self._by_schema[key] = name
-            self.aliases[name] = self.convert(target, root, 2)
-        return f"{self.namespace}.{root.refs[ref]}"
 
     def _of_type(
         self, kind: str, schema: Mapping[str, Any], root: SchemaRoot, indent: int, depth: int
