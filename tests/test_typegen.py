@@ -16,16 +16,14 @@ import pytest
 
 from orchestrator.model.step import Step
 from orchestrator.services.project import Project
-from orchestrator.typegen.generate import (
-    PythonConverter,
-    TypeScriptConverter,
-    _Names,
-    _Root,
-    pascal_case,
-    python_typed_dicts,
-    typescript_declarations,
-    write_types,
-)
+from orchestrator.typegen.names import Names as _Names
+from orchestrator.typegen.names import pascal_case
+from orchestrator.typegen.python import python_typed_dicts
+from orchestrator.typegen.schema_py import PythonConverter
+from orchestrator.typegen.schema_ts import TypeScriptConverter
+from orchestrator.typegen.typescript import typescript_declarations
+from orchestrator.typegen.walk import SchemaRoot as _Root
+from orchestrator.typegen.write import write_types
 from tests.conftest import REPO_ROOT, TESTS_DIR
 
 TYPEGEN = TESTS_DIR / "typegen"

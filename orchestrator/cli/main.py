@@ -36,7 +36,7 @@ from orchestrator.core.errors import ConfigError, RemoteError, SteppeError, Usag
 from orchestrator.model.discovery import skipped_files
 from orchestrator.model.dotenv import load_dotenv
 from orchestrator.model.settings import Settings, load_settings
-from orchestrator.typegen.generate import write_types
+from orchestrator.typegen.write import write_types
 from orchestrator.wiring.runtime import open_runtime
 from orchestrator.wiring.server import ADMIN_TOKEN_VARIABLE
 

@@ -33,7 +33,7 @@ from orchestrator.services.project import Project, ProjectUser
 from orchestrator.services.reload import Reloader
 from orchestrator.services.streams.setup import open_streams
 from orchestrator.stores.setup import open_stores
-from orchestrator.typegen.generate import write_types
+from orchestrator.typegen.write import write_types
 from orchestrator.wiring.runtime import Host, Runtime, open_runtime
 from orchestrator.workbench.live import close_live_clients
 
