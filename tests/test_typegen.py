@@ -1,4 +1,4 @@
-"""orchestrator/typegen/generate.py: JSON Schema → TypeScript / TypedDicts, and `steppe types`
+"""orchestrator/typegen/: JSON Schema → TypeScript / TypedDicts, and `steppe types`
 checked with the real `tsc` and `mypy` on the steps in tests/typegen/."""
 
 from __future__ import annotations
