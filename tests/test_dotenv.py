@@ -86,7 +86,10 @@ def test_an_export_named_variable_is_still_a_variable() -> None:
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
-        (f"OK=1\nJUST_A_NAME {SECRET}\n", 2, "expected '=' after JUST_A_NAME"),
+        (f"OK=1\nJUST_A_NAME {SECRET}\n", 2, "expected '=' after the name (KEY=VALUE)"),
+        # A bare token alone on a line (issue 15): the name pattern matches it, so the
+        # message must not quote the name either.
+        ("OK=1\nsk-proj-AbC123secret\n", 2, "expected '=' after the name (KEY=VALUE)"),
         (f"OK=1\n\n1BAD={SECRET}\n", 3, "expected KEY=VALUE"),
         (f"A=1\nB='{SECRET}\nC=3\n", 2, "quote is never closed"),
         (f'A="{SECRET}" trailing\n', 1, "unexpected text after the closing quote"),
@@ -101,6 +104,7 @@ def test_errors_name_the_file_and_line_but_never_the_value(
     assert error.startswith(f"/project/.env: line {line}: ")
     assert message in error
     assert SECRET not in error
+    assert "AbC123" not in error
 
 
 def test_load_never_overrides_and_a_missing_file_is_no_error(tmp_path: Path) -> None:
@@ -179,5 +183,6 @@ def test_cli_never_prints_env_values(
         capture_output=True, text=True, timeout=60, env=env,
     )  # fmt: skip
     assert broken.returncode == 2
-    assert ".env: line 2: expected '=' after BROKEN" in " ".join(broken.stderr.split())
+    assert ".env: line 2: expected '=' after the name" in " ".join(broken.stderr.split())
+    assert "BROKEN" not in broken.stderr
     assert SECRET not in broken.stdout + broken.stderr

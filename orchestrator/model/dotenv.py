@@ -103,7 +103,9 @@ class _Parser:
         self.pos = match.end()
         self._skip_blanks()
         if self._peek() != "=":
-            self._fail(f"expected '=' after {key}")
+            # Not even the name is printed: a line without '=' may be a bare token
+            # (`sk-proj-…`) pasted on its own, which the name pattern also matches.
+            self._fail("expected '=' after the name (KEY=VALUE)")
         self.pos += 1
         value_start = self.pos
         self._skip_blanks()
