@@ -36,6 +36,7 @@ from orchestrator.core.errors import ConfigError, RemoteError, SteppeError, Usag
 from orchestrator.model.discovery import skipped_files
 from orchestrator.model.dotenv import load_dotenv
 from orchestrator.model.settings import Settings, load_settings
+from orchestrator.stores.sqlite_worker import StorageError
 from orchestrator.typegen.write import write_types
 from orchestrator.wiring.runtime import open_runtime
 from orchestrator.wiring.server import ADMIN_TOKEN_VARIABLE
@@ -140,8 +141,27 @@ def _serve(args: argparse.Namespace, project_dir: Path, settings: Settings) -> E
     if args.port is not None:
         overrides["port"] = args.port
     settings = replace(settings, **overrides)
-    trio.run(partial(run_until_signalled, project_dir, settings, args.mode, json_console=args.json))
+    try:
+        trio.run(
+            partial(run_until_signalled, project_dir, settings, args.mode, json_console=args.json)
+        )
+    except BaseExceptionGroup as group:
+        # A store that cannot open (a damaged state.db, a full disk) is the user's to fix:
+        # one line naming the file and what to do, not the task tree's traceback.
+        failures = _leaves(group)
+        if not all(isinstance(f, StorageError) for f in failures):
+            raise
+        for message in dict.fromkeys(str(f) for f in failures):
+            err_console.print(f"[bold red]error[/] {escape(message)}")
+        return ExitCode.FAILED
     return ExitCode.OK
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
+    leaves: list[BaseException] = []
+    for exc in group.exceptions:
+        leaves.extend(_leaves(exc) if isinstance(exc, BaseExceptionGroup) else [exc])
+    return leaves
 
 
 def _json_option(text: str, option: str) -> Any:

@@ -260,7 +260,12 @@ class SqliteWorker:
                 if not jobs:
                     continue
                 if connection is None:
-                    self._fail(jobs, f"cannot open the database: {self._open_error}")
+                    self._fail(
+                        jobs,
+                        f"cannot open the database ({self._open_error}); if the file is "
+                        "damaged, move it aside (Steppe starts with an empty one) or restore "
+                        "it from a backup",
+                    )
                 else:
                     self._run_batch(connection, jobs)
                 self._deliver(jobs)
@@ -276,13 +281,18 @@ class SqliteWorker:
         # since _run_batch draws the transaction boundaries. timeout= is busy_timeout.
         connection = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
         try:
-            for schema, file in self.attached.items():
-                connection.execute(f'ATTACH DATABASE ? AS "{schema}"', (str(file),))
-            for schema in ("main", *self.attached):
-                # WAL lets readers in other processes (the CLI, tests) work while we write.
-                mode = connection.execute(f'PRAGMA "{schema}".journal_mode = WAL').fetchone()[0]
-                self.journal_modes[schema] = mode
-                connection.execute(f'PRAGMA "{schema}".synchronous = NORMAL')
+            for schema, file in {"main": self.path, **self.attached}.items():
+                # A damaged file fails at its ATTACH or its first statement: say which.
+                try:
+                    if schema != "main":
+                        connection.execute(f'ATTACH DATABASE ? AS "{schema}"', (str(file),))
+                    # WAL lets readers in other processes (the CLI, tests) work while we
+                    # write.
+                    mode = connection.execute(f'PRAGMA "{schema}".journal_mode = WAL')
+                    self.journal_modes[schema] = mode.fetchone()[0]
+                    connection.execute(f'PRAGMA "{schema}".synchronous = NORMAL')
+                except sqlite3.DatabaseError as exc:
+                    raise sqlite3.DatabaseError(f"{file}: {exc}") from exc
         except BaseException:
             connection.close()
             raise
