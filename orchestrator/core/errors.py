@@ -34,9 +34,10 @@ class RemoteError(SteppeError):
     """Raised when a runner answers a call with an error (the handler threw, the file failed)."""
 
     def __init__(self, error: dict[str, Any]) -> None:
-        self.name = str(error.get("name") or "Error")
-        self.remote_message = str(error.get("message") or "")
-        self.stack = error.get("stack") if isinstance(error.get("stack"), str) else None
+        self.name = _text(error.get("name")) or "Error"
+        self.remote_message = _text(error.get("message"))
+        stack = error.get("stack")
+        self.stack = _text(stack) if isinstance(stack, str | bytes) else None
         line = error.get("line")
         self.line = line if isinstance(line, int) else None
         self.error = error
@@ -80,3 +81,14 @@ class CallbackError(SteppeError):
     def __init__(self, name: str, message: str) -> None:
         self.name = name
         super().__init__(message)
+
+
+def _text(value: Any) -> str:
+    """A runner's error field as text. Ruby packs strings it holds as binary (an
+    exception message is often ASCII-8BIT) as msgpack bin, which arrives as bytes; it
+    is read as UTF-8 rather than shown as `b'…'`."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
