@@ -36,6 +36,7 @@ from orchestrator.core.errors import ConfigError, RemoteError, SteppeError, Usag
 from orchestrator.model.discovery import skipped_files
 from orchestrator.model.dotenv import load_dotenv
 from orchestrator.model.settings import Settings, load_settings
+from orchestrator.stores.data_lock import hold_data_dir
 from orchestrator.stores.sqlite_worker import StorageError
 from orchestrator.typegen.write import write_types
 from orchestrator.wiring.runtime import open_runtime
@@ -142,9 +143,12 @@ def _serve(args: argparse.Namespace, project_dir: Path, settings: Settings) -> E
         overrides["port"] = args.port
     settings = replace(settings, **overrides)
     try:
-        trio.run(
-            partial(run_until_signalled, project_dir, settings, args.mode, json_console=args.json)
-        )
+        with hold_data_dir(project_dir / settings.data_dir):
+            trio.run(
+                partial(
+                    run_until_signalled, project_dir, settings, args.mode, json_console=args.json
+                )
+            )
     except BaseExceptionGroup as group:
         # A store that cannot open (a damaged state.db, a full disk) is the user's to fix:
         # one line naming the file and what to do, not the task tree's traceback.
