@@ -26,7 +26,7 @@ from orchestrator.typegen.generate import (
     typescript_declarations,
     write_types,
 )
-from tests.conftest import REPO_ROOT, TESTS_DIR
+from tests.helpers import REPO_ROOT, TESTS_DIR
 
 TYPEGEN = TESTS_DIR / "typegen"
 TSC = REPO_ROOT / "runners" / "node" / "node_modules" / ".bin" / "tsc"
