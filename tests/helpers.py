@@ -49,3 +49,10 @@ async def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, step: fl
                 return value
             await trio.sleep(step)
     pytest.fail(f"condition not met within {timeout}s")
+
+
+def virtual_wall_clock(start: float) -> Callable[[], float]:
+    """Epoch seconds that begin at `start` and advance with trio's clock (virtual under
+    MockClock), for services that read the wall clock (`clock=`)."""
+    origin = trio.current_time()
+    return lambda: start + trio.current_time() - origin
