@@ -14,7 +14,7 @@ from orchestrator.core.errors import ConfigError
 from orchestrator.model.dotenv import load_dotenv, parse_dotenv
 from orchestrator.model.settings import Settings
 from orchestrator.wiring.runtime import open_runtime
-from tests.conftest import serving
+from tests.helpers import serving
 
 SECRET = "s3cr3t-value-do-not-print"
 

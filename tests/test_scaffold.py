@@ -14,7 +14,7 @@ import pytest
 from orchestrator.cli.scaffold import ProjectExists, create_project
 from orchestrator.model.settings import Settings, load_settings
 from orchestrator.typegen.write import write_types
-from tests.conftest import REPO_ROOT, serving
+from tests.helpers import REPO_ROOT, serving
 
 TSC = REPO_ROOT / "runners" / "node" / "node_modules" / ".bin" / "tsc"
 

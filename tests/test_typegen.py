@@ -24,7 +24,7 @@ from orchestrator.typegen.schema_ts import TypeScriptConverter
 from orchestrator.typegen.typescript import typescript_declarations
 from orchestrator.typegen.walk import SchemaRoot as _Root
 from orchestrator.typegen.write import write_types
-from tests.conftest import REPO_ROOT, TESTS_DIR
+from tests.helpers import REPO_ROOT, TESTS_DIR
 
 TYPEGEN = TESTS_DIR / "typegen"
 TSC = REPO_ROOT / "runners" / "node" / "node_modules" / ".bin" / "tsc"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import trio
@@ -25,7 +25,7 @@ from orchestrator.core.logs import LogSink
 from orchestrator.model.step import Step
 from orchestrator.runtime.host import Invocation
 from orchestrator.services.context import EmitRequest
-from orchestrator.services.invoker import StepInvoker, error_record
+from orchestrator.services.invoker import Invoker, error_record
 from orchestrator.services.project import Project
 from orchestrator.stores.queue.base import Delivery, DeliveryStore, Event
 
@@ -79,19 +79,23 @@ class EventBus:
     def __init__(
         self,
         steps: Mapping[str, Step],
-        invoker: StepInvoker,
+        invoker: Invoker,
         logs: LogSink,
         store: DeliveryStore,
         *,
         max_depth: int = DEFAULT_MAX_DEPTH,
         idempotency_window: float = DEFAULT_IDEMPOTENCY_WINDOW,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """`clock` (epoch seconds) stamps events and failures and measures the
+        idempotency window; tests pass trio's virtual time."""
         self._steps = steps
         self._invoker = invoker
         self._logs = logs
         self.store = store
         self._max_depth = max_depth
         self._idempotency_window = idempotency_window
+        self._clock = clock
         self._queues: dict[str, trio.MemorySendChannel[Delivery]] = {}
         self._dispatch: trio.Nursery | None = None
         self._running: trio.Nursery | None = None
@@ -153,7 +157,7 @@ class EventBus:
                 continue
             delivery.errors.append(
                 {"name": "StepNotFound", "message": f"no event step {delivery.step} any more",
-                 "stack": None, "attempt": delivery.attempts, "time": time.time()}
+                 "stack": None, "attempt": delivery.attempts, "time": self._clock()}
             )  # fmt: skip
             await self.store.bury(delivery)
         if recovered:
@@ -188,7 +192,7 @@ class EventBus:
             trace_id,
             source,
             depth,
-            time.time(),
+            self._clock(),
             request.idempotency_key,
             request.message_group_id,
         )
@@ -297,7 +301,7 @@ class EventBus:
         exc: SteppeError,
         retry: bool = True,
     ) -> None:
-        record = error_record(exc) | {"attempt": delivery.attempts, "time": time.time()}
+        record = error_record(exc) | {"attempt": delivery.attempts, "time": self._clock()}
         delivery.errors.append(record)
         event = delivery.event
         if retry and delivery.attempts <= policy.max_retries:

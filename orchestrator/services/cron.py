@@ -7,7 +7,8 @@ pile up copies of itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 import trio
@@ -16,15 +17,25 @@ from orchestrator.core.errors import SteppeError
 from orchestrator.core.logs import LogSink
 from orchestrator.model.schedule import CronExpressionError, schedule
 from orchestrator.model.step import Step
-from orchestrator.services.invoker import StepInvoker
+from orchestrator.services.invoker import Invoker
 from orchestrator.services.project import Project
 
 
 class CronScheduler:
-    def __init__(self, steps: Iterable[Step], invoker: StepInvoker, logs: LogSink) -> None:
+    def __init__(
+        self,
+        steps: Iterable[Step],
+        invoker: Invoker,
+        logs: LogSink,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """`clock` (epoch seconds) is what schedules are read against; tests pass
+        trio's virtual time."""
         self._steps = {s.name: s for s in steps if s.type == "cron"}
         self._invoker = invoker
         self._logs = logs
+        self._clock = clock
         self._scopes: dict[str, tuple[Step, trio.CancelScope]] = {}
         self._nursery: trio.Nursery | None = None
         self.skipped: dict[str, int] = {}
@@ -60,7 +71,7 @@ class CronScheduler:
 
     async def _run_step(self, step: Step) -> None:
         try:
-            times = schedule(step.cron, datetime.now(UTC))
+            times = schedule(step.cron, datetime.fromtimestamp(self._clock(), UTC))
         except CronExpressionError as exc:
             self._logs.write("error", str(exc), step=step.name)
             return
@@ -78,7 +89,7 @@ class CronScheduler:
         assert self._nursery is not None
         while True:
             due: datetime = times.get_next(datetime)
-            await trio.sleep(max(0.0, due.timestamp() - datetime.now(UTC).timestamp()))
+            await trio.sleep(max(0.0, due.timestamp() - self._clock()))
             if running:
                 self.skipped[step.name] = self.skipped.get(step.name, 0) + 1
                 self._logs.write(
@@ -93,7 +104,7 @@ class CronScheduler:
     async def run_now(self, step: Step) -> None:
         """One run of the step in a new trace; failures are logged, never raised."""
         self.started[step.name] = self.started.get(step.name, 0) + 1
-        trace_id = self._invoker.tracer.start_trace("cron", step.cron)
+        trace_id = self._invoker.start_trace("cron", step.cron)
         try:
             await self._invoker.invoke(step, trace_id)
         except SteppeError as exc:

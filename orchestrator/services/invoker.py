@@ -1,16 +1,19 @@
 """Running one step once within a trace: the span, the timeout, the error record.
 
 HTTP routes, event deliveries and cron ticks all invoke steps through here, so
-every invocation is traced and timed out the same way.
+every invocation is traced and timed out the same way. The bus, the scheduler and
+the stream access checks depend only on the `Invoker` and `FunctionCaller`
+protocols, so that tests can run them with a stub and no runner process.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from orchestrator.core.errors import RemoteError, SteppeError
 from orchestrator.core.tracing import Tracer
-from orchestrator.core.types import JSON
+from orchestrator.core.types import JSON, Language
 from orchestrator.model.step import Step
 from orchestrator.runtime.pool import RunnerPool
 
@@ -31,11 +34,57 @@ def error_record(exc: BaseException) -> dict[str, Any]:
     return {"name": type(exc).__name__, "message": str(exc), "stack": None}
 
 
+class Invoker(Protocol):
+    """What the event bus and the cron scheduler need to run steps: `StepInvoker`, or a
+    stub that runs no runner process (tests/stub_invoker.py)."""
+
+    def start_trace(self, trigger: str, detail: str) -> str:
+        """A new trace for a trigger (`cron`, `emit`, ...); its id."""
+        ...
+
+    async def invoke(
+        self,
+        step: Step,
+        trace_id: str,
+        input: JSON = NO_INPUT,
+        *,
+        attempt: int = 1,
+        depth: int = 0,
+    ) -> JSON:
+        """Run the step's handler once; raises SteppeError when it fails or times out."""
+        ...
+
+
+class FunctionCaller(Protocol):
+    """Calls one named function of a loaded file (a stream's `canAccess`): `RunnerPool`,
+    or a stub that runs no runner process."""
+
+    async def invoke(
+        self,
+        *,
+        language: Language,
+        path: Path,
+        owner: str,
+        trace_id: str,
+        input: JSON,
+        fn: str,
+        timeout: float | None,
+    ) -> JSON:
+        """The function's result; raises SteppeError when it throws or times out."""
+        ...
+
+
 class StepInvoker:
+    """The `Invoker` of a running orchestrator: steps run on the runner pool, each
+    invocation a span of its trace."""
+
     def __init__(self, pool: RunnerPool, tracer: Tracer, default_timeout: float) -> None:
         self.pool = pool
         self.tracer = tracer
         self.default_timeout = default_timeout
+
+    def start_trace(self, trigger: str, detail: str) -> str:
+        return self.tracer.start_trace(trigger, detail)
 
     async def invoke(
         self,

@@ -10,7 +10,7 @@ import pytest
 import trio
 
 from orchestrator.core.errors import RemoteError
-from tests.conftest import serving, wait_for
+from tests.helpers import serving, wait_for
 
 CONFORMANCE_DIR = Path(__file__).parent
 LANGS = {"ts": "Ts", "js": "Js", "py": "Py", "rb": "Rb"}

@@ -17,7 +17,7 @@ from hypercorn.typing import ASGIReceiveCallable, ASGIReceiveEvent
 
 from orchestrator.http.api import BodyTimeout, BodyTooLarge
 from orchestrator.http.step_requests import AsgiBody, ClientGone
-from tests.conftest import serving, wait_for
+from tests.helpers import serving, wait_for
 
 ECHO = """
 config = {"type": "api", "name": "Echo", "method": "POST", "path": "/echo"}

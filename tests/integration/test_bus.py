@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import serving
+from tests.helpers import serving
 
 EMITTER = """
 config = {

@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.request
 
-from tests.conftest import REPO_ROOT, TESTS_DIR
+from tests.helpers import REPO_ROOT, TESTS_DIR
 
 BROKEN = TESTS_DIR / "fixtures" / "broken_project"
 

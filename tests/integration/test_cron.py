@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator.model.schedule import CronExpressionError, schedule, validate_expression
-from tests.conftest import serving, wait_for
+from tests.helpers import serving, wait_for
 
 TICKER = """
 config = {"type": "cron", "name": "Ticker", "cron": "* * * * * *", "emits": []}

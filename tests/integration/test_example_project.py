@@ -3,7 +3,7 @@ ends in state; the e-commerce chain (TS → JS → Python → Ruby) ends in a re
 
 from __future__ import annotations
 
-from tests.conftest import REPO_ROOT, serving
+from tests.helpers import REPO_ROOT, serving
 
 
 async def test_pet_store_chain_crosses_four_languages_and_ends_in_state() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import serving
+from tests.helpers import serving
 
 STEPS = {
     "steps/items.step.py": """

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import trio
 
-from tests.conftest import serving
+from tests.helpers import serving
 
 WRITERS = {
     "steps/write.step.py": """

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator.model.discovery import classify, skipped_files
-from tests.conftest import serving
+from tests.helpers import serving
 
 MOTIA_NAMES = {
     "a_step.ts": ("step", "node"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import serving
+from tests.helpers import serving
 
 TS_STREAM = """
 export const config = {

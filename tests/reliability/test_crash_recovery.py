@@ -18,7 +18,7 @@ from typing import Any
 
 import trio
 
-from tests.conftest import serving, wait_for
+from tests.helpers import serving, wait_for
 
 EVENTS = 250  # x 4 subscribing steps = 1,000 deliveries
 LANGS = ("ts", "js", "py", "rb")

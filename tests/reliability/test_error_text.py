@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from orchestrator.core.errors import RemoteError
-from tests.conftest import serving
+from tests.helpers import serving
 
 RUBY_THROW = """
 def config

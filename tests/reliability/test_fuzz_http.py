@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import trio
 
-from tests.conftest import REPO_ROOT, serving
+from tests.helpers import REPO_ROOT, serving
 
 ST = Path(sys.executable).with_name("st")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import trio
 
-from tests.conftest import serving, wait_for
+from tests.helpers import serving, wait_for
 
 BLOCKING = {
     "steps/block.step.py": "import time\nwhile True:\n    time.sleep(1)\nconfig = {}\n",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import trio
 
-from tests.conftest import serving
+from tests.helpers import serving
 
 FRAGILE = """
 import time

@@ -11,7 +11,7 @@ import pytest
 import trio
 
 from orchestrator.core.errors import RunnerCrashed
-from tests.conftest import serving, wait_for
+from tests.helpers import serving, wait_for
 
 ECHO_STEPS = {
     "node": (

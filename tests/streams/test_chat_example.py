@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import trio
 
-from tests.conftest import REPO_ROOT, serving, wait_for
+from tests.helpers import REPO_ROOT, serving, wait_for
 from tests.streams.helpers import event_of, socket, ws_url
 from tests.streams.llm_stub import TEST_KEY, TEST_TOKENS, start_test_llm
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import serving
+from tests.helpers import serving
 from tests.streams.helpers import LANGUAGES, PROJECT, event_of, op, op_error, socket, ws_url
 
 

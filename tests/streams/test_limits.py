@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import trio
 from trio_websocket import wrap_client_stream
 
-from tests.conftest import serving, wait_for
+from tests.helpers import serving, wait_for
 from tests.streams.helpers import PROJECT, event_of, op, socket, ws_url
 
 

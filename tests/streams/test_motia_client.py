@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import trio
 
-from tests.conftest import serving
+from tests.helpers import serving
 from tests.streams.helpers import PROJECT, op, ws_url
 
 SCRIPT = Path(__file__).parent / "motia_client.cjs"

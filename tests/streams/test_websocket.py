@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import serving
+from tests.helpers import serving
 from tests.streams.helpers import PROJECT, event_of, op, socket, ws_url
 
 

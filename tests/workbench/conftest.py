@@ -21,7 +21,7 @@ import trio
 
 from orchestrator.model.settings import Settings
 from orchestrator.wiring.server import Services, open_services
-from tests.conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

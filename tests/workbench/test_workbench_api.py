@@ -22,7 +22,7 @@ from orchestrator.http.workbench_site import STATIC_DIR, static_files
 from orchestrator.model.schedule import schedule
 from orchestrator.workbench.layout import LAYOUT_FILE
 from orchestrator.workbench.live import LiveHub
-from tests.conftest import REPO_ROOT, serving, wait_for
+from tests.helpers import REPO_ROOT, serving, wait_for
 
 API = "/__steppe/api"
 

@@ -10,7 +10,7 @@ from orchestrator.core.logs import LogSink
 from orchestrator.core.tracing import new_trace_id
 from orchestrator.core.types import JSONMap
 from orchestrator.model.step import StreamDef
-from orchestrator.runtime.pool import RunnerPool
+from orchestrator.services.invoker import FunctionCaller
 
 ACCESS_FUNCTION = "canAccess"
 
@@ -24,7 +24,7 @@ class Decision:
 
 
 class AccessChecker:
-    def __init__(self, pool: RunnerPool, logs: LogSink, timeout: float) -> None:
+    def __init__(self, pool: FunctionCaller, logs: LogSink, timeout: float) -> None:
         self._pool = pool
         self._logs = logs
         self._timeout = timeout

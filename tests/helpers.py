@@ -1,0 +1,58 @@
+"""Helpers shared by tests (fixtures stay in conftest.py): a served orchestrator and polling."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import trio
+
+from orchestrator.model.settings import Settings
+from orchestrator.wiring.server import Services, open_services
+
+TESTS_DIR = Path(__file__).parent
+REPO_ROOT = TESTS_DIR.parent
+
+
+@asynccontextmanager
+async def serving(
+    project_dir: Path, mode: str = "dev", **overrides: Any
+) -> AsyncIterator[tuple[Services, httpx.AsyncClient]]:
+    """The project served on a free port with memory state, and a client for it."""
+    defaults: dict[str, Any] = {
+        "port": 0,
+        "state": "memory",
+        "queue": "memory",
+        "shutdown_grace": 2.0,
+    }
+    settings = replace(Settings(), **(defaults | overrides))
+    async with (
+        open_services(project_dir, settings, mode, console_level="error") as services,  # type: ignore[arg-type]
+        httpx.AsyncClient(base_url=services.url, timeout=30) as client,
+    ):
+        yield services, client
+
+
+async def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, step: float = 0.02) -> Any:
+    """Poll until `predicate()` is truthy (sync or async); fail the test after `timeout`."""
+    with trio.move_on_after(timeout):
+        while True:
+            value = predicate()
+            if hasattr(value, "__await__"):
+                value = await value
+            if value:
+                return value
+            await trio.sleep(step)
+    pytest.fail(f"condition not met within {timeout}s")
+
+
+def virtual_wall_clock(start: float) -> Callable[[], float]:
+    """Epoch seconds that begin at `start` and advance with trio's clock (virtual under
+    MockClock), for services that read the wall clock (`clock=`)."""
+    origin = trio.current_time()
+    return lambda: start + trio.current_time() - origin
