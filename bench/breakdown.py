@@ -91,7 +91,7 @@ async def breakdown(count: int) -> dict[str, Any]:
     out: dict[str, Any] = {"bare_route": await _per_call(lambda: asgi_get(bare, "/ping"), count)}
     settings = replace(Settings(), port=0, state="memory", queue="memory")
     async with open_services(BENCH_PROJECT, settings, "start", console_level="error") as s:
-        app = create_app(lambda: s.env)
+        app = create_app(s.env)
         out["api_step_ts"] = await _per_call(lambda: asgi_get(app, "/ping/ts"), count)
         step = s.runtime.project.steps["PingTs"]
         request: dict[str, Any] = {"body": None, "headers": {}, "pathParams": {}, "queryParams": {}}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, Scope
 from quart import Response, request
@@ -11,14 +10,13 @@ from quart_trio import QuartTrio
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from orchestrator.core.tracing import new_trace_id
-from orchestrator.http.admin import admin_blueprint
+from orchestrator.http.admin.blueprint import admin
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.openapi import openapi_document
 from orchestrator.http.responses import error_response, json_response
 from orchestrator.http.step_requests import FixedRoutes, serve_step_request
-from orchestrator.http.streams_rest import streams_blueprint
+from orchestrator.http.streams_rest import streams
 from orchestrator.http.websocket import register_stream_sockets
-from orchestrator.http.workbench_api import workbench_api_blueprint
 from orchestrator.http.workbench_site import workbench_site
 
 log = logging.getLogger("steppe.http")
@@ -27,15 +25,16 @@ log = logging.getLogger("steppe.http")
 class SteppeApp(QuartTrio):
     """Quart-Trio for the fixed routes, WebSockets and the lifespan; every other HTTP
     request is an API step's (or a 404/405) and goes to `serve_step_request` without
-    Quart's request machinery (see step_requests.py for why)."""
+    Quart's request machinery (see step_requests.py for why). Routes reach `env`
+    through `current_env()`."""
 
-    def __init__(self, env_of: Callable[[], HttpEnv]) -> None:
+    def __init__(self, env: HttpEnv) -> None:
         # No static folder: a `static/` beside the project must not shadow API steps.
         super().__init__("steppe", static_folder=None)
         # Paths are matched as sent: werkzeug would otherwise answer `//x` with a
         # redirect to `/x` for a fixed route, where the API router answers 404.
         self.url_map.merge_slashes = False
-        self.env_of = env_of
+        self.env = env
         self._fixed_routes: FixedRoutes | None = None
 
     async def asgi_app(
@@ -47,31 +46,29 @@ class SteppeApp(QuartTrio):
                 self._fixed_routes = FixedRoutes(self.url_map)
             if not self._fixed_routes.answer(scope["method"], scope["path"]):
                 timeout = float(self.config["BODY_TIMEOUT"])
-                await serve_step_request(self.env_of(), scope, receive, send, timeout)
+                await serve_step_request(self.env, scope, receive, send, timeout)
                 return
         await super().asgi_app(scope, receive, send)
 
 
-def create_app(env_of: Callable[[], HttpEnv]) -> SteppeApp:
-    """`env_of()` returns the current environment, so a reload can swap it whole."""
-    app = SteppeApp(env_of)
-    env = env_of()
+def create_app(env: HttpEnv) -> SteppeApp:
+    """The app serving `env` (a reload updates it in place: `HttpEnv.use_project`)."""
+    app = SteppeApp(env)
     app.config["MAX_CONTENT_LENGTH"] = env.settings.body_limit
     # Every route is ours to answer, OPTIONS included.
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
-    app.register_blueprint(admin_blueprint(env_of))
-    app.register_blueprint(workbench_api_blueprint(env_of))
-    app.register_blueprint(workbench_site(env_of))
-    app.register_blueprint(streams_blueprint(env_of))
-    register_stream_sockets(app, env_of)
+    app.register_blueprint(admin)
+    app.register_blueprint(workbench_site())
+    app.register_blueprint(streams)
+    register_stream_sockets(app)
 
     @app.get("/openapi.json")
     async def openapi() -> Response:
-        return json_response(openapi_document(env_of().project.steps.values()))
+        return json_response(openapi_document(env.project.steps.values()))
 
     @app.errorhandler(RequestEntityTooLarge)
     async def too_large(exc: RequestEntityTooLarge) -> Response:
-        limit = env_of().settings.body_limit
+        limit = env.settings.body_limit
         return error_response(
             413, "request body too large", new_trace_id(), message=f"the limit is {limit} bytes"
         )

@@ -1,15 +1,21 @@
 """Who may use the admin API and the workbench (SPEC §4): anyone in `dev`; in `start`
-only a caller with the STEPPE_ADMIN_TOKEN, and nobody when it is unset."""
+only a caller with the STEPPE_ADMIN_TOKEN, and nobody when it is unset. And how a
+WebSocket client, which a browser cannot give headers, sends its token."""
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Sequence
 
 from quart import Response
 
 from orchestrator.core.tracing import new_trace_id
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.responses import error_response
+
+AUTH_SUBPROTOCOL = "Authorization"
+"""Motia's clients send `Sec-WebSocket-Protocol: Authorization, <token>`; the server must
+then agree to that subprotocol."""
 
 
 def admin_refusal(env: HttpEnv, supplied_token: str | None) -> Response | None:
@@ -31,5 +37,19 @@ def admin_refusal(env: HttpEnv, supplied_token: str | None) -> Response | None:
 
 
 def bearer(header: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, else None."""
     scheme, _, value = header.partition(" ")
     return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+def subprotocol_token(protocols: Sequence[str]) -> str | None:
+    """The token after `Authorization` in a WebSocket's requested subprotocols, else None."""
+    for index, name in enumerate(protocols[:-1]):
+        if name.lower() == AUTH_SUBPROTOCOL.lower():
+            return protocols[index + 1]
+    return None
+
+
+def auth_subprotocol(protocols: Sequence[str]) -> str | None:
+    """The subprotocol to accept: `Authorization` as the client spelled it, if it sent it."""
+    return next((p for p in protocols if p.lower() == AUTH_SUBPROTOCOL.lower()), None)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol, cast
+
+from quart import current_app
 
 from orchestrator.core.logs import LogSink
 from orchestrator.core.tracing import Tracer
@@ -16,14 +18,16 @@ from orchestrator.services.invoker import StepInvoker
 from orchestrator.services.project import Project
 from orchestrator.services.streams.service import StreamsService
 from orchestrator.stores.state.base import StateStore
+from orchestrator.workbench.live import LiveHub
 
 Mode = Literal["dev", "start"]
 
 
 @dataclass
 class HttpEnv:
-    """Services and settings the routes use. `router` and `project` are replaced
-    whole on reload, so a request sees one consistent table."""
+    """Services and settings the routes use. One object for the server's life: a reload
+    replaces `router` and `project` whole (`use_project`), so a request sees one
+    consistent table."""
 
     project: Project
     router: Router
@@ -34,6 +38,7 @@ class HttpEnv:
     tracer: Tracer
     logs: LogSink
     settings: Settings
+    live: LiveHub
     mode: Mode = "dev"
     admin_token: str | None = None
     access_log: bool = True
@@ -51,3 +56,12 @@ class HttpEnv:
         if validator is None:
             validator = self._body_validators[step_name] = DataValidator(schema)
         return validator
+
+
+class _Serving(Protocol):
+    env: HttpEnv
+
+
+def current_env() -> HttpEnv:
+    """The HttpEnv of the app serving the current request or WebSocket (`SteppeApp.env`)."""
+    return cast(_Serving, current_app).env

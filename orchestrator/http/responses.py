@@ -56,3 +56,10 @@ def error_body(error: str, trace_id: str, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"error": error, "traceId": trace_id}
     body.update({k: v for k, v in extra.items() if v is not None})
     return body
+
+
+def validation_error(path: str, message: str, trace_id: str) -> Response:
+    """The 400 `validation failed` answer naming one field (`path`) and what is wrong."""
+    return error_response(
+        400, "validation failed", trace_id, errors=[{"path": path, "message": message}]
+    )

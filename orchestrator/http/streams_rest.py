@@ -7,27 +7,24 @@ They answer what a WebSocket join would send as its snapshot, under the same
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from quart import Blueprint, Response, request
 
 from orchestrator.core.tracing import new_trace_id
-from orchestrator.http.env import HttpEnv
+from orchestrator.http.auth import bearer
+from orchestrator.http.env import HttpEnv, current_env
 from orchestrator.http.responses import error_response, json_response
 
+streams = Blueprint("steppe_streams", __name__)
 
-def streams_blueprint(env_of: Callable[[], HttpEnv]) -> Blueprint:
-    streams = Blueprint("steppe_streams", __name__)
 
-    @streams.get("/streams/<stream_name>/<group_id>")
-    async def group(stream_name: str, group_id: str) -> Response:
-        return await _read(env_of(), stream_name, group_id, None)
+@streams.get("/streams/<stream_name>/<group_id>")
+async def group(stream_name: str, group_id: str) -> Response:
+    return await _read(current_env(), stream_name, group_id, None)
 
-    @streams.get("/streams/<stream_name>/<group_id>/<item_id>")
-    async def item(stream_name: str, group_id: str, item_id: str) -> Response:
-        return await _read(env_of(), stream_name, group_id, item_id)
 
-    return streams
+@streams.get("/streams/<stream_name>/<group_id>/<item_id>")
+async def item(stream_name: str, group_id: str, item_id: str) -> Response:
+    return await _read(current_env(), stream_name, group_id, item_id)
 
 
 async def _read(env: HttpEnv, stream_name: str, group_id: str, item_id: str | None) -> Response:
@@ -53,7 +50,4 @@ async def _read(env: HttpEnv, stream_name: str, group_id: str, item_id: str | No
 
 
 def _token() -> str | None:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return request.args.get("authToken") or None
+    return bearer(request.headers.get("authorization", "")) or request.args.get("authToken") or None

@@ -8,14 +8,14 @@ The hub only ever offers text to the outbox, so a slow socket stalls nobody else
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, cast
 
 import trio
 from quart import Websocket, websocket
 from quart_trio import QuartTrio
 
-from orchestrator.http.env import HttpEnv
+from orchestrator.http.auth import auth_subprotocol, bearer, subprotocol_token
+from orchestrator.http.env import HttpEnv, current_env
 from orchestrator.services.streams.hub import Client
 from orchestrator.services.streams.messages import (
     BadMessage,
@@ -25,39 +25,29 @@ from orchestrator.services.streams.messages import (
 )
 from orchestrator.services.streams.service import StreamsService
 
-AUTH_SUBPROTOCOL = "Authorization"
-"""Motia's clients send `Sec-WebSocket-Protocol: Authorization, <token>` (browsers cannot
-set headers on a WebSocket); the server must then agree to that subprotocol."""
-
 DROPPED_CLOSE_CODE = 1008
 
 
-def register_stream_sockets(app: QuartTrio, env_of: Callable[[], HttpEnv]) -> None:
+def register_stream_sockets(app: QuartTrio) -> None:
     @app.websocket("/")
     @app.websocket("/__streams")
     async def motia_socket() -> None:
-        await _serve(env_of(), None)
+        await _serve(current_env(), None)
 
     @app.websocket("/streams/<stream_name>/<group_id>")
     async def seed_socket(stream_name: str, group_id: str) -> None:
         seed = Subscription("join", Channel(stream_name, group_id), "seed")
-        await _serve(env_of(), seed)
+        await _serve(current_env(), seed)
 
 
 def auth_token(ws: Websocket) -> str | None:
     """The client's token: the value after `Authorization` in the subprotocols (Motia's
     way), else `?authToken=` (Motia's older way), else an `Authorization: Bearer` header."""
-    protocols = ws.requested_subprotocols
-    for index, name in enumerate(protocols[:-1]):
-        if name.lower() == AUTH_SUBPROTOCOL.lower():
-            return protocols[index + 1]
-    token = ws.args.get("authToken")
-    if token:
-        return token
-    scheme, _, value = ws.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return None
+    return (
+        subprotocol_token(ws.requested_subprotocols)
+        or ws.args.get("authToken")
+        or bearer(ws.headers.get("authorization", ""))
+    )
 
 
 async def _serve(env: HttpEnv, seed: Subscription | None) -> None:
@@ -68,8 +58,7 @@ async def _serve(env: HttpEnv, seed: Subscription | None) -> None:
         await ws.close(1011, "streams are not available")
         return
     token = auth_token(ws)
-    asked = [p for p in ws.requested_subprotocols if p.lower() == AUTH_SUBPROTOCOL.lower()]
-    await ws.accept(subprotocol=asked[0] if asked else None)
+    await ws.accept(subprotocol=auth_subprotocol(ws.requested_subprotocols))
     client = service.hub.connect(f"{ws.remote_addr or '?'}{ws.path}")
     try:
         with client.cancel_scope:

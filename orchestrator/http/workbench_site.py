@@ -12,14 +12,13 @@ holds no data; every call it makes then needs the token).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import trio
 from quart import Blueprint, Response
 
 from orchestrator.core.tracing import new_trace_id
-from orchestrator.http.env import HttpEnv
+from orchestrator.http.env import current_env
 from orchestrator.http.responses import error_response, json_response
 
 STATIC_DIR = Path(__file__).parents[1] / "workbench" / "static"
@@ -54,12 +53,13 @@ def static_files(directory: Path = STATIC_DIR) -> dict[str, Path]:
     return files
 
 
-def workbench_site(env_of: Callable[[], HttpEnv], directory: Path = STATIC_DIR) -> Blueprint:
+def workbench_site(directory: Path = STATIC_DIR) -> Blueprint:
+    """The page's routes, serving the files under `directory` as listed now."""
     site = Blueprint("steppe_workbench_site", __name__)
     files = static_files(directory)
 
     def refusal() -> Response | None:
-        env = env_of()
+        env = current_env()
         if env.mode == "start" and not env.admin_token:
             return error_response(
                 403, "the workbench is off in start mode; set STEPPE_ADMIN_TOKEN", new_trace_id()

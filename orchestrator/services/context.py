@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from orchestrator.core.errors import CallbackError
 from orchestrator.core.types import JSON, JSONMap
 from orchestrator.model.step import Step
-from orchestrator.model.validation import DataValidator
+from orchestrator.model.validation import DataValidator, FieldError
 from orchestrator.runtime.host import Invocation
 from orchestrator.services.project import Project
 from orchestrator.stores.state.base import StateStore
@@ -65,10 +65,8 @@ class EmitChecker:
                 f"{emitter.name} emitted '{event.topic}', which is not in its emits "
                 f"(it declares {declared}) [{emitter.path}]",
             )
-        subscribers = [s for s in self.steps.values() if event.topic in s.subscribes]
-        for subscriber in subscribers:
-            validator = self._validator(subscriber)
-            errors = validator.errors(event.data) if validator else []
+        fits = self.check_subscribers(event.topic, event.data)
+        for subscriber, errors in fits:
             if errors:
                 details = "; ".join(f"{e.path or '(data)'}: {e.message}" for e in errors)
                 raise CallbackError(
@@ -76,7 +74,21 @@ class EmitChecker:
                     f"emit '{event.topic}': data does not match the input of "
                     f"{subscriber.name} [{subscriber.path}]: {details}",
                 )
-        return subscribers
+        return [subscriber for subscriber, _ in fits]
+
+    def check_subscribers(self, topic: str, data: JSON) -> list[tuple[Step, list[FieldError]]]:
+        """Each subscriber of `topic`, with what in `data` does not fit its `input`
+        (empty when it fits, or when it declares none). Raises nothing: the workbench
+        shows every subscriber's verdict."""
+        return [
+            (step, self._errors(step, data))
+            for step in self.steps.values()
+            if topic in step.subscribes
+        ]
+
+    def _errors(self, step: Step, data: JSON) -> list[FieldError]:
+        validator = self._validator(step)
+        return validator.errors(data) if validator else []
 
     def _validator(self, step: Step) -> DataValidator | None:
         if step.name not in self._validators:

@@ -31,11 +31,14 @@ from orchestrator.services.cron import CronScheduler
 from orchestrator.services.invoker import StepInvoker
 from orchestrator.services.project import Project, ProjectUser
 from orchestrator.services.reload import Reloader
+from orchestrator.services.streams.service import StreamsService
 from orchestrator.services.streams.setup import open_streams
+from orchestrator.stores.queue.base import DeliveryStore
 from orchestrator.stores.setup import open_stores
+from orchestrator.stores.state.base import StateStore
 from orchestrator.typegen.write import write_types
 from orchestrator.wiring.runtime import Host, Runtime, open_runtime
-from orchestrator.workbench.live import close_live_clients
+from orchestrator.workbench.live import LiveHub, trace_summaries
 
 ADMIN_TOKEN_VARIABLE = "STEPPE_ADMIN_TOKEN"
 
@@ -87,85 +90,106 @@ async def open_services(
         console_level=console_level,
         json_console=json_console,
     )
-    host = Host(root, logs)
     try:
         async with (
-            open_runtime(root, settings, host) as runtime,
+            open_runtime(root, settings, Host(root, logs)) as runtime,
             open_stores(settings, root) as (state, queue),
             open_streams(settings, root, runtime.pool, runtime.project.streams, logs) as streams,
-            trio.open_nursery() as nursery,
         ):
-            project = runtime.project
-            tracer = Tracer(logs, delivery_level="info" if mode == "dev" else "debug")
-            invoker = StepInvoker(runtime.pool, tracer, settings.handler_timeout)
-            bus = EventBus(
-                project.steps,
-                invoker,
-                logs,
-                queue,
-                idempotency_window=settings.idempotency_window,
-            )
-            checker = EmitChecker(project.steps)
-            host.router = ContextRouter(state, bus, checker, streams)
-            cron = CronScheduler(project.steps.values(), invoker, logs)
-            env = HttpEnv(
-                project=project,
-                router=Router(project.steps.values()),
-                invoker=invoker,
-                bus=bus,
-                checker=checker,
-                state=state,
-                tracer=tracer,
-                logs=logs,
-                settings=settings,
-                mode=mode,
-                admin_token=os.environ.get(ADMIN_TOKEN_VARIABLE) or None,
-                access_log=mode == "dev",
-                streams=streams,
-            )
-            bus_stopped = trio.Event()
-
-            async def serve_bus(task_status: trio.TaskStatus[None]) -> None:
-                try:
-                    await bus.serve(settings.shutdown_grace, task_status=task_status)
-                finally:
-                    bus_stopped.set()
-
-            await nursery.start(serve_bus)
-            nursery.start_soon(logs.flush_every)
-            await nursery.start(cron.serve)
-            await nursery.start(streams.serve)
-            stop_http = trio.Event()
-            binds: list[str] = await nursery.start(_serve_http, env, settings, stop_http)
-            services = Services(runtime, env, bus, cron, binds[0])
-            if watch:
-                services.reloader = Reloader(
-                    runtime.pool,
-                    logs,
-                    lambda: services.runtime.project,
-                    services.apply_project,
-                    step_dirs=settings.step_dirs,
-                    load_timeout=settings.load_timeout,
-                )
-                await nursery.start(services.reloader.watch, settings.data_dir)
-            try:
+            env, cron = _wire(runtime, mode, logs, state, queue, streams)
+            async with _running(runtime, env, cron, streams, watch) as services:
                 yield services
-            finally:
-                # Order: stop accepting requests (Hypercorn lets in-flight ones finish),
-                # stop starting deliveries and let running ones finish within the grace
-                # period; what is still queued stays in the store for the next start.
-                # Runners stop last (open_runtime), so in-flight handlers can complete.
-                # Stream sockets are closed first: they never finish on their own and
-                # would hold Hypercorn's graceful shutdown for its whole timeout.
-                streams.hub.close_all()
-                close_live_clients(logs)
-                stop_http.set()
-                bus.stop()
-                with trio.move_on_after(settings.shutdown_grace + 1):
-                    await bus_stopped.wait()
-                nursery.cancel_scope.cancel()
     finally:
         logs.close()
+
+
+def _wire(
+    runtime: Runtime,
+    mode: Mode,
+    logs: LogSink,
+    state: StateStore,
+    queue: DeliveryStore,
+    streams: StreamsService,
+) -> tuple[HttpEnv, CronScheduler]:
+    """The services over the loaded project and the stores, and the runners' context
+    router; nothing runs yet. Called once the project's `.env` is loaded (it may set
+    the admin token)."""
+    project, settings = runtime.project, runtime.settings
+    tracer = Tracer(logs, delivery_level="info" if mode == "dev" else "debug")
+    invoker = StepInvoker(runtime.pool, tracer, settings.handler_timeout)
+    bus = EventBus(
+        project.steps, invoker, logs, queue, idempotency_window=settings.idempotency_window
+    )
+    checker = EmitChecker(project.steps)
+    runtime.host.router = ContextRouter(state, bus, checker, streams)
+    env = HttpEnv(
+        project=project,
+        router=Router(project.steps.values()),
+        invoker=invoker,
+        bus=bus,
+        checker=checker,
+        state=state,
+        tracer=tracer,
+        logs=logs,
+        settings=settings,
+        live=LiveHub(logs, trace_summaries(tracer)),
+        mode=mode,
+        admin_token=os.environ.get(ADMIN_TOKEN_VARIABLE) or None,
+        access_log=mode == "dev",
+        streams=streams,
+    )
+    return env, CronScheduler(project.steps.values(), invoker, logs)
+
+
+@asynccontextmanager
+async def _running(
+    runtime: Runtime, env: HttpEnv, cron: CronScheduler, streams: StreamsService, watch: bool
+) -> AsyncIterator[Services]:
+    """Run the bus, cron, streams, the HTTP server (and the reloader when `watch`) until
+    the caller leaves the block; then stop them in order."""
+    settings, bus, logs = runtime.settings, env.bus, env.logs
+    async with trio.open_nursery() as nursery:
+        bus_stopped = trio.Event()
+
+        async def serve_bus(task_status: trio.TaskStatus[None]) -> None:
+            try:
+                await bus.serve(settings.shutdown_grace, task_status=task_status)
+            finally:
+                bus_stopped.set()
+
+        await nursery.start(serve_bus)
+        nursery.start_soon(logs.flush_every)
+        await nursery.start(cron.serve)
+        await nursery.start(streams.serve)
+        stop_http = trio.Event()
+        binds: list[str] = await nursery.start(_serve_http, env, settings, stop_http)
+        services = Services(runtime, env, bus, cron, binds[0])
+        if watch:
+            services.reloader = Reloader(
+                runtime.pool,
+                logs,
+                lambda: services.runtime.project,
+                services.apply_project,
+                step_dirs=settings.step_dirs,
+                load_timeout=settings.load_timeout,
+            )
+            await nursery.start(services.reloader.watch, settings.data_dir)
+        try:
+            yield services
+        finally:
+            # Order: stop accepting requests (Hypercorn lets in-flight ones finish),
+            # stop starting deliveries and let running ones finish within the grace
+            # period; what is still queued stays in the store for the next start.
+            # Runners stop last (open_runtime), so in-flight handlers can complete.
+            # Stream and live-log sockets are closed first: they never finish on their
+            # own and would hold Hypercorn's graceful shutdown for its whole timeout.
+            streams.hub.close_all()
+            env.live.close_all()
+            stop_http.set()
+            bus.stop()
+            with trio.move_on_after(settings.shutdown_grace + 1):
+                await bus_stopped.wait()
+            nursery.cancel_scope.cancel()
 
 
 async def _serve_http(
@@ -184,5 +208,5 @@ async def _serve_http(
     config.loglevel = "WARNING"
     config.graceful_timeout = settings.shutdown_grace
     await hypercorn_serve(
-        create_app(lambda: env), config, shutdown_trigger=stop.wait, task_status=task_status
+        create_app(env), config, shutdown_trigger=stop.wait, task_status=task_status
     )

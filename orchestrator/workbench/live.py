@@ -8,9 +8,9 @@ every finished request's trace, pushed to each connected page over one WebSocket
     {"type": "trace", "trace": {...}}          an HTTP request's trace ended
     {"type": "dropped", "count": n}            n messages were dropped for this page
 
-One LogSink listener per server fans out to every client. An entry is encoded once
-and offered to each client's bounded buffer; offering never waits, so a page that
-stops reading never slows a handler down. When a buffer is full the entry is
+One LogSink listener per server (its LiveHub) fans out to every client. An entry is
+encoded once and offered to each client's bounded buffer; offering never waits, so a
+page that stops reading never slows a handler down. When a buffer is full the entry is
 dropped for that client only, and the client is told how many it missed.
 """
 
@@ -25,11 +25,22 @@ from typing import Any
 import trio
 
 from orchestrator.core.logs import LogSink
+from orchestrator.core.tracing import Tracer
 
 DEFAULT_BUFFER = 1000
 """Messages a client may have waiting; beyond that, new ones are dropped for it."""
 
 TraceLookup = Callable[[str], dict[str, Any] | None]
+
+
+def trace_summaries(tracer: Tracer) -> TraceLookup:
+    """The lookup a hub sends traces with: a trace's summary, None once `tracer` forgot it."""
+
+    def summary(trace_id: str) -> dict[str, Any] | None:
+        trace = tracer.get(trace_id)
+        return None if trace is None else trace.summary_json()
+
+    return summary
 
 
 def encode(message: dict[str, Any]) -> str:
@@ -69,7 +80,8 @@ class LiveClient:
 
 
 class LiveHub:
-    """Every live client of one server, and the LogSink listener that feeds them."""
+    """Every live client of one server, and the LogSink listener that feeds them. The
+    server's wiring creates one and closes its clients (`close_all`) when stopping."""
 
     def __init__(self, logs: LogSink, trace_of: TraceLookup, *, buffer: int = DEFAULT_BUFFER):
         self._logs = logs
@@ -134,21 +146,3 @@ class LiveHub:
         for client in list(self.clients):
             for text in messages:
                 client.offer(text)
-
-
-_HUBS: dict[int, LiveHub] = {}
-
-
-def live_hub_for(logs: LogSink, trace_of: TraceLookup) -> LiveHub:
-    """The hub of the server that writes to `logs` (one per server)."""
-    hub = _HUBS.get(id(logs))
-    if hub is None:
-        hub = _HUBS[id(logs)] = LiveHub(logs, trace_of)
-    return hub
-
-
-def close_live_clients(logs: LogSink) -> None:
-    """Close the live connections of the server that writes to `logs` (on shutdown)."""
-    hub = _HUBS.pop(id(logs), None)
-    if hub is not None:
-        hub.close_all()

@@ -149,6 +149,25 @@ async def test_expired_items_do_not_count_against_max_items(store: StreamStore) 
     assert outcome.evicted == [item("a", n=1)]
 
 
+async def test_list_groups_counts_live_items_per_group(store: StreamStore) -> None:
+    assert await store.list_groups("s", T0) == {}
+    for group, n in (("b", 2), ("a", 1), ("c", 3)):
+        for i in range(n):
+            await store.set("s", group, item(f"{group}{i}"), now=T0)
+    await store.set("s", "a", item("short", n=0), now=T0, expires_at=T0 + 1)
+    await store.set("s", "gone", item("x"), now=T0, expires_at=T0 + 1)
+    await store.set("other", "z", item("y"), now=T0)  # another stream's group
+    listed = await store.list_groups("s", T0)
+    assert listed == {"a": 2, "b": 2, "c": 3, "gone": 1}
+    assert list(listed) == ["a", "b", "c", "gone"]
+    # Expired items are not counted, and a group holding only expired ones is left out.
+    assert await store.list_groups("s", T0 + 1) == {"a": 1, "b": 2, "c": 3}
+    assert await store.list_groups("s", T0 + 1, limit=2) == {"a": 1, "b": 2}
+    await store.delete("s", "b", "b0", T0 + 1)
+    await store.delete("s", "b", "b1", T0 + 1)
+    assert await store.list_groups("s", T0 + 1) == {"a": 1, "c": 3}
+
+
 async def test_the_stored_value_is_a_copy(store: StreamStore) -> None:
     original = item("a", tags=["x"])
     await store.set("s", "g", original, now=T0)

@@ -35,6 +35,13 @@ class StreamStore(ABC):
         """The live items of the group, oldest first."""
 
     @abstractmethod
+    async def list_groups(
+        self, stream: str, now: float, *, limit: int | None = None
+    ) -> dict[str, int]:
+        """The groups of `stream` that hold live items, each with how many, in group id
+        order; with `limit`, only the first that many."""
+
+    @abstractmethod
     async def set(
         self,
         stream: str,

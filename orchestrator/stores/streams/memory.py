@@ -34,6 +34,16 @@ class MemoryStreamStore(StreamStore):
         entries = self._groups.get((stream, group), {})
         return [copy.deepcopy(e.item) for e in entries.values() if e.live(now)]
 
+    async def list_groups(
+        self, stream: str, now: float, *, limit: int | None = None
+    ) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for (name, group), entries in self._groups.items():
+            live = sum(1 for e in entries.values() if e.live(now)) if name == stream else 0
+            if live:
+                counts[group] = live
+        return {group: counts[group] for group in sorted(counts)[:limit]}
+
     async def set(
         self,
         stream: str,

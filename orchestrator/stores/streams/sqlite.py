@@ -58,6 +58,11 @@ class SqliteStreamStore(StreamStore):
     async def get_group(self, stream: str, group: str, now: float) -> list[JSONMap]:
         return await self._worker.run(_get_group, stream, group, now)
 
+    async def list_groups(
+        self, stream: str, now: float, *, limit: int | None = None
+    ) -> dict[str, int]:
+        return await self._worker.run(_list_groups, stream, now, -1 if limit is None else limit)
+
     async def set(
         self,
         stream: str,
@@ -167,6 +172,17 @@ def _get_group(
         (stream, group, now),
     ).fetchall()
     return [json.loads(text) for (text,) in rows]
+
+
+def _list_groups(
+    connection: sqlite3.Connection, stream: str, now: float, limit: int
+) -> dict[str, int]:
+    rows = connection.execute(
+        f"SELECT group_id, COUNT(*) FROM stream_items WHERE stream = ? AND {_LIVE}"
+        " GROUP BY group_id ORDER BY group_id LIMIT ?",
+        (stream, now, limit),
+    ).fetchall()
+    return {str(group): int(count) for group, count in rows}
 
 
 def _delete(

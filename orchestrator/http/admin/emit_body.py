@@ -5,7 +5,7 @@ from __future__ import annotations
 from quart import Request, Response
 
 from orchestrator.http.json_body import BadRequest, parse_json_body
-from orchestrator.http.responses import error_response
+from orchestrator.http.responses import error_response, validation_error
 from orchestrator.services.context import EmitRequest
 
 
@@ -17,11 +17,6 @@ async def read_emit_body(request: Request, trace_id: str) -> EmitRequest | Respo
         return error_response(400, "malformed JSON", trace_id, message=str(exc))
     topic = body.get("topic") if isinstance(body, dict) else None
     if not isinstance(topic, str) or not topic:
-        return error_response(
-            400,
-            "validation failed",
-            trace_id,
-            errors=[{"path": "topic", "message": "a non-empty string is required"}],
-        )
+        return validation_error("topic", "a non-empty string is required", trace_id)
     assert isinstance(body, dict)
     return EmitRequest(topic, body.get("data"))
