@@ -54,8 +54,9 @@ def test_valid_configs_of_every_type_pass() -> None:
         ({"type": "cron", "name": "C"}, "cron: is required"),
         ({"name": "X"}, "type: is required"),
         (
-            {"type": "event", "name": "bad name", "subscribes": ["x"]},
-            "name: 'bad name' does not match",
+            # Any non-empty name is accepted, as in Motia (issue 16); an empty one is not.
+            {"type": "event", "name": "", "subscribes": ["x"]},
+            "name: '' should be non-empty",
         ),
         ("not a map", "config must be a map"),
     ],
@@ -88,8 +89,8 @@ def test_motia_fields_are_accepted_and_listed_as_ignored() -> None:
         "infrastructure": {"handler": {"ram": 2048, "timeout": 5}, "queue": {"type": "fifo"}},
     }
     assert check_config(config, STEP) == ([], [])
+    # includeFiles is acted on: its files are watched for reload (issue 16).
     assert ignored_fields(config) == [
-        "includeFiles",
         "infrastructure.queue.type",
         "infrastructure.handler.ram",
     ]

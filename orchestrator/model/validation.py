@@ -32,7 +32,6 @@ _SCHEMA_KEYWORDS = frozenset(
 )  # fmt: skip
 # Config fields Motia accepts that Steppe does not act on yet (SPEC §2).
 IGNORED_FIELDS = (
-    "includeFiles",
     "middleware",
     "infrastructure.queue.type",
     "infrastructure.queue.visibilityTimeout",
@@ -97,7 +96,9 @@ def normalize_config(config: JSONMap) -> JSONMap:
     """The config with every schema in JSON Schema form."""
     out = dict(config)
     for key in ("bodySchema", "input", "schema"):
-        if key in out:
+        if key in out and out[key] is None:
+            del out[key]  # `input: None` is Motia's way of saying "no schema"
+        elif key in out:
             out[key] = normalize_schema(out[key])
     responses = out.get("responseSchema")
     if isinstance(responses, Mapping):
@@ -170,6 +171,8 @@ def check_step_config(config: Any) -> tuple[list[Problem], list[Problem]]:
     errors, warnings = check_config(config, "step-config.schema.json")
     if isinstance(config, Mapping) and "type" not in config:
         errors = [Problem("type", STEP_TYPES_MESSAGE)] + [e for e in errors if e.field != "type"]
+    if isinstance(config, Mapping) and config.get("subscribes") == []:
+        warnings.append(Problem("subscribes", "is empty: this step can never run"))
     return errors, warnings
 
 

@@ -8,6 +8,8 @@ with: the runners keep the old module objects alive until their calls return.
 
 from __future__ import annotations
 
+import fnmatch
+import os
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 
@@ -126,11 +128,14 @@ class Reloader:
         await self._apply(rebuilt)
 
     def _dependants(self, project: Project, helper: Path) -> list[StepFile]:
-        """The loaded files that imported `helper` (as their runner reported)."""
+        """The loaded files that imported `helper` (as their runner reported) or name it
+        in their config's `includeFiles`."""
         found = []
         for path, outcome in project.outcomes.items():
-            deps = outcome.get("deps") if isinstance(outcome, dict) else None
-            if deps and str(helper) in deps:
+            if not isinstance(outcome, dict):
+                continue
+            deps = outcome.get("deps") or ()
+            if str(helper) in deps or _included(outcome.get("config"), path, helper):
                 found.append(project.files[path])
         return found
 
@@ -144,3 +149,17 @@ class Reloader:
                 await supervisor.unload(str(step_file.path))
             except SteppeError as exc:
                 self._logs.write("warn", f"unload of {step_file.path} failed: {exc}")
+
+
+def _included(config: object, step_path: Path, changed: Path) -> bool:
+    """True when `changed` matches one of the config's `includeFiles` globs, which Motia
+    resolves against the step file's folder (its bundler copies them beside the step)."""
+    patterns = config.get("includeFiles") if isinstance(config, dict) else None
+    if not isinstance(patterns, list):
+        return False
+    target = os.path.normpath(changed)
+    return any(
+        isinstance(pattern, str)
+        and fnmatch.fnmatchcase(target, os.path.normpath(step_path.parent / pattern))
+        for pattern in patterns
+    )

@@ -42,7 +42,7 @@ async def cron_steps() -> Response:
     return json_response(answer)
 
 
-@routes.post("/cron/<name>/run")
+@routes.post("/cron/<path:name>/run")
 async def run_now(name: str) -> Response:
     env = current_env()
     await request.get_data(cache=False)
