@@ -42,3 +42,11 @@ def test_bad_settings_name_the_file_and_key(tmp_path: Path, text: str, message: 
     with pytest.raises(ConfigError) as caught:
         load_settings(tmp_path)
     assert message in str(caught.value) and "steppe.toml" in str(caught.value)
+
+
+def test_strict_emits_is_a_boolean(tmp_path: Path) -> None:
+    (tmp_path / "steppe.toml").write_text("strict_emits = true\n")
+    assert load_settings(tmp_path).strict_emits is True
+    (tmp_path / "steppe.toml").write_text("strict-emits = 1\n")
+    with pytest.raises(ConfigError, match="strict-emits: must be bool, got 1"):
+        load_settings(tmp_path)

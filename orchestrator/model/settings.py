@@ -40,6 +40,8 @@ class Settings:
     # Stream messages a WebSocket client may have waiting before it is dropped as too slow.
     stream_buffer: int = 1024
     data_dir: str = ".steppe"
+    # An emit to a topic missing from a non-empty `emits` is an error, not a warning.
+    strict_emits: bool = False
     source: Path | None = field(default=None, compare=False)
 
 
@@ -56,6 +58,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "load_timeout": (int, float),
     "stream_buffer": (int,),
     "data_dir": (str,),
+    "strict_emits": (bool,),
 }
 _CHOICES = {"state": ("sqlite", "memory"), "queue": ("sqlite", "memory")}
 
@@ -87,7 +90,8 @@ def _settings_from(path: Path, table: dict[str, Any]) -> Settings:
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise ConfigError(str(path), f"unknown setting{hint}", raw_key)
         expected = _TYPES[key]
-        if not isinstance(value, expected) or isinstance(value, bool):
+        # Booleans are ints to Python, never numbers to a person writing TOML.
+        if not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected):
             wanted = " or ".join(t.__name__ for t in expected)
             raise ConfigError(str(path), f"must be {wanted}, got {value!r}", raw_key)
         if key in _CHOICES and value not in _CHOICES[key]:

@@ -45,10 +45,20 @@ class StreamsService(Protocol):
 
 @dataclass
 class EmitChecker:
-    """The checks every emit passes before it is accepted: the topic is declared in the
-    emitting step's `emits`, and the data fits the `input` of every subscriber."""
+    """The checks every emit passes before it is accepted: the data fits the `input` of
+    every subscriber, and the topic is one the emitting step may emit.
+
+    Which topics a step may emit follows Motia 0.17's `isAllowedToEmit`
+    (packages/core/src/utils.ts): any topic when its `emits` is empty; otherwise the
+    listed ones. Motia drops an unlisted topic with a warning; Steppe delivers it and
+    warns once per step and topic (it shows as an undeclared edge in the flow graph),
+    unless `strict` (the `strict_emits` setting) makes it an error again."""
 
     steps: Mapping[str, Step]
+    warn: Callable[[Step, str], None] | None = None
+    strict: bool = False
+    undeclared: dict[str, set[str]] = field(default_factory=dict)
+    """Topics each step emitted without declaring them (step name → topics)."""
     _validators: dict[str, DataValidator | None] = field(default_factory=dict)
 
     def use_project(self, project: Project) -> None:
@@ -59,12 +69,7 @@ class EmitChecker:
     def check(self, emitter: Step | None, event: EmitRequest) -> list[Step]:
         """The subscribers of the topic; raises CallbackError naming what is wrong."""
         if emitter is not None and event.topic not in emitter.emit_topics:
-            declared = ", ".join(sorted(emitter.emit_topics)) or "nothing"
-            raise CallbackError(
-                "UndeclaredTopic",
-                f"{emitter.name} emitted '{event.topic}', which is not in its emits "
-                f"(it declares {declared}) [{emitter.path}]",
-            )
+            self._undeclared(emitter, event.topic)
         fits = self.check_subscribers(event.topic, event.data)
         for subscriber, errors in fits:
             if errors:
@@ -75,6 +80,22 @@ class EmitChecker:
                     f"{subscriber.name} [{subscriber.path}]: {details}",
                 )
         return [subscriber for subscriber, _ in fits]
+
+    def _undeclared(self, emitter: Step, topic: str) -> None:
+        if self.strict:
+            declared = ", ".join(sorted(emitter.emit_topics)) or "nothing"
+            raise CallbackError(
+                "UndeclaredTopic",
+                f"{emitter.name} emitted '{topic}', which is not in its emits "
+                f"(it declares {declared}) [{emitter.path}]",
+            )
+        if not emitter.emit_topics:
+            return  # no `emits` at all: any topic, as Motia allows
+        seen = self.undeclared.setdefault(emitter.name, set())
+        if topic not in seen:
+            seen.add(topic)
+            if self.warn is not None:
+                self.warn(emitter, topic)
 
     def check_subscribers(self, topic: str, data: JSON) -> list[tuple[Step, list[FieldError]]]:
         """Each subscriber of `topic`, with what in `data` does not fit its `input`

@@ -120,7 +120,16 @@ def _wire(
     bus = EventBus(
         project.steps, invoker, logs, queue, idempotency_window=settings.idempotency_window
     )
-    checker = EmitChecker(project.steps)
+    checker = EmitChecker(
+        project.steps,
+        warn=lambda step, topic: logs.write(
+            "warn",
+            f"{step.name} emitted '{topic}', which is not in its emits; delivered anyway "
+            "(strict_emits = true makes this an error)",
+            step=step.name,
+        ),
+        strict=settings.strict_emits,
+    )
     runtime.host.router = ContextRouter(state, bus, checker, streams)
     env = HttpEnv(
         project=project,

@@ -10,6 +10,7 @@ is listed in `unconnected`; a subscription that nothing in the flow emits, in
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -51,12 +52,16 @@ def step_summary(step: Step, root: Path) -> dict[str, Any]:
     return summary
 
 
-def _flow_json(flow_id: str, members: list[Step], root: Path) -> dict[str, Any]:
+def _flow_json(
+    flow_id: str, members: list[Step], root: Path, undeclared: Mapping[str, list[str]]
+) -> dict[str, Any]:
     emitted: list[tuple[Step, Emit, bool]] = []
     subscribed: dict[str, list[tuple[Step, bool]]] = {}
+    surprises = {(name, topic) for name, topics in undeclared.items() for topic in topics}
     for step in members:
         emitted.extend((step, emit, False) for emit in step.emits)
         emitted.extend((step, emit, True) for emit in step.virtual_emits)
+        emitted.extend((step, Emit(topic), False) for topic in undeclared.get(step.name, ()))
         for topic in step.subscribes:
             subscribed.setdefault(topic, []).append((step, False))
         for topic in step.virtual_subscribes:
@@ -67,21 +72,25 @@ def _flow_json(flow_id: str, members: list[Step], root: Path) -> dict[str, Any]:
     for source, emit, virtual_emit in emitted:
         targets = subscribed.get(emit.topic, [])
         if not targets:
-            unconnected.append({"source": source.name, **_emit_json(emit), "virtual": virtual_emit})
+            stub = {"source": source.name, **_emit_json(emit), "virtual": virtual_emit}
+            if (source.name, emit.topic) in surprises:
+                stub["undeclared"] = True
+            unconnected.append(stub)
         for target, virtual_subscribe in targets:
             key = (source.name, target.name, emit.topic)
             if key in seen:  # the same topic declared twice (real and virtual)
                 continue
             seen.add(key)
-            edges.append(
-                {
-                    "id": f"{source.name}->{target.name}:{emit.topic}",
-                    "source": source.name,
-                    "target": target.name,
-                    **_emit_json(emit),
-                    "virtual": virtual_emit or virtual_subscribe,
-                }
-            )
+            edge = {
+                "id": f"{source.name}->{target.name}:{emit.topic}",
+                "source": source.name,
+                "target": target.name,
+                **_emit_json(emit),
+                "virtual": virtual_emit or virtual_subscribe,
+            }
+            if (source.name, emit.topic) in surprises:
+                edge["undeclared"] = True
+            edges.append(edge)
     emitted_topics = {emit.topic for _, emit, _ in emitted}
     inbound = [
         {"target": step.name, "topic": topic, "virtual": virtual}
@@ -104,16 +113,22 @@ def _node_order(step: Step) -> tuple[int, str]:
     return ({"api": 0, "cron": 1, "event": 2, "noop": 3}.get(step.type, 4), step.name)
 
 
-def flow_graph(project: Project) -> dict[str, Any]:
-    """Every flow of the project as nodes and edges; steps with no flow form their own."""
+def flow_graph(
+    project: Project, undeclared: Mapping[str, Iterable[str]] | None = None
+) -> dict[str, Any]:
+    """Every flow of the project as nodes and edges; steps with no flow form their own.
+    `undeclared` (step name → topics it emitted without declaring them, as the emit
+    checker saw) adds those emits as edges marked `undeclared`."""
     steps = list(project.steps.values())
+    extra = {name: sorted(topics) for name, topics in (undeclared or {}).items()}
     names = sorted({flow for step in steps for flow in step.flows})
     flows = [
-        _flow_json(name, [s for s in steps if name in s.flows], project.root) for name in names
+        _flow_json(name, [s for s in steps if name in s.flows], project.root, extra)
+        for name in names
     ]
     loose = [s for s in steps if not s.flows]
     if loose:
-        flows.append(_flow_json(NO_FLOW, loose, project.root))
+        flows.append(_flow_json(NO_FLOW, loose, project.root, extra))
     return {"flows": flows}
 
 

@@ -73,11 +73,12 @@ async def handler(data, context):
 """
 
 
-async def test_emit_of_an_undeclared_topic_is_an_error_in_the_handler(
+async def test_with_strict_emits_an_undeclared_topic_is_an_error_in_the_handler(
     make_project: Callable[..., Path],
 ) -> None:
+    # Without strict_emits it is delivered with a warning (tests/motia/test_emits.py).
     project = make_project({"steps/emitter.step.py": EMITTER, "steps/sub.step.py": SUBSCRIBER})
-    async with serving(project) as (_, client):
+    async with serving(project, strict_emits=True) as (_, client):
         response = await client.post("/emit", json={"topic": "order.deleted", "data": {}})
     assert response.status_code == 422
     body = response.json()

@@ -68,7 +68,8 @@ async def problems() -> Response:
 
 @routes.get("/flows")
 async def flows() -> Response:
-    return json_response(flow_graph(current_env().project))
+    env = current_env()
+    return json_response(flow_graph(env.project, env.checker.undeclared))
 
 
 @routes.get("/topics")

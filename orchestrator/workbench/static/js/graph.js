@@ -161,6 +161,7 @@ function edgeGeometry (a, b, bend, direction) {
 
 function labelLines (edge) {
   const lines = [edge.conditional ? `${edge.topic} ?` : edge.topic]
+  if (edge.undeclared) lines.push('not in emits')
   if (edge.label) lines.push(edge.label)
   return lines
 }
@@ -211,7 +212,7 @@ export function drawFlow (container, flow, { positions, direction = 'LR', onMove
       pairCount.set(pair, n + 1)
       const bend = n === 0 ? 0 : (n % 2 ? 1 : -1) * Math.ceil(n / 2) * 34
       const geometry = edgeGeometry(a, b, bend, direction)
-      const cls = ['edge', edge.virtual ? 'virtual' : '', edge.conditional ? 'conditional' : ''].join(' ').trim()
+      const cls = ['edge', edge.virtual ? 'virtual' : '', edge.conditional ? 'conditional' : '', edge.undeclared ? 'undeclared' : ''].join(' ').trim()
       edgeLayer.append(svg('path', {
         d: geometry.d,
         class: cls,
