@@ -295,17 +295,20 @@ describe('runner', TIMEOUT, () => {
       assert.equal(expectOk(await runner.request('ping', 1)), 1)
     })
 
-    it('refuses calls back from a cancelled invocation', async () => {
+    it('answers a cancelled invocation at once and refuses its calls back', async () => {
       let release
       runner.answer = (m, p) => {
         if (p.key === 'first') return new Promise((resolve) => (release = resolve))
         return { ok: true, r: 'should not be asked' }
       }
       const res = invoke('cancellable.step.ts', { input: {} })
+      const cancelled = iid
       while (!release) await new Promise((resolve) => setTimeout(resolve, 5))
-      runner.send({ t: 'note', m: 'cancel', p: { iid } })
+      runner.send({ t: 'note', m: 'cancel', p: { iid: cancelled } })
+      assert.equal(expectError(await res).name, 'Cancelled')
       release({ ok: true, r: null })
-      assert.equal(expectOk(await res), 'InvocationCancelled')
+      const seen = await runner.note((n) => n.m === 'log' && n.p.iid === cancelled)
+      assert.deepEqual([seen.p.msg, seen.p.fields], ['refused', { name: 'Cancelled' }])
       assert.ok(!runner.requests.some((r) => r.p.key === 'second'))
     })
   })
