@@ -143,7 +143,7 @@ class Runner {
     invocation.cancelled = true
     this.inflight.delete(iid)
     const message = `invocation ${iid} was cancelled by the orchestrator`
-    this.writer.error(invocation.requestId, { name: 'Cancelled', message, stack: null })
+    this.writer.error(invocation.requestId, { name: 'Cancelled', message })
     if (this.stopping) this.finishShutdown()
   }
 

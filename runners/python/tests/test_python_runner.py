@@ -161,6 +161,9 @@ def test_unload_and_unknown_requests(orchestrator: Orchestrator) -> None:
     assert orchestrator.call("unload", {"path": orchestrator.path("same_a.step.py")})["ok"]
     assert orchestrator.run("same_a.step.py", 1, {})["e"]["name"] == "NotLoaded"
     assert orchestrator.run("nowhere.step.py", 2, {})["e"]["name"] == "NotLoaded"
+    orchestrator.load("same_a.step.py")
+    no_access = orchestrator.run("same_a.step.py", 3, {}, fn="canAccess")
+    assert no_access["e"]["name"] == "NoSuchFunction"
     assert orchestrator.call("frobnicate", {})["e"]["name"] == "UnknownMethod"
     assert orchestrator.call("ping", {"x": [1, "é"]})["r"] == {"x": [1, "é"]}
 
@@ -398,7 +401,7 @@ def test_garbage_on_stdin_ends_the_runner(orchestrator: Orchestrator) -> None:
     assert orchestrator.process.stdin is not None
     orchestrator.process.stdin.write(msgpack.packb([1, 2, 3]))
     orchestrator.process.stdin.flush()
-    assert orchestrator.process.wait(timeout=5) == 2
+    assert orchestrator.process.wait(timeout=5) == 1
 
 
 def test_echo_program(project: Path) -> None:
