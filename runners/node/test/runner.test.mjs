@@ -3,11 +3,12 @@
 // output, errors, reloading, and the process's life cycle.
 
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
-import { copyFixture, Peer, startRunner } from './harness.mjs'
+import { copyFixture, Peer, SRC, startRunner } from './harness.mjs'
 
 const CTX = { traceId: 'trace-1', step: 'Test', flows: ['tests'] }
 // A runner that corrupts its protocol leaves the test waiting for an answer.
@@ -403,6 +404,14 @@ describe('life cycle', TIMEOUT, () => {
     assert.deepEqual(expectOk(await invoked), { key: 'k', value: 'v' })
     assert.equal(expectOk(await shutdown), null)
     assert.deepEqual(await runner.exited, { code: 0, signal: null })
+  })
+
+  it('exits 2 when --project names no directory', () => {
+    for (const args of [[], ['--project', join(fixture.dir, 'missing')]]) {
+      const done = spawnSync(process.execPath, [join(SRC, 'runner.mjs'), ...args], { encoding: 'utf8' })
+      assert.equal(done.status, 2, done.stderr)
+      assert.match(done.stderr, /usage: .*--project DIR/)
+    }
   })
 
   it('exits at once when stdin ends', async () => {

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import msgpack
 import pytest
-from runner_harness import Orchestrator
+from runner_harness import RUNNER_DIR, Orchestrator
 
 API_INPUT = {
     "body": {"productId": "p1", "quantity": 2},
@@ -402,6 +405,15 @@ def test_garbage_on_stdin_ends_the_runner(orchestrator: Orchestrator) -> None:
     orchestrator.process.stdin.write(msgpack.packb([1, 2, 3]))
     orchestrator.process.stdin.flush()
     assert orchestrator.process.wait(timeout=5) == 1
+
+
+def test_a_bad_command_line_exits_2(project: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(RUNNER_DIR)}
+    for args in ([], ["--project", str(project / "missing")]):
+        command = [sys.executable, "-m", "steppe_runner", *args]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=10)
+        assert done.returncode == 2, done.stderr
+        assert "--project" in done.stderr
 
 
 def test_echo_program(project: Path) -> None:

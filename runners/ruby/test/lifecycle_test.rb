@@ -97,6 +97,14 @@ class LifecycleTest < Minitest::Test
     assert_match(/not a map/, runner.stderr_text)
   end
 
+  def test_a_bad_command_line_exits_2
+    [[], ['--project', File.join(@project, 'missing')]].each do |args|
+      _out, err, status = Open3.capture3('ruby', FakeOrchestrator::RUNNER, *args)
+      assert_equal 2, status.exitstatus, err
+      assert_match(/--project DIR/, err)
+    end
+  end
+
   def test_echo_answers_every_request_with_its_params_and_exits_at_eof
     echo = @runner = FakeOrchestrator.new(@project, program: File.join(FakeOrchestrator::RUBY_DIR, 'echo.rb'))
     ids = echo.send_requests([['ping', { 'a' => [1, 2.5, nil] }], ['anything', 'x']])
