@@ -111,19 +111,20 @@ class Runner {
     try {
       result = this.storage.run(invocation, fn, ...args)
     } catch (err) {
-      return this.finish(id, invocation, false, err)
+      return this.finish(invocation, false, err)
     }
     if (typeof result?.then === 'function') {
       result.then(
-        (value) => this.finish(id, invocation, true, value),
-        (err) => this.finish(id, invocation, false, err),
+        (value) => this.finish(invocation, true, value),
+        (err) => this.finish(invocation, false, err),
       )
-    } else this.finish(id, invocation, true, result)
+    } else this.finish(invocation, true, result)
   }
 
-  finish(id, invocation, ok, value) {
+  finish(invocation, ok, value) {
     if (invocation.cancelled) return // answered when it was cancelled
     if (this.inflight.get(invocation.iid) === invocation) this.inflight.delete(invocation.iid)
+    const id = invocation.requestId
     if (ok) {
       try {
         this.writer.response(id, value, 'the return value')
