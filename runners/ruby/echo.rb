@@ -11,6 +11,6 @@ require_relative 'lib/steppe/stdio'
 input, output = Steppe::Stdio.take_protocol_channel
 writer = Steppe::Framing::Writer.new(output)
 Steppe::Framing::Reader.new(input, on_end: ->(error) { exit!(error ? 1 : 0) }) do |messages|
-  messages.each { |m| writer.respond(m['id'], m['p']) if m['t'] == 'req' }
+  messages.each { |m| writer.response(m['id'], m['p']) if m['t'] == 'req' }
   nil
 end.run

@@ -87,8 +87,8 @@ module Steppe
       refused = refusal(method, params)
       return accept(id, params) if !refused && method == 'invoke'
 
-      if refused then @writer.respond_error(id, refused)
-      elsif method == 'ping' then @writer.respond(id, params)
+      if refused then @writer.error(id, refused)
+      elsif method == 'ping' then @writer.response(id, params)
       elsif method == 'shutdown' then shutdown(id)
       else @loads << [id, method, params]
       end
@@ -179,14 +179,14 @@ module Steppe
 
     def load_file(id, path)
       step = Stdio.tagged(@session, 'path' => path) { @loader.load(path) }
-      @writer.respond(id, 'config' => step.config, 'handlers' => step.handlers, 'deps' => step.deps)
+      @writer.response(id, 'config' => step.config, 'handlers' => step.handlers, 'deps' => step.deps)
     rescue LoadFailure => e
-      @writer.respond_error(id, e.error)
+      @writer.error(id, e.error)
     end
 
     def unload_file(id, path)
       @loader.unload(path)
-      @writer.respond(id, nil)
+      @writer.response(id, nil)
     end
 
     # Answers once in-flight invocations have finished, then exits 0. Reading
@@ -196,7 +196,7 @@ module Steppe
       @stopping = true
       Thread.new do
         @in_flight_lock.synchronize { @all_answered.wait(@in_flight_lock) until @in_flight.empty? }
-        @writer.respond(id, nil)
+        @writer.response(id, nil)
         @writer.flush
         exit!(0)
       end

@@ -25,11 +25,11 @@ module Steppe
         write('t' => 'req', 'id' => id, 'm' => method, 'p' => params)
       end
 
-      def respond(id, result)
+      def response(id, result)
         write('t' => 'res', 'id' => id, 'ok' => true, 'r' => result)
       end
 
-      def respond_error(id, error)
+      def error(id, error)
         write('t' => 'res', 'id' => id, 'ok' => false, 'e' => error)
       end
 
