@@ -129,3 +129,22 @@ async def test_printed_output_becomes_a_log_line_of_the_step_not_protocol_noise(
             await wait_for(printed, timeout=5)
             after = [e for e in services.env.logs.tail if e["msg"] == "after print"]
             assert any(e["traceId"] == trace_id for e in after)
+
+
+async def test_runner_refusals_carry_the_same_error_names_in_every_language() -> None:
+    """The names of runners/README.md "Errors", as the orchestrator receives them."""
+    async with serving(CONFORMANCE_DIR) as (services, _):
+        steps = services.runtime.project.steps
+        pool = services.env.invoker.pool
+        for suffix in LANGS.values():
+            step = steps[f"ConfThrow{suffix}"]
+            unloaded = step.path.with_name(f"never-loaded{''.join(step.path.suffixes)}")
+            for path, fn, name in [
+                (step.path, "canAccess", "NoSuchFunction"),
+                (unloaded, "handler", "NotLoaded"),
+            ]:
+                with pytest.raises(RemoteError) as caught:
+                    await pool.invoke(
+                        language=step.language, path=path, owner=step.name, trace_id="t", fn=fn
+                    )
+                assert caught.value.name == name, (suffix, caught.value)

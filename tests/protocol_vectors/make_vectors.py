@@ -5,12 +5,24 @@ string forms, float64 for non-integral numbers, keys in the order shown). Every
 runner's test decodes `hex` to `value` and encodes `value` back to `hex`; the
 `stream` case is all frames concatenated, to be decoded when fed one byte at a time.
 Non-integral floats only: JavaScript cannot tell 2.0 from 2.
+
+The `exchanges` are conversations every runner's tests hold with a real runner
+process, to make it produce each error name of the schema's `runnerErrorName` and
+end with the schema's exit codes. Each step sends a frame (`send`, or raw bytes as
+`send_hex`); a step with `answer` waits for the response to that frame's id: "ok"
+for ok=true, else the error name. `later` lists answers that come after the last
+step, in any order. Then the runner must exit with `exit`, after the test closes
+its stdin when `close_stdin` is true, on its own otherwise. A `path` of "$role"
+stands for a file of the runner's own language, described in `roles`.
 """
 
 import json
 from pathlib import Path
+from typing import Any
 
 import msgpack
+
+SCHEMA = Path(__file__).parents[2] / "schemas" / "protocol.schema.json"
 
 FRAMES = [
     (
@@ -110,7 +122,126 @@ INVALID = [
 ]
 
 
+ROLES = {
+    "$step": "a step file with a config and a handler, and no canAccess",
+    "$no_config": "a file that defines a handler but no config",
+    "$waits": "a step whose handler waits for the answer to state.get, which never comes",
+    "$unserialisable": "a step whose handler returns a value JSON cannot carry",
+}
+NOWHERE = "/nowhere/never-loaded.step"
+CTX = {"traceId": "t-1", "step": "S", "flows": []}
+
+
+def _req(request_id: int, method: str, params: Any) -> dict[str, Any]:
+    return {"t": "req", "id": request_id, "m": method, "p": params}
+
+
+def _load(request_id: int, path: str) -> dict[str, Any]:
+    return _req(request_id, "load", {"path": path, "kind": "step"})
+
+
+def _invoke(request_id: int, iid: int, path: Any, **more: Any) -> dict[str, Any]:
+    return _req(request_id, "invoke", {"iid": iid, "path": path, "ctx": CTX, **more})
+
+
+def _step(frame: dict[str, Any], answer: str | None = None) -> dict[str, Any]:
+    return {"send": frame} if answer is None else {"send": frame, "answer": answer}
+
+
+def _exchange(
+    name: str,
+    steps: list[dict[str, Any]],
+    later: tuple[tuple[int, str], ...] = (),
+    exit: int = 0,
+    close_stdin: bool = True,
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "steps": steps,
+        "later": [{"id": i, "answer": a} for i, a in later],
+        "exit": exit,
+        "close_stdin": close_stdin,
+    }
+
+
+EXCHANGES = [
+    _exchange("unknown_method", [_step(_req(1, "reticulate", {}), "UnknownMethod")]),
+    _exchange(
+        "params_not_a_map_with_a_path",
+        [
+            _step(_req(1, "invoke", [1]), "InvalidParams"),
+            _step(_req(2, "load", "x"), "InvalidParams"),
+            _step(_req(3, "unload", None), "InvalidParams"),
+            _step(_invoke(4, 1, 7, input={}), "InvalidParams"),
+        ],
+    ),
+    _exchange("invoke_never_loaded", [_step(_invoke(1, 1, NOWHERE, input={}), "NotLoaded")]),
+    _exchange(
+        "invoke_after_unload",
+        [
+            _step(_load(1, "$step"), "ok"),
+            _step(_req(2, "unload", {"path": "$step"}), "ok"),
+            _step(_invoke(3, 1, "$step", input={}), "NotLoaded"),
+        ],
+    ),
+    _exchange(
+        "invoke_of_a_function_the_file_lacks",
+        [
+            _step(_load(1, "$step"), "ok"),
+            _step(_invoke(2, 1, "$step", fn="canAccess", input={}), "NoSuchFunction"),
+        ],
+    ),
+    _exchange("load_without_config", [_step(_load(1, "$no_config"), "ConfigError")]),
+    _exchange(
+        "unserialisable_result",
+        [
+            _step(_load(1, "$unserialisable"), "ok"),
+            _step(_invoke(2, 1, "$unserialisable", input={}), "SerializationError"),
+        ],
+    ),
+    # An invocation in flight keeps the runner up after shutdown; cancelling it lets
+    # the shutdown finish.
+    _exchange(
+        "shutdown_refuses_all_but_ping_then_cancel_ends_it",
+        [
+            _step(_load(1, "$waits"), "ok"),
+            _step(_invoke(2, 1, "$waits", input={"key": "k"})),
+            _step(_req(3, "shutdown", {})),
+            _step(_invoke(4, 2, "$waits", input={"key": "k"}), "ShuttingDown"),
+            _step(_load(5, "$step"), "ShuttingDown"),
+            _step(_req(6, "unload", {"path": "$step"}), "ShuttingDown"),
+            _step(_req(7, "reticulate", {}), "ShuttingDown"),
+            _step(_req(8, "shutdown", {}), "ShuttingDown"),
+            _step(_req(9, "ping", "still here"), "ok"),
+            _step({"t": "note", "m": "cancel", "p": {"iid": 1}}),
+        ],
+        later=((2, "Cancelled"), (3, "ok")),
+        close_stdin=False,
+    ),
+    _exchange("malformed_frame", [{"send_hex": "c1"}], exit=1, close_stdin=False),
+]
+
+
+def _schema_consts(name: str) -> list[Any]:
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    return [choice["const"] for choice in schema["$defs"][name]["oneOf"]]
+
+
+def _check_exchanges() -> None:
+    """Every error name and exit code of the schema is produced, and only those."""
+    names = {
+        step["answer"]
+        for exchange in EXCHANGES
+        for step in [*exchange["steps"], *exchange["later"]]
+        if step.get("answer", "ok") != "ok"
+    }
+    assert names == set(_schema_consts("runnerErrorName")), names
+    exits = {exchange["exit"] for exchange in EXCHANGES}
+    assert exits <= set(_schema_consts("runnerExitCode")), exits
+
+
 def main() -> None:
+    _check_exchanges()
     frames = [
         {"name": n, "value": v, "hex": msgpack.packb(v, use_bin_type=True).hex()} for n, v in FRAMES
     ]
@@ -118,6 +249,8 @@ def main() -> None:
         "frames": frames,
         "stream": {"hex": "".join(f["hex"] for f in frames), "count": len(frames)},
         "invalid": [{"name": n, "hex": h} for n, h in INVALID],
+        "roles": ROLES,
+        "exchanges": EXCHANGES,
     }
     path = Path(__file__).with_name("vectors.json")
     path.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

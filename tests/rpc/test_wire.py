@@ -15,6 +15,9 @@ from orchestrator.rpc import wire
 VECTORS = json.loads(
     (Path(__file__).parents[1] / "protocol_vectors" / "vectors.json").read_text(encoding="utf-8")
 )
+SCHEMA = json.loads(
+    (Path(__file__).parents[2] / "schemas" / "protocol.schema.json").read_text(encoding="utf-8")
+)
 
 
 def _message_of(value: dict[str, Any]) -> wire.Message:
@@ -76,3 +79,35 @@ def test_error_response_round_trips() -> None:
     error = {"name": "TypeError", "message": "bad", "stack": None}
     data = wire.encode_error(9, error)
     assert wire.Decoder().feed(data) == [wire.Response(9, False, None, error)]
+
+
+# The exchanges every runner's tests replay (their answers are checked there) ---------
+
+
+def _schema_consts(name: str) -> set[Any]:
+    return {choice["const"] for choice in SCHEMA["$defs"][name]["oneOf"]}
+
+
+def test_exchanges_make_runners_produce_every_error_name_of_the_schema_and_no_other() -> None:
+    answers = [
+        step["answer"]
+        for exchange in VECTORS["exchanges"]
+        for step in [*exchange["steps"], *exchange["later"]]
+        if "answer" in step
+    ]
+    assert {a for a in answers if a != "ok"} == _schema_consts("runnerErrorName")
+
+
+def test_exchanges_end_with_exit_codes_of_the_schema() -> None:
+    assert {e["exit"] for e in VECTORS["exchanges"]} <= _schema_consts("runnerExitCode")
+
+
+@pytest.mark.parametrize("exchange", VECTORS["exchanges"], ids=lambda e: e["name"])
+def test_exchange_frames_are_well_formed(exchange: dict[str, Any]) -> None:
+    frames = [step["send"] for step in exchange["steps"] if "send" in step]
+    messages = [_message_of(frame) for frame in frames]
+    assert wire.Decoder().feed(b"".join(wire.encode(m) for m in messages)) == messages
+    for step in exchange["steps"]:
+        if "send_hex" in step:
+            with pytest.raises(ProtocolError):
+                wire.Decoder().feed(bytes.fromhex(step["send_hex"]))

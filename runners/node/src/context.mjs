@@ -9,18 +9,19 @@ import { inspect } from 'node:util'
 
 const LEVELS = ['debug', 'info', 'warn', 'error']
 
-/** One invocation in flight: its id, and whether the orchestrator gave up on it. */
+/** One invocation in flight: its id, the invoke request's id, and whether the orchestrator gave up on it. */
 export class Invocation {
-  constructor(iid, session) {
+  constructor(iid, requestId, session) {
     this.iid = iid
+    this.requestId = requestId
     this.session = session
     this.cancelled = false
   }
 
   call(method, params) {
     if (this.cancelled) {
-      const err = new Error(`invocation ${this.iid} was cancelled; its ${method} call is refused`)
-      err.name = 'InvocationCancelled'
+      const err = new Error(`invocation ${this.iid} was cancelled by the orchestrator; its ${method} call is refused`)
+      err.name = 'Cancelled'
       return Promise.reject(err)
     }
     return this.session.request(method, params)

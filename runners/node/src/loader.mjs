@@ -18,7 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { MessageChannel } from 'node:worker_threads'
 import { loadErrorInfo } from './errors.mjs'
 import { detectFormat } from './format.mjs'
-import { plainConfig } from './schemas.mjs'
+import { plainConfig } from './config.mjs'
 
 const FUNCTIONS = ['handler', 'canAccess']
 
@@ -105,13 +105,6 @@ function commonJsDeps(path) {
   return [...found]
 }
 
-function configError(message) {
-  const err = new Error(message)
-  err.name = 'ConfigError'
-  err.stack = null
-  return err
-}
-
 export class Loader {
   /** `storage` is the AsyncLocalStorage whose store ties printed text to a file. */
   constructor(project, storage) {
@@ -168,17 +161,13 @@ export class Loader {
         deps = await this.hooks.deps(url)
       }
       const { config } = exports
-      if (config === undefined) throw configError('the file does not export a config')
-      if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-        throw configError(`its config is not a map (${Array.isArray(config) ? 'an array' : config === null ? 'null' : typeof config})`)
-      }
+      const plain = await plainConfig(config, kind)
       const functions = Object.create(null) // so `fn: 'constructor'` finds nothing
       for (const name of FUNCTIONS) {
         if (typeof exports[name] === 'function') functions[name] = exports[name]
         // Motia puts a stream's canAccess inside its config.
         else if (name === 'canAccess' && typeof config.canAccess === 'function') functions[name] = config.canAccess
       }
-      const plain = await plainConfig(config, kind)
       this.files.set(path, functions)
       return { config: plain, handlers: Object.keys(functions), deps }
     } catch (err) {

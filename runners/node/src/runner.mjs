@@ -4,22 +4,31 @@
 //   node runners/node/src/runner.mjs --project DIR
 
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { createContext, Invocation } from './context.mjs'
 import { errorInfo } from './errors.mjs'
 import { LoadError, Loader } from './loader.mjs'
-import { FrameDecoder, FrameWriter } from './protocol.mjs'
+import { FrameWriter, readFrames } from './framing.mjs'
 import { Session } from './session.mjs'
 import { captureOutput, takeProtocolChannel } from './stdio.mjs'
 
 // First, before anything can touch process.stdout (none of the modules above does).
 const protocolOut = takeProtocolChannel()
 
+const USAGE = 'usage: node runner.mjs --project DIR'
+// The methods whose parameters are a map naming a file.
+const FILE_METHODS = new Set(['invoke', 'load', 'unload'])
+const METHODS = new Set([...FILE_METHODS, 'ping', 'shutdown'])
+
+// The project folder named by --project DIR (or --project=DIR), or null.
 function projectDir(argv) {
   const at = argv.indexOf('--project')
-  if (at !== -1 && argv[at + 1]) return resolve(argv[at + 1])
   const inline = argv.find((arg) => arg.startsWith('--project='))
-  return resolve(inline ? inline.slice('--project='.length) : '.')
+  const given = at !== -1 ? argv[at + 1] : inline?.slice('--project='.length)
+  if (!given) return null
+  const dir = resolve(given)
+  return statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? dir : null
 }
 
 class Runner {
@@ -40,13 +49,9 @@ class Runner {
   }
 
   request(id, method, p) {
-    if (this.stopping && method !== 'ping') {
-      return this.writer.error(id, { name: 'ShuttingDown', message: `the runner is shutting down; ${method} refused` })
-    }
     if (method === 'ping') return this.writer.response(id, p)
-    if (typeof p !== 'object' || p === null) {
-      return this.writer.error(id, { name: 'InvalidParams', message: `${method} takes a map of parameters` })
-    }
+    const refused = this.refusal(method, p)
+    if (refused) return this.writer.error(id, refused)
     try {
       switch (method) {
         case 'invoke':
@@ -60,13 +65,22 @@ class Runner {
           this.stopping = true
           this.shutdownId = id
           return this.finishShutdown()
-        default:
-          return this.writer.error(id, { name: 'UnknownMethod', message: `unknown method ${JSON.stringify(method)}` })
       }
     } catch (err) {
-      // Parameters of the wrong shape (a path that is not a string, say).
       this.writer.error(id, errorInfo(err))
     }
+  }
+
+  // Why a request is not served, checked in this order (runners/README.md, "Errors").
+  refusal(method, p) {
+    if (this.stopping) {
+      return { name: 'ShuttingDown', message: `the node runner is shutting down; ${method} refused`, retryable: true }
+    }
+    if (!METHODS.has(method)) return { name: 'UnknownMethod', message: `the node runner has no method ${JSON.stringify(method)}` }
+    if (FILE_METHODS.has(method) && (typeof p !== 'object' || p === null || typeof p.path !== 'string')) {
+      return { name: 'InvalidParams', message: `${method} takes a map with a path` }
+    }
+    return null
   }
 
   load(id, p) {
@@ -83,11 +97,11 @@ class Runner {
     const fn = functions?.[name]
     if (typeof fn !== 'function') {
       const error = functions
-        ? { name: 'NoSuchFunction', message: `${p.path} does not export a ${name} function` }
-        : { name: 'NotLoaded', message: `${p.path} is not loaded` }
+        ? { name: 'NoSuchFunction', message: `${p.path} defines no function ${JSON.stringify(name)}` }
+        : { name: 'NotLoaded', message: `${p.path} is not loaded in the node runner` }
       return this.writer.error(id, error)
     }
-    const invocation = new Invocation(p.iid, this.session)
+    const invocation = new Invocation(p.iid, id, this.session)
     const context = createContext(invocation, p.ctx)
     this.inflight.set(p.iid, invocation)
     // A stream's canAccess takes Motia's (subscription, authContext), not (input, context).
@@ -97,18 +111,20 @@ class Runner {
     try {
       result = this.storage.run(invocation, fn, ...args)
     } catch (err) {
-      return this.finish(id, invocation, false, err)
+      return this.finish(invocation, false, err)
     }
     if (typeof result?.then === 'function') {
       result.then(
-        (value) => this.finish(id, invocation, true, value),
-        (err) => this.finish(id, invocation, false, err),
+        (value) => this.finish(invocation, true, value),
+        (err) => this.finish(invocation, false, err),
       )
-    } else this.finish(id, invocation, true, result)
+    } else this.finish(invocation, true, result)
   }
 
-  finish(id, invocation, ok, value) {
+  finish(invocation, ok, value) {
+    if (invocation.cancelled) return // answered when it was cancelled
     if (this.inflight.get(invocation.iid) === invocation) this.inflight.delete(invocation.iid)
+    const id = invocation.requestId
     if (ok) {
       try {
         this.writer.response(id, value, 'the return value')
@@ -119,13 +135,16 @@ class Runner {
     if (this.stopping) this.finishShutdown()
   }
 
-  // Node cannot stop a running handler; the orchestrator gave up on it, so its
-  // later calls back are refused and shutdown no longer waits for it.
+  // Node cannot stop a running handler; the orchestrator gave up on it, so it
+  // is answered now, its later calls back are refused, its result is dropped,
+  // and shutdown no longer waits for it.
   cancel(iid) {
     const invocation = this.inflight.get(iid)
     if (invocation === undefined) return
     invocation.cancelled = true
     this.inflight.delete(iid)
+    const message = `invocation ${iid} was cancelled by the orchestrator`
+    this.writer.error(invocation.requestId, { name: 'Cancelled', message })
     if (this.stopping) this.finishShutdown()
   }
 
@@ -140,6 +159,10 @@ class Runner {
 
 function main() {
   const project = projectDir(process.argv.slice(2))
+  if (project === null) {
+    process.stderr.write(`${USAGE}\n`)
+    process.exit(2)
+  }
   process.chdir(project) // as under Motia: relative paths in steps mean the project's
   process.setSourceMapsEnabled(true) // stacks of .ts steps point at .ts lines
 
@@ -170,19 +193,7 @@ function main() {
     process.exit(err.code === 'EPIPE' ? 0 : 1)
   })
 
-  const decoder = new FrameDecoder()
-  process.stdin.on('data', (chunk) => {
-    let frames
-    try {
-      frames = decoder.feed(chunk)
-    } catch (err) {
-      process.stderr.write(`steppe node runner: ${err.message}\n`)
-      process.exit(1)
-    }
-    for (const frame of frames) runner.dispatch(frame)
-  })
-  process.stdin.on('end', () => process.exit(0))
-
+  readFrames(process.stdin, 'steppe node runner', (frame) => runner.dispatch(frame))
   session.note('ready', { language: 'node', pid: process.pid, runtime: `node ${process.version}` })
 }
 

@@ -7,7 +7,7 @@
 // SerializationError naming where it was found. msgpackr is not used for
 // writing because it encodes integers beyond 32 bits as float64 (and BigInts
 // always as int64), so a Python peer would get floats and the canonical byte
-// vectors could not be met; decoding stays with msgpackr (see protocol.mjs).
+// vectors could not be met; decoding stays with msgpackr (see framing.mjs).
 //
 // Two modes: strict (results, state values, emitted data: the orchestrator must
 // get exactly the value or an error) and lenient (log fields, configs: never fail,

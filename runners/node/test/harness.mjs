@@ -65,6 +65,7 @@ export class Peer {
     }
     this.nextId = 1
     this.waiting = new Map()
+    this.unclaimed = new Map() // responses that came before anyone asked for them
     this.notes = []
     this.noteWaiters = []
     this.requests = [] // requests the runner sent us
@@ -83,7 +84,8 @@ export class Peer {
     if (frame.t === 'res') {
       const resolve = this.waiting.get(frame.id)
       this.waiting.delete(frame.id)
-      resolve?.(frame)
+      if (resolve) resolve(frame)
+      else this.unclaimed.set(frame.id, frame)
     } else if (frame.t === 'note') {
       this.notes.push(frame)
       this.noteWaiters = this.noteWaiters.filter(({ test, resolve }) => !(test(frame) && (resolve(frame), true)))
@@ -102,9 +104,17 @@ export class Peer {
   /** Send a request; resolves with the whole response frame. */
   request(m, p) {
     const id = this.nextId++
-    const done = new Promise((resolve) => this.waiting.set(id, resolve))
+    const done = this.response(id)
     this.send({ t: 'req', id, m, p })
     return done
+  }
+
+  /** Resolves with the response to request `id` (already received or to come). */
+  response(id) {
+    const arrived = this.unclaimed.get(id)
+    this.unclaimed.delete(id)
+    if (arrived) return Promise.resolve(arrived)
+    return new Promise((resolve) => this.waiting.set(id, resolve))
   }
 
   /** Resolves with the first note (already received or to come) that passes `test`. */

@@ -3,11 +3,12 @@
 // output, errors, reloading, and the process's life cycle.
 
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
-import { copyFixture, Peer, startRunner } from './harness.mjs'
+import { copyFixture, Peer, SRC, startRunner } from './harness.mjs'
 
 const CTX = { traceId: 'trace-1', step: 'Test', flows: ['tests'] }
 // A runner that corrupts its protocol leaves the test waiting for an answer.
@@ -295,17 +296,20 @@ describe('runner', TIMEOUT, () => {
       assert.equal(expectOk(await runner.request('ping', 1)), 1)
     })
 
-    it('refuses calls back from a cancelled invocation', async () => {
+    it('answers a cancelled invocation at once and refuses its calls back', async () => {
       let release
       runner.answer = (m, p) => {
         if (p.key === 'first') return new Promise((resolve) => (release = resolve))
         return { ok: true, r: 'should not be asked' }
       }
       const res = invoke('cancellable.step.ts', { input: {} })
+      const cancelled = iid
       while (!release) await new Promise((resolve) => setTimeout(resolve, 5))
-      runner.send({ t: 'note', m: 'cancel', p: { iid } })
+      runner.send({ t: 'note', m: 'cancel', p: { iid: cancelled } })
+      assert.equal(expectError(await res).name, 'Cancelled')
       release({ ok: true, r: null })
-      assert.equal(expectOk(await res), 'InvocationCancelled')
+      const seen = await runner.note((n) => n.m === 'log' && n.p.iid === cancelled)
+      assert.deepEqual([seen.p.msg, seen.p.fields], ['refused', { name: 'Cancelled' }])
       assert.ok(!runner.requests.some((r) => r.p.key === 'second'))
     })
   })
@@ -400,6 +404,14 @@ describe('life cycle', TIMEOUT, () => {
     assert.deepEqual(expectOk(await invoked), { key: 'k', value: 'v' })
     assert.equal(expectOk(await shutdown), null)
     assert.deepEqual(await runner.exited, { code: 0, signal: null })
+  })
+
+  it('exits 2 when --project names no directory', () => {
+    for (const args of [[], ['--project', join(fixture.dir, 'missing')]]) {
+      const done = spawnSync(process.execPath, [join(SRC, 'runner.mjs'), ...args], { encoding: 'utf8' })
+      assert.equal(done.status, 2, done.stderr)
+      assert.match(done.stderr, /usage: .*--project DIR/)
+    }
   })
 
   it('exits at once when stdin ends', async () => {

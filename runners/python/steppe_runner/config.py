@@ -1,23 +1,33 @@
-"""A step's or stream's `config` made plain data for the orchestrator."""
+"""A step's or stream's `config`, checked to be a dict and made plain data for the orchestrator."""
 
 from __future__ import annotations
 
 import sys
 from typing import Any
 
+from .errors import ConfigError
 from .values import to_plain
 
 
-def plain_config(config: dict[str, Any]) -> dict[str, Any]:
+def plain_config(config: object) -> dict[str, Any]:
     """`config` with pydantic model classes turned into JSON Schema and code left out.
 
     Schemas may stand in `bodySchema`, `input`, each value of `responseSchema` and a
     stream's `schema`; a model class anywhere else is converted the same way.
     Functions (Motia's `middleware`, a stream's `canAccess`) are dropped as JSON drops
-    them. Raises SerializationError naming the key of any other unusable value.
+    them. Raises ConfigError when `config` is missing (None) or not a dict, and
+    SerializationError naming the key of any other unusable value.
     """
+    if not isinstance(config, dict):
+        raise ConfigError(_problem(config))
     plain: dict[str, Any] = to_plain(_without_code(config), what="config")
     return plain
+
+
+def _problem(config: object) -> str:
+    if config is None:
+        return "the file defines no module-level `config` dict"
+    return f"`config` is a {type(config).__name__}, not a dict"
 
 
 def _without_code(value: Any) -> Any:

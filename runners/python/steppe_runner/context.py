@@ -208,7 +208,7 @@ class Context(Mapping[str, Any]):
 
     __slots__ = ("_invocation", "_logger", "_state", "_streams", "flows", "traceId")
 
-    def __init__(self, invocation: Invocation, trace_id: str, flows: list[str]) -> None:
+    def __init__(self, invocation: Invocation, trace_id: str | None, flows: list[str]) -> None:
         self._invocation = invocation
         self.traceId = trace_id
         self.flows = flows
@@ -218,7 +218,7 @@ class Context(Mapping[str, Any]):
         self._streams: Streams | None = None
 
     @property
-    def trace_id(self) -> str:
+    def trace_id(self) -> str | None:
         return self.traceId
 
     @property

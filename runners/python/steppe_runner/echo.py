@@ -1,7 +1,7 @@
 """The echo program: answers every request `{t:'req', id, m, p}` with `{t:'res', id, ok:true, r:p}`.
 
-Same reading and batching code as the runner and nothing else: the floor the
-benchmarks compare an invocation to. `python -m steppe_runner.echo`
+Same channel set-up, reading and batching code as the runner and nothing else: the
+floor the benchmarks compare an invocation to. `python -m steppe_runner.echo`
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from .framing import Connection, FrameError, encode_response
 from .loop import run
+from .stdio import take_protocol_fds
 
 
 class Echo:
@@ -34,13 +35,13 @@ class Echo:
         os._exit(0)
 
     def on_frame_error(self, error: FrameError) -> None:
-        print(f"steppe echo: protocol error, exiting: {error}", file=sys.stderr)
-        os._exit(2)
+        print(f"steppe python echo: protocol error, exiting: {error}", file=sys.stderr)
+        os._exit(1)
 
 
 async def _serve() -> None:
     echo = Echo()
-    await echo.connection.open(os.dup(0), os.dup(1))
+    await echo.connection.open(*take_protocol_fds())
     await asyncio.Future()  # ends through on_eof
 
 

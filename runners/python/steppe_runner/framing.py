@@ -218,9 +218,6 @@ class Connection(asyncio.Protocol):
             self._loop.call_soon(self._flush)
         self._pending.append(frame)
 
-    def send_threadsafe(self, frame: bytes) -> None:
-        self._loop.call_soon_threadsafe(self.send, frame)
-
     def _flush(self) -> None:
         pending = self._pending
         data = pending[0] if len(pending) == 1 else b"".join(pending)

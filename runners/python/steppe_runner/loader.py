@@ -16,7 +16,7 @@ from typing import Any
 
 from .config import plain_config
 from .deps import ProjectModules
-from .errors import ConfigError, load_error_info
+from .errors import load_error_info
 
 # The functions a file may define, under the protocol's name and the Python spelling.
 FUNCTIONS = {"handler": ("handler",), "canAccess": ("canAccess", "can_access")}
@@ -78,9 +78,7 @@ class Loader:
         try:
             with self._project.recording(path) as deps:
                 spec.loader.exec_module(module)
-            config = getattr(module, "config", None)
-            if not isinstance(config, dict):
-                raise ConfigError(_config_problem(config))
+            config: Any = getattr(module, "config", None)
             plain = plain_config(config)
         except BaseException as exc:  # anything a module body raises, SystemExit included
             del sys.modules[name]
@@ -119,9 +117,3 @@ def _functions(module: Any, config: dict[str, Any]) -> dict[str, StepFunction]:
         if fn is not None:
             found[protocol_name] = StepFunction(fn, inspect.iscoroutinefunction(fn))
     return found
-
-
-def _config_problem(config: object) -> str:
-    if config is None:
-        return "the file defines no module-level `config` dict"
-    return f"`config` is a {type(config).__name__}, not a dict"

@@ -12,60 +12,51 @@ import argparse
 import asyncio
 import contextvars
 import inspect
-import itertools
 import os
 import platform
 import sys
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future as ThreadFuture
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, NoReturn
 
 from .context import Context, Input
 from .errors import CallError, error_info
-from .framing import (
-    Connection,
-    FrameError,
-    encode_error,
-    encode_note,
-    encode_request,
-    encode_response,
-)
+from .framing import Connection, FrameError, encode_error, encode_note, encode_response
 from .loader import Loader, LoadError, StepFunction
 from .loop import run
+from .session import Session, Wrap
 from .stdio import OutputSink, capture_output, current_sink, take_protocol_fds
 from .values import SerializationError, to_plain
 
 # Plain `def` handlers block in their thread while they wait for the orchestrator, so
 # allow many more threads than cores.
 HANDLER_THREADS = 64
+# The methods whose parameters are a map naming a file.
+FILE_METHODS = frozenset({"invoke", "load", "unload"})
 
 
 class Invocation:
     """One running handler call; what its context talks to."""
 
-    __slots__ = ("cancelled", "iid", "request_id", "runner", "sink", "task")
+    __slots__ = ("cancelled", "iid", "request_id", "session", "sink", "task")
 
-    def __init__(self, runner: Runner, iid: int, request_id: int) -> None:
-        self.runner = runner
+    def __init__(self, session: Session, iid: int, request_id: int) -> None:
+        self.session = session
         self.iid = iid
         self.request_id = request_id
-        self.sink = OutputSink("iid", iid, runner.log)
+        self.sink = OutputSink("iid", iid, self.log)
         self.cancelled = False
         self.task: asyncio.Task[None] | None = None
 
-    def call(
-        self, method: str, params: dict[str, Any], wrap: Callable[[Any], Any] | None = None
-    ) -> Any:
+    def call(self, method: str, params: dict[str, Any], wrap: Wrap | None = None) -> Any:
         if self.cancelled:
             message = f"invocation {self.iid} was cancelled by the orchestrator"
             raise CallError.named("Cancelled", message)
-        return self.runner.request(method, params, wrap)
+        return self.session.request(method, params, wrap)
 
     def log(self, params: dict[str, Any]) -> None:
-        self.runner.log(params)
+        self.session.note("log", params)
 
 
 class Runner:
@@ -74,10 +65,8 @@ class Runner:
     def __init__(self, loader: Loader) -> None:
         self._loader = loader
         self._loop = asyncio.get_running_loop()
-        self._loop_thread = threading.get_ident()
         self._connection = Connection(self)
-        self._request_ids = itertools.count(1)
-        self._pending: dict[int, tuple[asyncio.Future[Any], Callable[[Any], Any] | None]] = {}
+        self._session = Session(self._connection)
         self._inflight: dict[int, Invocation] = {}
         self._closing: asyncio.Task[None] | None = None
         self._workers = ThreadPoolExecutor(HANDLER_THREADS, thread_name_prefix="steppe-handler")
@@ -106,35 +95,34 @@ class Runner:
     # Frames from the orchestrator -----------------------------------------------------
 
     def on_request(self, request_id: int, method: str, params: Any) -> None:
-        serve = self._methods.get(method)
-        if serve is None:
-            self._fail(request_id, "UnknownMethod", f"the python runner has no method {method!r}")
+        if method != "ping" and (refused := self._refusal(method, params)) is not None:
+            self._connection.send(encode_error(request_id, refused))
             return
         try:
-            serve(request_id, params)
+            self._methods[method](request_id, params)
         except (KeyError, TypeError) as exc:  # params missing or of the wrong shape
             self._fail(request_id, "InvalidParams", f"{method}: bad params: {exc!r}")
+
+    def _refusal(self, method: str, params: Any) -> dict[str, Any] | None:
+        """Why a request is not served, checked in this order (runners/README.md, "Errors")."""
+        if self._closing is not None:
+            message = f"the python runner is shutting down; {method} refused"
+            return {"name": "ShuttingDown", "message": message, "retryable": True}
+        if method not in self._methods:
+            return {
+                "name": "UnknownMethod",
+                "message": f"the python runner has no method {method!r}",
+            }
+        if method in FILE_METHODS and not (
+            type(params) is dict and type(params.get("path")) is str
+        ):
+            return {"name": "InvalidParams", "message": f"{method} takes a map with a path"}
+        return None
 
     def on_response(
         self, request_id: int, ok: bool, result: Any, error: dict[str, Any] | None
     ) -> None:
-        entry = self._pending.pop(request_id, None)
-        if entry is None:
-            return
-        future, wrap = entry
-        if future.done():  # the handler stopped waiting (cancelled, timed out)
-            return
-        if ok and wrap is not None:
-            try:
-                future.set_result(wrap(result))
-            except Exception as exc:  # not the shape the call promises
-                future.set_exception(exc)
-        elif ok:
-            future.set_result(result)
-        else:
-            assert error is not None  # framing.check guarantees it
-            name = str(error.get("name") or "Error")
-            future.set_exception(CallError.named(name, str(error.get("message") or "")))
+        self._session.settle(request_id, ok, result, error)
 
     def on_note(self, method: str, params: Any) -> None:
         if method == "cancel" and isinstance(params, dict):
@@ -145,26 +133,25 @@ class Runner:
 
     def on_frame_error(self, error: FrameError) -> None:
         print(f"steppe python runner: protocol error, exiting: {error}", file=sys.__stderr__)
-        _exit(2)
+        _exit(1)  # the rest of the stream cannot be trusted
 
     # Methods ----------------------------------------------------------------------------
 
     def _invoke(self, request_id: int, params: dict[str, Any]) -> None:
         iid: int = params["iid"]
         path: str = params["path"]
-        ctx: dict[str, Any] = params["ctx"]
-        if self._closing is not None:
-            self._fail(request_id, "ShuttingDown", "the python runner is shutting down")
-            return
+        ctx: dict[str, Any] = params.get("ctx") or {}
         loaded = self._loader.get(path)
-        fn_name = params.get("fn", "handler")
-        fn = loaded.functions.get(fn_name) if loaded is not None else None
-        if fn is None:
-            missing = "is not loaded" if loaded is None else f"defines no function {fn_name!r}"
-            self._fail(request_id, "NotLoaded", f"{path} {missing} in the python runner")
+        if loaded is None:
+            self._fail(request_id, "NotLoaded", f"{path} is not loaded in the python runner")
             return
-        invocation = Invocation(self, iid, request_id)
-        context = Context(invocation, ctx["traceId"], ctx.get("flows") or [])
+        fn_name = params.get("fn", "handler")
+        fn = loaded.functions.get(fn_name)
+        if fn is None:
+            self._fail(request_id, "NoSuchFunction", f"{path} defines no function {fn_name!r}")
+            return
+        invocation = Invocation(self._session, iid, request_id)
+        context = Context(invocation, ctx.get("traceId"), ctx.get("flows") or [])
         if fn_name == "canAccess":
             # A stream's canAccess takes Motia's (subscription, auth_context), not (input, context).
             access = params.get("input") or {}
@@ -214,7 +201,7 @@ class Runner:
         future.add_done_callback(partial(self._answer, request_id))
 
     def _load_file(self, path: str) -> dict[str, Any]:
-        sink = OutputSink("path", path, self.log)
+        sink = OutputSink("path", path, partial(self._session.note, "log"))
         token = current_sink.set(sink)
         try:
             return self._loader.load(path)
@@ -230,8 +217,7 @@ class Runner:
         self._connection.send(encode_response(request_id, params))
 
     def _shutdown(self, request_id: int, params: Any) -> None:
-        if self._closing is None:
-            self._closing = self._loop.create_task(self._finish_and_exit(request_id))
+        self._closing = self._loop.create_task(self._finish_and_exit(request_id))
 
     async def _finish_and_exit(self, request_id: int) -> None:
         while self._inflight:
@@ -239,43 +225,6 @@ class Runner:
         self._connection.send(encode_response(request_id, None))
         await self._connection.drain()
         _exit(0)
-
-    # Calls to the orchestrator ---------------------------------------------------------
-
-    def request(self, method: str, params: Any, wrap: Callable[[Any], Any] | None) -> Any:
-        """Send a request; on the loop thread returns a future, elsewhere blocks for the value."""
-        if threading.get_ident() == self._loop_thread:
-            return self._request(method, params, wrap)
-        waiter: ThreadFuture[Any] = ThreadFuture()
-        self._loop.call_soon_threadsafe(self._request_for_thread, method, params, wrap, waiter)
-        return waiter.result()
-
-    def _request(
-        self, method: str, params: Any, wrap: Callable[[Any], Any] | None
-    ) -> asyncio.Future[Any]:
-        request_id = next(self._request_ids)
-        frame = encode_request(request_id, method, params)
-        future = self._loop.create_future()
-        self._pending[request_id] = (future, wrap)
-        self._connection.send(frame)
-        return future
-
-    def _request_for_thread(
-        self, method: str, params: Any, wrap: Callable[[Any], Any] | None, waiter: ThreadFuture[Any]
-    ) -> None:
-        try:
-            future = self._request(method, params, wrap)
-        except Exception as exc:
-            waiter.set_exception(exc)
-            return
-        future.add_done_callback(partial(_settle, waiter))
-
-    def log(self, params: dict[str, Any]) -> None:
-        """Send a `log` note, from any thread."""
-        if threading.get_ident() == self._loop_thread:
-            self._connection.send(encode_note("log", params))
-        else:
-            self._loop.call_soon_threadsafe(self.log, params)
 
     # Answers ---------------------------------------------------------------------------
 
@@ -290,16 +239,6 @@ class Runner:
 
     def _fail(self, request_id: int, name: str, message: str) -> None:
         self._connection.send(encode_error(request_id, {"name": name, "message": message}))
-
-
-def _settle(waiter: ThreadFuture[Any], future: asyncio.Future[Any]) -> None:
-    """Hand the outcome of a request made for a handler thread to that thread."""
-    if future.cancelled():
-        waiter.cancel()
-    elif (exc := future.exception()) is not None:
-        waiter.set_exception(exc)
-    else:
-        waiter.set_result(future.result())
 
 
 def _result_frame(request_id: int, result: Any) -> bytes:
@@ -318,9 +257,11 @@ def _exit(code: int) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m steppe_runner")
-    parser.add_argument("--project", default=".", help="the project root (default: .)")
-    args = parser.parse_args(argv)
+    parser.add_argument("--project", required=True, help="the project root")
+    args = parser.parse_args(argv)  # a bad command line exits 2
     root = os.path.abspath(args.project)
+    if not os.path.isdir(root):
+        parser.error(f"--project {args.project}: not a directory")
     protocol_in, protocol_out = take_protocol_fds()
     capture_output()
     sys.path.insert(0, root)  # steps import the project's own packages first

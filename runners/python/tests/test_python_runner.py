@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import msgpack
 import pytest
-from runner_harness import Orchestrator
+from runner_harness import RUNNER_DIR, Orchestrator
 
 API_INPUT = {
     "body": {"productId": "p1", "quantity": 2},
@@ -161,6 +164,9 @@ def test_unload_and_unknown_requests(orchestrator: Orchestrator) -> None:
     assert orchestrator.call("unload", {"path": orchestrator.path("same_a.step.py")})["ok"]
     assert orchestrator.run("same_a.step.py", 1, {})["e"]["name"] == "NotLoaded"
     assert orchestrator.run("nowhere.step.py", 2, {})["e"]["name"] == "NotLoaded"
+    orchestrator.load("same_a.step.py")
+    no_access = orchestrator.run("same_a.step.py", 3, {}, fn="canAccess")
+    assert no_access["e"]["name"] == "NoSuchFunction"
     assert orchestrator.call("frobnicate", {})["e"]["name"] == "UnknownMethod"
     assert orchestrator.call("ping", {"x": [1, "é"]})["r"] == {"x": [1, "é"]}
 
@@ -398,7 +404,16 @@ def test_garbage_on_stdin_ends_the_runner(orchestrator: Orchestrator) -> None:
     assert orchestrator.process.stdin is not None
     orchestrator.process.stdin.write(msgpack.packb([1, 2, 3]))
     orchestrator.process.stdin.flush()
-    assert orchestrator.process.wait(timeout=5) == 2
+    assert orchestrator.process.wait(timeout=5) == 1
+
+
+def test_a_bad_command_line_exits_2(project: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(RUNNER_DIR)}
+    for args in ([], ["--project", str(project / "missing")]):
+        command = [sys.executable, "-m", "steppe_runner", *args]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=10)
+        assert done.returncode == 2, done.stderr
+        assert "--project" in done.stderr
 
 
 def test_echo_program(project: Path) -> None:

@@ -24,6 +24,11 @@ class LifecycleTest < Minitest::Test
     path
   end
 
+  # A noop step whose handler is `body`.
+  def noop_step(name, body)
+    write("steps/#{name}.step.rb", "def config = { type: 'noop', name: '#{name}' }\ndef handler(i, c) = #{body}\n")
+  end
+
   def start(&on_call)
     @runner = FakeOrchestrator.new(@project, &on_call)
     @runner.wait_ready
@@ -52,7 +57,7 @@ class LifecycleTest < Minitest::Test
   end
 
   def test_a_file_broken_by_an_edit_keeps_its_last_good_version
-    path = write('steps/edited.step.rb', "def config = { type: 'noop', name: 'E' }\ndef handler(i, c) = 'good'\n")
+    path = noop_step('edited', "'good'")
     runner = start
     runner.load(path)
     write('steps/edited.step.rb', "def config = {\n")
@@ -61,7 +66,7 @@ class LifecycleTest < Minitest::Test
   end
 
   def test_it_exits_at_once_when_stdin_closes
-    path = write('steps/sleeper.step.rb', "def config = { type: 'noop', name: 'S' }\ndef handler(i, c) = sleep(30)\n")
+    path = noop_step('sleeper', 'sleep(30)')
     runner = start
     runner.load(path)
     runner.invoke(1, path, input: {})
@@ -95,6 +100,14 @@ class LifecycleTest < Minitest::Test
     runner.send_frame([1, 2, 3])
     assert_equal 1, runner.wait_exit.exitstatus
     assert_match(/not a map/, runner.stderr_text)
+  end
+
+  def test_a_bad_command_line_exits_2
+    [[], ['--project', File.join(@project, 'missing')]].each do |args|
+      _out, err, status = Open3.capture3('ruby', FakeOrchestrator::RUNNER, *args)
+      assert_equal 2, status.exitstatus, err
+      assert_match(/--project DIR/, err)
+    end
   end
 
   def test_echo_answers_every_request_with_its_params_and_exits_at_eof

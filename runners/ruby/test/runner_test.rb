@@ -209,7 +209,7 @@ class RunnerTest < Minitest::Test
     access = ->(user) { { 'subscription' => { 'groupId' => 'g' }, 'authContext' => { 'user' => user } } }
     assert_equal true, runner.response(runner.invoke(113, step('guarded'), fn: 'canAccess', input: access.('admin')))['r']
     assert_equal false, runner.response(runner.invoke(114, step('guarded'), fn: 'canAccess', input: access.('eve')))['r']
-    assert_equal 'NotFound', invoke(115, 'twin_a', fn: 'canAccess', input: {})['e']['name']
+    assert_equal 'NoSuchFunction', invoke(115, 'twin_a', fn: 'canAccess', input: {})['e']['name']
   end
 
   def test_a_stream_file_loads_its_config

@@ -3,6 +3,7 @@
 require 'json'
 require 'minitest/autorun'
 require_relative '../lib/steppe/framing'
+require_relative 'support/fake_orchestrator'
 
 # The shared byte-level vectors (tests/protocol_vectors/vectors.json).
 class VectorsTest < Minitest::Test
@@ -49,5 +50,55 @@ class VectorsTest < Minitest::Test
     assert_match(/not a map/, assert_raises(Steppe::ProtocolError) { Steppe::Framing.check([1, 2, 3]) }.message)
     assert_match(/unknown frame kind "zap"/,
                  assert_raises(Steppe::ProtocolError) { Steppe::Framing.check('t' => 'zap', 'm' => 'x', 'p' => {}) }.message)
+  end
+
+  # The exchanges: the real runner made to produce each error name and exit
+  # code that schemas/protocol.schema.json lists.
+  SCHEMA = JSON.parse(File.read(File.expand_path('../../../schemas/protocol.schema.json', __dir__)))
+  ERROR_NAMES = SCHEMA['$defs']['runnerErrorName']['oneOf'].map { |choice| choice['const'] }.freeze
+  PROJECT = File.expand_path('fixtures/project', __dir__)
+  # This runner's file for each role the exchanges name (fixtures/project/steps/).
+  ROLES = {
+    '$step' => 'twin_a.step.rb',
+    '$no_config' => 'no_config.step.rb',
+    '$waits' => 'slow.step.rb',
+    '$unserialisable' => 'unserialisable.step.rb'
+  }.freeze
+
+  def with_files(frame)
+    params = frame['p']
+    return frame unless params.is_a?(Hash) && ROLES.key?(params['path'])
+
+    frame.merge('p' => params.merge('path' => File.join(PROJECT, 'steps', ROLES[params['path']])))
+  end
+
+  def check_answer(response, answer, exchange)
+    if answer == 'ok'
+      assert response['ok'], -> { "#{exchange}: #{response.inspect}" }
+    else
+      assert_includes ERROR_NAMES, answer
+      refute response['ok'], -> { "#{exchange}: #{response.inspect}" }
+      assert_equal answer, response['e']['name'], exchange
+    end
+  end
+
+  VECTORS['exchanges'].each do |exchange|
+    define_method("test_exchange_#{exchange['name']}") do
+      # The runner's own requests stay unanswered.
+      runner = FakeOrchestrator.new(PROJECT) { |_method, _params| sleep }
+      runner.wait_ready
+      exchange['steps'].each do |step|
+        next runner.send_bytes([step['send_hex']].pack('H*')) if step.key?('send_hex')
+
+        frame = with_files(step['send'])
+        runner.send_frame(frame)
+        check_answer(runner.response(frame['id']), step['answer'], exchange['name']) if step.key?('answer')
+      end
+      exchange['later'].each { |later| check_answer(runner.response(later['id']), later['answer'], exchange['name']) }
+      runner.close_stdin if exchange['close_stdin']
+      assert_equal exchange['exit'], runner.wait_exit&.exitstatus, exchange['name']
+    ensure
+      runner&.kill
+    end
   end
 end

@@ -15,10 +15,10 @@ module Steppe
 
     attr_reader :logger, :state, :streams, :trace_id, :flows
 
-    def initialize(iid, ctx, session, writer)
+    def initialize(iid, ctx, session)
       @trace_id = ctx['traceId']
       @flows = ctx['flows'] || []
-      @logger = Logger.new(iid, writer)
+      @logger = Logger.new(iid, session)
       @emit = Emit.new(iid, session)
       @state = State.new(iid, session)
       @streams = Streams.new(iid, session)
@@ -38,9 +38,9 @@ module Steppe
 
     # logger.info('done', report_id: id): keyword arguments become fields.
     class Logger
-      def initialize(iid, writer)
+      def initialize(iid, session)
         @iid = iid
-        @writer = writer
+        @session = session
       end
 
       %w[debug info warn error].each do |level|
@@ -55,7 +55,7 @@ module Steppe
         # Logging must never fail a handler: what cannot be serialised is logged as text.
         note['fields'] = Values.plain(fields) { |value| value.to_s } unless fields.empty?
         note['source'] = 'logger'
-        @writer.note('log', note)
+        @session.note('log', note)
         nil
       end
     end
@@ -76,17 +76,32 @@ module Steppe
         Values.plain(event.merge(kwargs)).each { |key, value| params[CAMEL.fetch(key, key)] = value }
         raise ArgumentError, 'emit needs a topic' unless params['topic'].is_a?(String)
 
-        @session.call('emit', params)
+        @session.request('emit', params)
       end
 
       alias [] call
     end
 
-    # state.get/set/delete/get_group (getGroup)/clear, all synchronous.
-    class State
-      def initialize(iid, session)
-        @iid = iid
+    # Requests of one family (state.*, streams.*) whose params share a prefix
+    # (the iid, the stream's name).
+    class Calls
+      def initialize(family, common, session)
+        @family = family
+        @common = common.freeze
         @session = session
+      end
+
+      private
+
+      def request(method, params)
+        @session.request("#{@family}.#{method}", @common.merge(Values.plain(params)))
+      end
+    end
+
+    # state.get/set/delete/get_group (getGroup)/clear, all synchronous.
+    class State < Calls
+      def initialize(iid, session)
+        super('state', { 'iid' => iid }, session)
       end
 
       def get(group, key) = request('get', 'group' => group, 'key' => key)
@@ -95,12 +110,6 @@ module Steppe
       def get_group(group) = request('getGroup', 'group' => group)
       def clear(group) = request('clear', 'group' => group)
       alias getGroup get_group
-
-      private
-
-      def request(method, params)
-        @session.call("state.#{method}", { 'iid' => @iid }.merge!(Values.plain(params)))
-      end
     end
 
     # streams['chat-messages'] or streams.chatMessages: any name is accepted,
@@ -130,13 +139,12 @@ module Steppe
       end
     end
 
-    class Stream
+    class Stream < Calls
       attr_reader :name
 
       def initialize(name, iid, session)
+        super('streams', { 'iid' => iid, 'stream' => name }, session)
         @name = name
-        @iid = iid
-        @session = session
       end
 
       def get(group_id, id) = request('get', 'groupId' => group_id, 'id' => id)
@@ -151,12 +159,6 @@ module Steppe
         channel = Values.plain(channel)
         channel['groupId'] = channel.delete('group_id') if channel.key?('group_id')
         request('send', 'channel' => channel, 'event' => event)
-      end
-
-      private
-
-      def request(method, params)
-        @session.call("streams.#{method}", { 'iid' => @iid, 'stream' => @name }.merge!(Values.plain(params)))
       end
     end
   end

@@ -25,6 +25,16 @@ module Steppe
     end
   end
 
+  # Raised when a file cannot be loaded; `error` is the protocol's error map.
+  class LoadFailure < StandardError
+    attr_reader :error
+
+    def initialize(error)
+      @error = error
+      super(error['message'])
+    end
+  end
+
   # Raised inside a handler when the orchestrator answers a context call with an
   # error; `name` is the orchestrator's error name (e.g. ValidationError).
   class RemoteError < StandardError

@@ -1,7 +1,7 @@
 # frozen_string_literal: true
 
+require_relative 'config'
 require_relative 'errors'
-require_relative 'values'
 
 module Steppe
   # Step and stream files. Each file is evaluated in its own anonymous module
@@ -10,16 +10,6 @@ module Steppe
   # same names do not collide, and loading a file again builds a new module
   # (hot reload).
   class Loader
-    # Raised when a file cannot be loaded; `error` is the protocol's error map.
-    class Failure < StandardError
-      attr_reader :error
-
-      def initialize(error)
-        @error = error
-        super(error['message'])
-      end
-    end
-
     # The functions the protocol may call, and the Ruby names that define them.
     FUNCTIONS = { 'handler' => %i[handler], 'canAccess' => %i[canAccess can_access] }.freeze
 
@@ -74,12 +64,12 @@ module Steppe
       @steps.delete(path)
     end
 
-    # Evaluates the file afresh and returns its Step, or raises Failure.
+    # Evaluates the file afresh and returns its Step, or raises LoadFailure.
     def load(path)
       forget_deps(path)
       before = $LOADED_FEATURES.dup
       mod = evaluate(path)
-      config = read_config(mod, path)
+      config = Config.read(mod, path)
       deps = ($LOADED_FEATURES - before).select { |feature| feature.start_with?(@root) }
       cron = config['type'] == 'cron'
       functions = FUNCTIONS.filter_map do |name, candidates|
@@ -87,10 +77,10 @@ module Steppe
         [name, Function.new(mod.method(found), cron: cron)] if found
       end
       @steps[path] = Step.new(path, config, functions.to_h, deps)
-    rescue Failure
+    rescue LoadFailure
       raise
     rescue Exception => e
-      raise Failure, Errors.describe(e, path)
+      raise LoadFailure, Errors.describe(e, path)
     end
 
     private
@@ -111,25 +101,6 @@ module Steppe
       # The file name and line 1 make backtraces and __FILE__/__dir__ name the file.
       mod.module_eval(source, path, 1)
       mod
-    end
-
-    def read_config(mod, path)
-      unless mod.method_defined?(:config) || mod.private_method_defined?(:config)
-        raise Failure, failure('ConfigError', "#{path} does not define `config`", nil)
-      end
-
-      line = mod.instance_method(:config).source_location&.last
-      config = mod.__send__(:config)
-      unless config.is_a?(Hash)
-        raise Failure, failure('ConfigError', "`config` in #{path} returns #{config.class}, not a Hash", line)
-      end
-      Values.plain(config)
-    rescue SerializationError => e
-      raise Failure, failure('SerializationError', "config of #{path}: #{e.message}", line)
-    end
-
-    def failure(name, message, line)
-      { 'name' => name, 'message' => message, 'stack' => nil, 'line' => line }
     end
   end
 end

@@ -2,13 +2,13 @@
 
 require_relative 'context'
 require_relative 'errors'
+require_relative 'framing/reader'
+require_relative 'framing/writer'
 require_relative 'loader'
 require_relative 'pool'
-require_relative 'reader'
 require_relative 'session'
-require_relative 'stdio_capture'
+require_relative 'stdio'
 require_relative 'values'
-require_relative 'writer'
 
 module Steppe
   # The Ruby runner (runners/README.md): serves load, unload, invoke, ping and
@@ -19,12 +19,14 @@ module Steppe
     # (SecureRandom.uuid, Time#iso8601), and json, which most steps want.
     PRELOADED = %w[json securerandom time date set].freeze
     MAX_THREADS = 256
-    MAP_PARAMS = %w[invoke load unload].freeze
+    # The methods whose parameters are a map naming a file.
+    FILE_METHODS = %w[invoke load unload].freeze
+    METHODS = [*FILE_METHODS, 'ping', 'shutdown'].freeze
 
     def initialize(project)
       @project = File.realpath(project)
-      @input = take_stdin
-      @writer = Writer.new(take_stdout)
+      @input, output = Stdio.take_protocol_channel
+      @writer = Framing::Writer.new(output)
       @session = Session.new(@writer)
       @loader = Loader.new(@project)
       @loads = Thread::Queue.new
@@ -36,36 +38,16 @@ module Steppe
     end
 
     def run
-      StdioCapture.install(@writer)
+      Stdio.capture_output(@session)
       $LOAD_PATH.unshift(@project, File.join(@project, 'lib'))
       PRELOADED.each { |lib| require lib }
       start_load_thread
       @writer.note('ready', 'language' => 'ruby', 'pid' => Process.pid,
                             'runtime' => "ruby #{RUBY_VERSION}p#{RUBY_PATCHLEVEL}")
-      Reader.new(@input, on_end: method(:stop)) { |messages| take(messages) }.run
+      Framing::Reader.new(@input, on_end: method(:stop)) { |messages| take(messages) }.run
     end
 
     private
-
-    # The protocol keeps its own descriptor for stdin, and fd 0 reads
-    # /dev/null, so neither a step's `gets` nor a program it starts can eat
-    # the orchestrator's frames.
-    def take_stdin
-      protocol = STDIN.dup
-      protocol.binmode
-      STDIN.reopen(File::NULL)
-      protocol
-    end
-
-    # The protocol keeps the original stdout; fd 1 is pointed at stderr before
-    # any user code loads, so nothing printed can corrupt the protocol.
-    def take_stdout
-      protocol = STDOUT.dup
-      protocol.binmode
-      protocol.sync = true
-      STDOUT.reopen(STDERR)
-      protocol
-    end
 
     # stdin closed (the orchestrator is gone, nobody is left to answer) or it
     # sent a bad frame (the rest of its stream cannot be trusted).
@@ -75,13 +57,13 @@ module Steppe
     end
 
     # Dispatches one chunk's messages in order. The last invocation among them
-    # is returned, for the reading thread to run itself (see Reader).
+    # is returned, for the reading thread to run itself (see Framing::Reader).
     def take(messages)
-      last = messages.rindex { |m| m['t'] == 'req' && m['m'] == 'invoke' && m['p'].is_a?(Hash) }
+      last = messages.rindex { |m| m['t'] == 'req' && m['m'] == 'invoke' }
       inline = nil
       messages.each_with_index do |message, index|
         if index == last
-          job = accept(message['id'], message['p'])
+          job = serve(message['id'], 'invoke', message['p'])
           inline = job && -> { @pool.run(message['p']['iid'], &job) }
         else
           dispatch(message)
@@ -92,35 +74,43 @@ module Steppe
 
     def dispatch(message)
       case message['t']
-      when 'req' then serve(message['id'], message['m'], message['p'])
-      when 'res' then @session.resolve(message)
+      when 'req'
+        job = serve(message['id'], message['m'], message['p'])
+        @pool.post(message['p']['iid'], &job) if job
+      when 'res' then @session.settle(message)
       when 'note' then cancel(message['p']['iid']) if message['m'] == 'cancel' && message['p'].is_a?(Hash)
       end
     end
 
+    # Answers the request; for an invocation, returns the job that will.
     def serve(id, method, params)
-      if MAP_PARAMS.include?(method) && !params.is_a?(Hash)
-        return @writer.respond_error(id, 'name' => 'InvalidParams', 'message' => "#{method} takes a map")
-      end
+      refused = refusal(method, params)
+      return accept(id, params) if !refused && method == 'invoke'
 
-      case method
-      when 'invoke' then (job = accept(id, params)) && @pool.post(params['iid'], &job)
-      when 'load', 'unload' then @loads << [id, method, params]
-      when 'ping' then @writer.respond(id, params)
-      when 'shutdown' then shutdown(id)
-      else @writer.respond_error(id, 'name' => 'UnknownMethod', 'message' => "unknown method #{method.inspect}")
+      if refused then @writer.error(id, refused)
+      elsif method == 'ping' then @writer.response(id, params)
+      elsif method == 'shutdown' then shutdown(id)
+      else @loads << [id, method, params]
+      end
+      nil
+    end
+
+    # Why a request is not served, checked in this order (runners/README.md, "Errors").
+    def refusal(method, params)
+      return if method == 'ping'
+
+      if @stopping
+        { 'name' => 'ShuttingDown', 'message' => "the ruby runner is shutting down; #{method} refused",
+          'retryable' => true }
+      elsif !METHODS.include?(method)
+        { 'name' => 'UnknownMethod', 'message' => "the ruby runner has no method #{method.inspect}" }
+      elsif FILE_METHODS.include?(method) && !(params.is_a?(Hash) && params['path'].is_a?(String))
+        { 'name' => 'InvalidParams', 'message' => "#{method} takes a map with a path" }
       end
     end
 
-    # Registers an invocation as in flight and returns the job that answers
-    # it, or answers at once (and returns nil) when shutting down.
+    # Registers an invocation as in flight and returns the job that answers it.
     def accept(id, params)
-      if @stopping
-        @writer.respond_error(id, 'name' => 'ShuttingDown', 'message' => 'the Ruby runner is shutting down',
-                                  'retryable' => true)
-        return
-      end
-
       iid = params['iid']
       @in_flight_lock.synchronize { @in_flight[iid] = true }
       lambda do
@@ -141,16 +131,16 @@ module Steppe
     # The response frame of one invocation.
     def invocation(id, params)
       step = @loader[params['path']]
-      return error_frame(id, 'NotLoaded', "#{params['path']} is not loaded") unless step
+      return error_frame(id, 'NotLoaded', "#{params['path']} is not loaded in the ruby runner") unless step
 
       fn = params['fn'] || 'handler'
       function = step.functions[fn]
-      return error_frame(id, 'NotFound', "#{step.path} defines no #{fn}") unless function
+      return error_frame(id, 'NoSuchFunction', "#{step.path} defines no function #{fn.inspect}") unless function
 
       iid = params['iid']
-      context = Context.new(iid, params['ctx'] || {}, @session, @writer)
+      context = Context.new(iid, params['ctx'] || {}, @session)
       result = Pool.cancellable do
-        StdioCapture.tagged(@writer, 'iid' => iid) do
+        Stdio.tagged(@session, 'iid' => iid) do
           if fn == 'canAccess'
             access = params['input'] || {}
             function.call_access(access['subscription'], access['authContext'])
@@ -188,15 +178,15 @@ module Steppe
     end
 
     def load_file(id, path)
-      step = StdioCapture.tagged(@writer, 'path' => path) { @loader.load(path) }
-      @writer.respond(id, 'config' => step.config, 'handlers' => step.handlers, 'deps' => step.deps)
-    rescue Loader::Failure => e
-      @writer.respond_error(id, e.error)
+      step = Stdio.tagged(@session, 'path' => path) { @loader.load(path) }
+      @writer.response(id, 'config' => step.config, 'handlers' => step.handlers, 'deps' => step.deps)
+    rescue LoadFailure => e
+      @writer.error(id, e.error)
     end
 
     def unload_file(id, path)
       @loader.unload(path)
-      @writer.respond(id, nil)
+      @writer.response(id, nil)
     end
 
     # Answers once in-flight invocations have finished, then exits 0. Reading
@@ -206,7 +196,7 @@ module Steppe
       @stopping = true
       Thread.new do
         @in_flight_lock.synchronize { @all_answered.wait(@in_flight_lock) until @in_flight.empty? }
-        @writer.respond(id, nil)
+        @writer.response(id, nil)
         @writer.flush
         exit!(0)
       end

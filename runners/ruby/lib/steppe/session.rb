@@ -15,7 +15,7 @@ module Steppe
 
     # Sends the request and blocks the calling thread until the answer comes:
     # returns `r`, or raises a RemoteError built from `e`.
-    def call(method, params)
+    def request(method, params)
       mailbox = Thread::Queue.new
       id = @lock.synchronize do
         @last_id += 1
@@ -32,8 +32,13 @@ module Steppe
       @lock.synchronize { @waiting.delete(id) } if id
     end
 
-    # Hands a response from the orchestrator to the thread waiting for it.
-    def resolve(response)
+    def note(method, params)
+      @writer.note(method, params)
+    end
+
+    # Hands a response from the orchestrator to the thread waiting for it (a
+    # response to no call is ignored).
+    def settle(response)
       mailbox = @lock.synchronize { @waiting.delete(response['id']) }
       mailbox&.push(response)
     end

@@ -37,7 +37,11 @@ class FakeOrchestrator
   end
 
   def send_frame(frame)
-    @lock.synchronize { @stdin.write(MessagePack.pack(frame)) }
+    send_bytes(MessagePack.pack(frame))
+  end
+
+  def send_bytes(bytes)
+    @lock.synchronize { @stdin.write(bytes) }
   end
 
   def send_request(method, params)

@@ -2,8 +2,9 @@
 // msgpack maps back to back, no length prefix, in both directions.
 //
 // FrameDecoder turns incoming bytes into validated frames, whatever the chunk
-// boundaries. FrameWriter encodes outgoing frames into one buffer and writes
-// everything produced in one turn of the event loop with a single write.
+// boundaries; readFrames feeds it from the protocol input. FrameWriter encodes
+// outgoing frames into one buffer and writes everything produced in one turn
+// of the event loop with a single write.
 
 import { Unpackr } from 'msgpackr'
 import { Encoder } from './values.mjs'
@@ -85,7 +86,28 @@ export class FrameDecoder {
   }
 }
 
-// Each frame starts with a fixed key/kind prefix: {t: 'res', id: …}.
+/**
+ * Hand every frame read from `input` to `onFrame`. The process exits 0 when
+ * the input ends (the orchestrator is gone) and 1 on bytes that are not a
+ * valid frame (the rest of the stream cannot be trusted).
+ */
+export function readFrames(input, program, onFrame) {
+  const decoder = new FrameDecoder()
+  input.on('data', (chunk) => {
+    let frames
+    try {
+      frames = decoder.feed(chunk)
+    } catch (err) {
+      process.stderr.write(`${program}: ${err.message}\n`)
+      process.exit(1)
+    }
+    for (const frame of frames) onFrame(frame)
+  })
+  input.on('end', () => process.exit(0))
+}
+
+// Each frame starts with a fixed key/kind prefix, up to the key that follows
+// it: {t: 'res', id: …}, {t: 'req', id: …}, {t: 'note', m: …}.
 const RES = Buffer.from([0x84, 0xa1, 0x74, 0xa3, 0x72, 0x65, 0x73, 0xa2, 0x69, 0x64])
 const REQ = Buffer.from([0x84, 0xa1, 0x74, 0xa3, 0x72, 0x65, 0x71, 0xa2, 0x69, 0x64])
 const NOTE = Buffer.from([0x83, 0xa1, 0x74, 0xa4, 0x6e, 0x6f, 0x74, 0x65, 0xa1, 0x6d])
@@ -108,42 +130,42 @@ export class FrameWriter {
    * serialised, nothing at all (and throws the SerializationError).
    */
   response(id, result, label = 'the result', lenient = false) {
-    const enc = this.encoder
-    const start = enc.pos
-    enc.raw(RES)
-    enc.num(id)
-    enc.raw(OK_R)
-    this.payload(start, result, lenient, label)
+    this.answer(id, OK_R, result, lenient, label)
   }
 
   error(id, error) {
-    const enc = this.encoder
-    const start = enc.pos
-    enc.raw(RES)
-    enc.num(id)
-    enc.raw(FAIL_E)
-    this.payload(start, error, true)
+    this.answer(id, FAIL_E, error, true)
   }
 
   request(id, method, params, label = 'the request') {
-    const enc = this.encoder
-    const start = enc.pos
-    enc.raw(REQ)
-    enc.num(id)
-    enc.raw(M)
-    enc.str(method)
-    enc.raw(P)
-    this.payload(start, params, false, label)
+    this.message(REQ, id, method, params, false, label)
   }
 
   /** Notes (logs) are written leniently: a log line never fails. */
   note(method, params) {
+    this.message(NOTE, null, method, params, true)
+  }
+
+  answer(id, outcome, value, lenient, label) {
+    const start = this.encoder.pos
+    this.encoder.raw(RES)
+    this.encoder.num(id)
+    this.encoder.raw(outcome)
+    this.payload(start, value, lenient, label)
+  }
+
+  // A request has an id before its method; a note goes straight to the method.
+  message(prefix, id, method, params, lenient, label) {
     const enc = this.encoder
     const start = enc.pos
-    enc.raw(NOTE)
+    enc.raw(prefix)
+    if (id !== null) {
+      enc.num(id)
+      enc.raw(M)
+    }
     enc.str(method)
     enc.raw(P)
-    this.payload(start, params, true)
+    this.payload(start, params, lenient, label)
   }
 
   payload(start, value, lenient, label) {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
-import { FrameDecoder, FrameWriter, ProtocolError, validateFrame } from '../src/protocol.mjs'
+import { FrameDecoder, FrameWriter, ProtocolError, validateFrame } from '../src/framing.mjs'
 import { Encoder } from '../src/values.mjs'
 
 const vectors = JSON.parse(readFileSync(new URL('../../../tests/protocol_vectors/vectors.json', import.meta.url), 'utf8'))

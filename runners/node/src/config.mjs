@@ -1,6 +1,7 @@
-// A step's or stream's config as plain data: every zod schema where a schema
-// may stand becomes JSON Schema (runners/README.md, `load`). JSON Schema and
-// the seed's shorthand ({field: 'string'}) are already data and pass through.
+// A step's or stream's exported config, checked to be a map and made plain
+// data: every zod schema where a schema may stand becomes JSON Schema
+// (runners/README.md, `load`). JSON Schema and the seed's shorthand
+// ({field: 'string'}) are already data and pass through.
 //
 // zod v4 schemas carry `_zod` and are converted with the runner's zod
 // (z.toJSONSchema reads only the schema's own definition, so a project's own
@@ -35,8 +36,24 @@ async function convert(value, io) {
   return isZodSchema(value) ? toJsonSchema(value, io) : value
 }
 
-/** A shallow copy of `config` with its schemas converted (the caller checked it is an object). */
+// Found by the runner, after the file ran: no stack of the author's to show.
+function configError(message) {
+  const err = new Error(message)
+  err.name = 'ConfigError'
+  err.stack = null
+  return err
+}
+
+function kindOf(value) {
+  return Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value
+}
+
+/** A shallow copy of the exported `config` with its schemas converted; a ConfigError if it is missing or not a map. */
 export async function plainConfig(config, kind) {
+  if (config === undefined) throw configError('the file does not export a config')
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw configError(`its config is not a map (${kindOf(config)})`)
+  }
   const plain = { ...config }
   if (kind === 'stream') {
     if ('schema' in plain) plain.schema = await convert(plain.schema, 'output')

@@ -1,0 +1,35 @@
+# frozen_string_literal: true
+
+require_relative 'errors'
+require_relative 'values'
+
+module Steppe
+  # A step's or stream's `config`, checked to be a Hash and made plain data
+  # (symbols become strings, keys and values).
+  module Config
+    module_function
+
+    # The plain config of the file evaluated into `mod`; raises LoadFailure
+    # with a ConfigError or SerializationError. Found by the runner after the
+    # file ran, so there is no stack of the author's to show, only the line of
+    # `def config`.
+    def read(mod, path)
+      unless mod.method_defined?(:config) || mod.private_method_defined?(:config)
+        raise LoadFailure, failure('ConfigError', "#{path} does not define `config`", nil)
+      end
+
+      line = mod.instance_method(:config).source_location&.last
+      config = mod.__send__(:config)
+      unless config.is_a?(Hash)
+        raise LoadFailure, failure('ConfigError', "`config` in #{path} returns #{config.class}, not a Hash", line)
+      end
+      Values.plain(config)
+    rescue SerializationError => e
+      raise LoadFailure, failure('SerializationError', "config of #{path}: #{e.message}", line)
+    end
+
+    def failure(name, message, line)
+      { 'name' => name, 'message' => message, 'stack' => nil, 'line' => line }
+    end
+  end
+end
