@@ -42,14 +42,17 @@ module Steppe
     # A thread variable, not a fiber-local, so Enumerators and fibers inside a
     # handler print under the same tag.
     def tagged(session, tag)
-      thread = Thread.current
-      outer = thread.thread_variable_get(SCOPE)
+      outer = Thread.current.thread_variable_get(SCOPE)
       scope = Scope.new(session, tag)
-      thread.thread_variable_set(SCOPE, scope)
+      Thread.current.thread_variable_set(SCOPE, scope)
       yield
     ensure
-      thread.thread_variable_set(SCOPE, outer)
-      scope&.close
+      # A cancel can land before the scope is set up (the caller is cancellable):
+      # then there is nothing to restore.
+      if scope
+        Thread.current.thread_variable_set(SCOPE, outer)
+        scope.close
+      end
     end
 
     # Stands in for $stdout or $stderr.
