@@ -1,4 +1,4 @@
-"""The `steppe` command (SPEC §9)."""
+"""The `steppe` command (docs/reference.md §9)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Traces and spans (SPEC §8): a trace per trigger, a span per invocation.
+"""Traces and spans (docs/reference.md §8): a trace per trigger, a span per invocation.
 
 Recent traces stay in memory (a bounded ring) for the admin API and tests; each
 finished span is also written to the log file as a structured entry.

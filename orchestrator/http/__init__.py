@@ -1,1 +1,1 @@
-"""The HTTP surface (SPEC §4): API steps, OpenAPI, the admin API."""
+"""The HTTP surface (docs/reference.md §4): API steps, OpenAPI, the admin API."""

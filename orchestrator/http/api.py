@@ -80,7 +80,7 @@ def json_api_response(
 def api_error(
     status: int, error: str, trace_id: str, *, headers: dict[str, str] | None = None, **extra: Any
 ) -> ApiResponse:
-    """An error body of SPEC §4 (`responses.error_body`) with its status."""
+    """An error body of docs/reference.md §4 (`responses.error_body`) with its status."""
     return json_api_response(error_body(error, trace_id, **extra), status, trace_id, headers)
 
 

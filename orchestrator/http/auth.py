@@ -1,4 +1,4 @@
-"""Who may use the admin API and the workbench (SPEC §4): anyone in `dev`; in `start`
+"""Who may use the admin API and the workbench (docs/reference.md §4): anyone in `dev`; in `start`
 only a caller with the STEPPE_ADMIN_TOKEN, and nobody when it is unset. And how a
 WebSocket client, which a browser cannot give headers, sends its token."""
 

@@ -26,7 +26,7 @@ ERROR_SCHEMA: dict[str, Any] = {
     },
 }
 
-# Answers Steppe itself may give on any API route (SPEC §4).
+# Answers Steppe itself may give on any API route (docs/reference.md §4).
 _STANDARD_ERRORS = {
     "400": "Malformed JSON, or a body that does not match the schema",
     "413": "Request body over the size limit",

@@ -1,4 +1,4 @@
-"""JSON responses, and the error bodies of SPEC §4 (always with `traceId`)."""
+"""JSON responses, and the error bodies of docs/reference.md §4 (always with `traceId`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""REST reads of streams, the polling fallback (SPEC §5):
+"""REST reads of streams, the polling fallback (docs/reference.md §5):
 `GET /streams/{streamName}/{groupId}` and `GET /streams/{streamName}/{groupId}/{id}`.
 
 They answer what a WebSocket join would send as its snapshot, under the same

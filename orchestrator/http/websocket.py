@@ -1,4 +1,4 @@
-"""Stream WebSockets (SPEC §5): Motia's protocol on `/` and `/__streams`, and the seed's
+"""Stream WebSockets (docs/reference.md §5): Motia's protocol on `/` and `/__streams`, and the seed's
 `/streams/{streamName}/{groupId}` (that group's snapshot, then its changes).
 
 Each connection has two tasks: one reads the client's join/leave messages and

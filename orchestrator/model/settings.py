@@ -1,4 +1,4 @@
-"""Project settings: `[tool.steppe]` in pyproject.toml, or steppe.toml (SPEC §9).
+"""Project settings: `[tool.steppe]` in pyproject.toml, or steppe.toml (docs/reference.md §9).
 
 steppe.toml wins when both exist, since a file named for Steppe is the more
 deliberate choice. Command-line options override both.
@@ -23,7 +23,7 @@ class Settings:
     step_dirs: tuple[str, ...] = DEFAULT_STEP_DIRS
     host: str = "127.0.0.1"
     port: int = 3000
-    # Largest request body accepted, in bytes (SPEC §4: 1 MiB).
+    # Largest request body accepted, in bytes (docs/reference.md §4: 1 MiB).
     body_limit: int = 1024 * 1024
     # 'sqlite' (default, under .steppe/) or 'memory'.
     state: str = "sqlite"
@@ -31,7 +31,7 @@ class Settings:
     queue: str = "sqlite"
     # Seconds within which a second emit with the same idempotencyKey is not delivered.
     idempotency_window: float = 300.0
-    # Seconds a handler may run before it is abandoned (SPEC §6 default).
+    # Seconds a handler may run before it is abandoned (docs/reference.md §6 default).
     handler_timeout: float = 30.0
     # Seconds a step file may take to import before it is reported as blocked.
     load_timeout: float = 10.0

@@ -30,7 +30,7 @@ _SCHEMA_KEYWORDS = frozenset(
         "maximum", "minLength", "maxLength", "pattern", "definitions",
     }
 )  # fmt: skip
-# Config fields Motia accepts that Steppe does not act on yet (SPEC §2).
+# Config fields Motia accepts that Steppe does not act on yet (docs/reference.md §2).
 IGNORED_FIELDS = (
     "middleware",
     "infrastructure.queue.type",

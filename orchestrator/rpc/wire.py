@@ -1,6 +1,6 @@
 """Msgpack framing of the runner protocol, with no I/O.
 
-Bytes go in, messages come out, and back (SPEC §7, `schemas/protocol.schema.json`).
+Bytes go in, messages come out, and back (docs/reference.md §7, `schemas/protocol.schema.json`).
 Frames are msgpack maps written back to back; a frame that is not a well-formed
 map of one of the three kinds is a `ProtocolError`, because a runner that sends
 one cannot be trusted with the rest of its stream.

@@ -1,5 +1,5 @@
 """The event bus: topics to subscribers, one delivery per subscribing step, retries
-with backoff, dead letters (SPEC §6).
+with backoff, dead letters (docs/reference.md §6).
 
 An emit is checked (declared topic, subscriber schemas) before it is accepted;
 once accepted, its deliveries are in the store (durable with SQLite) before the

@@ -1,4 +1,4 @@
-"""Serving the handler context (SPEC §3): a runner's context calls, routed to services.
+"""Serving the handler context (docs/reference.md §3): a runner's context calls, routed to services.
 
 One router serves every language, so `emit`, `state` and `streams` behave the
 same whichever runner a handler runs on.

@@ -9,7 +9,7 @@ concurrent writers share it, and the busier the orchestrator the bigger the
 batches.
 
 Durability: WAL with synchronous=NORMAL survives a crash of any process (what
-SPEC §6 asks for); a power cut may lose the last commits, which is the usual
+docs/reference.md §6 asks for); a power cut may lose the last commits, which is the usual
 trade for not syncing the disk on every commit.
 """
 

@@ -1,4 +1,4 @@
-"""Every error status of SPEC §4, through a real server and a real Python runner."""
+"""Every error status of docs/reference.md §4, through a real server and a real Python runner."""
 
 from __future__ import annotations
 

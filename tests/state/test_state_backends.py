@@ -1,4 +1,4 @@
-"""The suite every state backend passes (SPEC §3): memory and SQLite alike."""
+"""The suite every state backend passes (docs/reference.md §3): memory and SQLite alike."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """`streams.<name>.get/set/delete/getGroup/send` from handlers in all four languages,
-seen by a WebSocket subscriber (SPEC §3, §5)."""
+seen by a WebSocket subscriber (docs/reference.md §3, §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""ttl, maxItems, restarts, and a slow consumer among fast ones (SPEC §5)."""
+"""ttl, maxItems, restarts, and a slow consumer among fast ones (docs/reference.md §5)."""
 
 from __future__ import annotations
 

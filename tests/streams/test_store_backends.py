@@ -1,4 +1,4 @@
-"""The suite every stream store passes (SPEC §5): memory and SQLite alike.
+"""The suite every stream store passes (docs/reference.md §5): memory and SQLite alike.
 
 Time is passed in (`now`), so expiry is tested without sleeping.
 """

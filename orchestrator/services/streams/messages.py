@@ -1,4 +1,4 @@
-"""The Motia stream protocol on the wire (SPEC §5), built and parsed in one place.
+"""The Motia stream protocol on the wire (docs/reference.md §5), built and parsed in one place.
 
 Server → client: `{timestamp, streamName, groupId, id?, event}` where `event` is
 `{type: 'sync'|'create'|'update'|'delete', data}` or `{type: 'event', event: {type, data}}`.

@@ -1,4 +1,4 @@
-"""Events, deliveries, and the store that keeps them until they are handled (SPEC §6).
+"""Events, deliveries, and the store that keeps them until they are handled (docs/reference.md §6).
 
 The bus keeps deliveries moving in memory; the store is what survives a crash.
 A delivery is written before the emit that created it returns, and removed only

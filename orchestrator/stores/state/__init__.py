@@ -1,4 +1,4 @@
-"""Grouped key-value state shared by every step (SPEC §3)."""
+"""Grouped key-value state shared by every step (docs/reference.md §3)."""
 
 from orchestrator.stores.state.base import StateStore
 from orchestrator.stores.state.memory import MemoryStateStore

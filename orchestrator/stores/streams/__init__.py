@@ -1,4 +1,4 @@
-"""Where stream items live (SPEC §5): the store interface and its backends."""
+"""Where stream items live (docs/reference.md §5): the store interface and its backends."""
 
 from orchestrator.stores.streams.base import SetOutcome, StreamStore
 from orchestrator.stores.streams.memory import MemoryStreamStore

@@ -1,4 +1,4 @@
-// The handler context (SPEC §3, runners/README.md "The context"): each
+// The handler context (docs/reference.md §3, runners/README.md "The context"): each
 // capability is a request to the orchestrator carrying the invocation id.
 //
 // The context is a plain object whose members are own properties, so the

@@ -1,5 +1,5 @@
 // Which module system a project's .js file is written for, from its syntax
-// alone: SPEC §2 lets a `.js` step use ESM or CommonJS whatever the project's
+// alone: docs/reference.md §2 lets a `.js` step use ESM or CommonJS whatever the project's
 // package.json says, as Motia's templates do.
 //
 // The test is Node's own (`--experimental-detect-module`): compile the source

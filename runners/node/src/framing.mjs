@@ -1,4 +1,4 @@
-// Framing of the runner protocol (SPEC §7, schemas/protocol.schema.json):
+// Framing of the runner protocol (docs/reference.md §7, schemas/protocol.schema.json):
 // msgpack maps back to back, no length prefix, in both directions.
 //
 // FrameDecoder turns incoming bytes into validated frames, whatever the chunk

@@ -1,5 +1,5 @@
 // Module customisation hooks (node:module register), run by Node on its
-// loader thread. They give step files what SPEC §2 promises:
+// loader thread. They give step files what docs/reference.md §2 promises:
 //
 // - .ts/.mts/.tsx compile with esbuild: types, `import type` and imports used
 //   only as types (`import { Handlers } from 'motia'`) are erased, and an inline

@@ -1,4 +1,4 @@
-// A .js file's module system comes from its syntax (SPEC §2).
+// A .js file's module system comes from its syntax (docs/reference.md §2).
 
 import assert from 'node:assert/strict'
 import { it } from 'node:test'

@@ -1,4 +1,4 @@
-"""What a handler sees: its input and its context (SPEC §3, runners/README.md).
+"""What a handler sees: its input and its context (docs/reference.md §3, runners/README.md).
 
 Every capability is a request to the orchestrator carrying the invocation id. On
 the event-loop thread a call returns an awaitable (the request is already sent,

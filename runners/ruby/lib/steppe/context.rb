@@ -3,7 +3,7 @@
 require_relative 'values'
 
 module Steppe
-  # The handler's context (SPEC §3). Every capability is a request to the
+  # The handler's context (docs/reference.md §3). Every capability is a request to the
   # orchestrator carrying the invocation id; calls block the calling thread and
   # return the orchestrator's answer. Reachable as context[:logger],
   # context['logger'] and context.logger alike.

@@ -4,7 +4,7 @@ require 'msgpack'
 require_relative 'errors'
 
 module Steppe
-  # Msgpack framing of the protocol (SPEC §7): msgpack maps back to back, no
+  # Msgpack framing of the protocol (docs/reference.md §7): msgpack maps back to back, no
   # length prefix. Requests {t:'req', id, m, p}, responses {t:'res', id, ok, r|e},
   # notes {t:'note', m, p}.
   module Framing
