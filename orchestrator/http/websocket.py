@@ -1,5 +1,5 @@
-"""Stream WebSockets (docs/reference.md §5): Motia's protocol on `/` and `/__streams`, and the seed's
-`/streams/{streamName}/{groupId}` (that group's snapshot, then its changes).
+"""Stream WebSockets (docs/reference.md §5): Motia's protocol on `/` and `/__streams`, and
+the seed's `/streams/{streamName}/{groupId}` (that group's snapshot, then its changes).
 
 Each connection has two tasks: one reads the client's join/leave messages and
 acts on them in order; the other drains the connection's outbox into the socket.

@@ -1,4 +1,5 @@
-"""The admin API under `/__steppe/api` (docs/reference.md §4, §8), which the CLI and the workbench use.
+"""The admin API under `/__steppe/api` (docs/reference.md §4, §8), which the CLI and the
+workbench use.
 
 `blueprint.py` holds the prefix and who may call (in one place); each other module
 serves one resource: `steps` (steps, problems, flows, topics, the workbench's info

@@ -1,4 +1,5 @@
-"""Streams (docs/reference.md §5): the handlers' `streams.<name>.*` calls, WebSocket joins, and expiry.
+"""Streams (docs/reference.md §5): the handlers' `streams.<name>.*` calls, WebSocket joins,
+and expiry.
 
 Every change to a group is written and then published while that group's lock is
 held, and a join reads its snapshot and subscribes under the same lock. So for
