@@ -143,3 +143,16 @@ def test_init_is_empty_or_re_exports_deliberately(name: str) -> None:
     for public in exported:
         value = getattr(module, public)
         assert getattr(value, "__module__", name).startswith(name + "."), public
+
+
+def test_no_function_is_over_80_lines() -> None:
+    """Small functions, one job each (docs/architecture.md): a long one is split."""
+    long = [
+        f"{name}.{node.name}: {node.end_lineno - node.lineno + 1} lines"
+        for name, path in modules()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > 80
+    ]
+    assert long == []
