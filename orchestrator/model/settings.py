@@ -42,6 +42,8 @@ class Settings:
     data_dir: str = ".steppe"
     # An emit to a topic missing from a non-empty `emits` is an error, not a warning.
     strict_emits: bool = False
+    # Deliveries one trace may make in all; the rest are dead-lettered (an emit loop).
+    max_trace_deliveries: int = 10_000
     source: Path | None = field(default=None, compare=False)
 
 
@@ -59,6 +61,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "stream_buffer": (int,),
     "data_dir": (str,),
     "strict_emits": (bool,),
+    "max_trace_deliveries": (int,),
 }
 _CHOICES = {"state": ("sqlite", "memory"), "queue": ("sqlite", "memory")}
 

@@ -27,6 +27,7 @@ from orchestrator.runtime.host import Invocation
 from orchestrator.services.context import EmitRequest
 from orchestrator.services.invoker import Invoker, error_record
 from orchestrator.services.project import Project
+from orchestrator.services.trace_budget import DEFAULT_MAX_TRACE_DELIVERIES, TraceBudget
 from orchestrator.stores.queue.base import Delivery, DeliveryStore, Event
 
 DEFAULT_MAX_RETRIES = 3
@@ -85,6 +86,7 @@ class EventBus:
         *,
         max_depth: int = DEFAULT_MAX_DEPTH,
         idempotency_window: float = DEFAULT_IDEMPOTENCY_WINDOW,
+        max_trace_deliveries: int = DEFAULT_MAX_TRACE_DELIVERIES,
         clock: Callable[[], float] = time.time,
     ) -> None:
         """`clock` (epoch seconds) stamps events and failures and measures the
@@ -95,6 +97,7 @@ class EventBus:
         self.store = store
         self._max_depth = max_depth
         self._idempotency_window = idempotency_window
+        self._budget = TraceBudget(max_trace_deliveries)
         self._clock = clock
         self._queues: dict[str, trio.MemorySendChannel[Delivery]] = {}
         self._dispatch: trio.Nursery | None = None
@@ -209,6 +212,9 @@ class EventBus:
                 return Accepted(event, duplicate=True)
         deliveries = [Delivery(time_ordered_id(), event, step.name) for step in subscribers]
         await self.store.accept(event, deliveries)
+        if deliveries and not self._budget.spend(trace_id, len(deliveries)):
+            await self._over_budget(deliveries)
+            return Accepted(event)
         for delivery in deliveries:
             self._enqueue(delivery)
         if not subscribers:
@@ -216,6 +222,22 @@ class EventBus:
                 "debug", f"'{event.topic}' has no subscribers", step=source, trace_id=trace_id
             )
         return Accepted(event)
+
+    async def _over_budget(self, deliveries: list[Delivery]) -> None:
+        """Dead-letter deliveries a trace may not make: kept, never run, so the fan-out
+        stops here and an operator can see (and replay) what it would have done."""
+        event = deliveries[0].event
+        message = (
+            f"trace {event.trace_id} reached max_trace_deliveries "
+            f"({self._budget.limit}); '{event.topic}' was not delivered (an emit loop?)"
+        )
+        for delivery in deliveries:
+            delivery.errors.append(
+                {"name": "TraceDeliveryLimit", "message": message, "stack": None,
+                 "attempt": 0, "time": self._clock()}
+            )  # fmt: skip
+            await self.store.bury(delivery)
+        self._logs.write("error", message, step=event.source, trace_id=event.trace_id)
 
     async def replay(self, ids: Iterable[str] | None) -> list[Delivery]:
         """Deliver dead letters again (all when `ids` is None), from a first attempt."""

@@ -118,7 +118,12 @@ def _wire(
     tracer = Tracer(logs, delivery_level="info" if mode == "dev" else "debug")
     invoker = StepInvoker(runtime.pool, tracer, settings.handler_timeout)
     bus = EventBus(
-        project.steps, invoker, logs, queue, idempotency_window=settings.idempotency_window
+        project.steps,
+        invoker,
+        logs,
+        queue,
+        idempotency_window=settings.idempotency_window,
+        max_trace_deliveries=settings.max_trace_deliveries,
     )
     checker = EmitChecker(
         project.steps,
