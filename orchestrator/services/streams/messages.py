@@ -115,12 +115,19 @@ class BadMessage(Exception):
         self.channel = channel
 
 
+# A client's names are kept for as long as it is subscribed: bounded, like its count of
+# subscriptions (`StreamsService.join`), so one connection cannot hold unbounded memory.
+MAX_NAME_LENGTH = 256
+
+
 def parse_client_message(raw: str | bytes) -> Subscription:
     """A join or leave from its JSON text; raises BadMessage saying what is wrong."""
     try:
         message: Any = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise BadMessage("the message is not JSON", "BAD_MESSAGE") from None
+    except RecursionError:
+        raise BadMessage("the message is nested too deeply", "BAD_MESSAGE") from None
     if not isinstance(message, dict):
         raise BadMessage("a message must be a JSON object", "BAD_MESSAGE")
     kind = message.get("type")
@@ -142,6 +149,12 @@ def parse_client_message(raw: str | bytes) -> Subscription:
     subscription_id = data.get("subscriptionId")
     if subscription_id is not None and not isinstance(subscription_id, str):
         raise BadMessage("subscriptionId must be a string", "BAD_MESSAGE", channel)
+    for field in ("streamName", "groupId", "id", "subscriptionId"):
+        value = data.get(field)
+        if isinstance(value, str) and len(value) > MAX_NAME_LENGTH:
+            raise BadMessage(
+                f"{field} is longer than {MAX_NAME_LENGTH} characters", "BAD_MESSAGE", channel
+            )
     # A client that names no subscription gets one per channel, so leave still finds it.
     fallback = f"{channel.stream}\0{channel.group}\0{channel.item_id or ''}"
     return Subscription(kind, channel, subscription_id or fallback)

@@ -42,6 +42,10 @@ from orchestrator.stores.streams.base import StreamStore
 _IDLE_SWEEP = 3600.0
 """Seconds the sweeper sleeps when nothing expires; a set with a ttl wakes it sooner."""
 
+# One WebSocket connection's subscriptions (a browser tab has a handful; a client that
+# keeps joining with new ids is refused rather than allowed to grow without bound).
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 1000
+
 
 class _GroupLocks:
     """One lock per (stream, group), kept only while someone holds or waits for it."""
@@ -243,6 +247,16 @@ class StreamsService:
         """Check access, then send the snapshot (`sync`) and subscribe, in one step under
         the group's lock. A refusal is an `error` event to this client, with no data."""
         channel = subscription.channel
+        known = subscription.subscription_id in client.subscriptions
+        if not known and len(client.subscriptions) >= MAX_SUBSCRIPTIONS_PER_CONNECTION:
+            self.tell_error(
+                client,
+                f"a connection may hold {MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions; "
+                "leave one first",
+                "TOO_MANY_SUBSCRIPTIONS",
+                channel,
+            )
+            return
         # Exact names only: the client files the messages it receives under the name it used.
         stream = self.streams.get(channel.stream)
         if stream is None:
