@@ -42,6 +42,9 @@ class Settings:
     data_dir: str = ".steppe"
     # An emit to a topic missing from a non-empty `emits` is an error, not a warning.
     strict_emits: bool = False
+    # Host names /__steppe/ answers besides loopback and `host`: `.x` is x and its
+    # subdomains, "*" any name (http/origin.py).
+    allowed_hosts: tuple[str, ...] = ()
     source: Path | None = field(default=None, compare=False)
 
 
@@ -59,6 +62,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "stream_buffer": (int,),
     "data_dir": (str,),
     "strict_emits": (bool,),
+    "allowed_hosts": (list,),
 }
 _CHOICES = {"state": ("sqlite", "memory"), "queue": ("sqlite", "memory")}
 
