@@ -6,8 +6,9 @@ slashes or absolute paths cannot reach anything else. Anything not listed is the
 same JSON 404 as any unknown path. Deep links use the URL fragment
 (`/__steppe/#/traces/<id>`), so no catch-all HTML route exists.
 
-Open in `dev`; in `start` only when STEPPE_ADMIN_TOKEN is set (the page itself
-holds no data; every call it makes then needs the token).
+Only for an allowed `Host` (http/origin.py: a page served under a rebound name
+would be another site's). Open in `dev`; in `start` only when STEPPE_ADMIN_TOKEN
+is set (the page itself holds no data; every call it makes then needs the token).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import trio
-from quart import Blueprint, Response
+from quart import Blueprint, Response, request
 
 from orchestrator.core.tracing import new_trace_id
 from orchestrator.http.env import current_env
+from orchestrator.http.origin import host_refusal
 from orchestrator.http.responses import error_response, json_response
 
 STATIC_DIR = Path(__file__).parents[1] / "workbench" / "static"
@@ -60,6 +62,9 @@ def workbench_site(directory: Path = STATIC_DIR) -> Blueprint:
 
     def refusal() -> Response | None:
         env = current_env()
+        refused = host_refusal(request.host, env.settings)
+        if refused is not None:
+            return refused
         if env.mode == "start" and not env.admin_token:
             return error_response(
                 403, "the workbench is off in start mode; set STEPPE_ADMIN_TOKEN", new_trace_id()

@@ -44,6 +44,9 @@ class Settings:
     strict_emits: bool = False
     # Deliveries one trace may make in all; the rest are dead-lettered (an emit loop).
     max_trace_deliveries: int = 10_000
+    # Host names /__steppe/ answers besides loopback and `host`: `.x` is x and its
+    # subdomains, "*" any name (http/origin.py).
+    allowed_hosts: tuple[str, ...] = ()
     source: Path | None = field(default=None, compare=False)
 
 
@@ -62,6 +65,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "data_dir": (str,),
     "strict_emits": (bool,),
     "max_trace_deliveries": (int,),
+    "allowed_hosts": (list,),
 }
 _CHOICES = {"state": ("sqlite", "memory"), "queue": ("sqlite", "memory")}
 

@@ -25,6 +25,8 @@ from orchestrator.workbench.live import LiveHub
 from tests.helpers import REPO_ROOT, serving, wait_for
 
 API = "/__steppe/api"
+# Admin bodies must say they are JSON (a 415 otherwise: tests/reliability/test_cross_origin.py).
+JSON_TYPE = {"content-type": "application/json"}
 
 HELLO_STEP = """
 config = {"type": "api", "name": "Hello", "method": "POST", "path": "/hello",
@@ -208,7 +210,8 @@ async def test_flows_topics_emit_check_and_cron_of_the_example_project() -> None
         assert check.json()["valid"] is True
         nobody = await client.post(f"{API}/emit/check", json={"topic": "nobody.listens"})
         assert nobody.json() == {"topic": "nobody.listens", "valid": True, "subscribers": []}
-        assert (await client.post(f"{API}/emit/check", content=b"{nope")).status_code == 400
+        malformed = await client.post(f"{API}/emit/check", content=b"{nope", headers=JSON_TYPE)
+        assert malformed.status_code == 400
         assert (await client.post(f"{API}/emit/check", json={"data": 1})).status_code == 400
         assert services.bus.store is not None and not await services.bus.store.pending()
 
@@ -260,7 +263,7 @@ async def test_state_values_are_set_and_deleted_by_group_and_key(
         assert (await client.put(address, json="just text")).json()["value"] == "just text"
         assert await state.get(group, key) == "just text"
 
-        assert (await client.put(address, content=b"{broken")).status_code == 400
+        assert (await client.put(address, content=b"{broken", headers=JSON_TYPE)).status_code == 400
         assert (await client.put(address, content=b"")).status_code == 400
         too_deep = await client.put(f"{API}/state/g/k/extra", json=1)
         assert too_deep.status_code == 400 and "%2F" in too_deep.json()["errors"][0]["message"]
@@ -312,7 +315,9 @@ async def test_layout_is_validated_and_written_atomically(
             refused = await client.put(f"{API}/workbench/layout", json=bad)
             assert refused.status_code == 400, bad
             assert refused.json()["errors"][0]["path"] == "layout"
-        refused = await client.put(f"{API}/workbench/layout", content=b'{"flows": {')
+        refused = await client.put(
+            f"{API}/workbench/layout", content=b'{"flows": {', headers=JSON_TYPE
+        )
         assert refused.status_code == 400
         huge = {"flows": {f"f{i}": {"nodes": {}} for i in range(501)}}
         assert (await client.put(f"{API}/workbench/layout", json=huge)).status_code == 400
