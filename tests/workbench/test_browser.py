@@ -246,6 +246,12 @@ def test_a_state_value_is_edited_added_and_deleted(
     expect(page.locator(".keys a[data-key='note:1']")).to_have_class(re.compile("active"))
     listed = http.get(f"{API}/state/workbench%2Fscratch").json()
     assert listed == [{"key": "note:1", "value": {"remember": True}}]
+    # A plain JSON string is a value too (it was sent unencoded, and refused).
+    page.locator(".state-editor textarea").fill('"just a note"')
+    page.locator(".state-editor button[name=save]").click()
+    expect(page.locator(".state-editor .ok-text")).to_have_text("Saved.")
+    listed = http.get(f"{API}/state/workbench%2Fscratch").json()
+    assert listed == [{"key": "note:1", "value": "just a note"}]
     delete = page.locator(".state-editor button[name=delete]")
     delete.click()
     expect(delete).to_have_text("Click again to delete")

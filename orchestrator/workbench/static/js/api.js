@@ -29,7 +29,7 @@ export async function api (path, { method = 'GET', body, signal } = {}) {
   let payload
   if (body !== undefined) {
     headers['content-type'] = 'application/json'
-    payload = typeof body === 'string' ? body : JSON.stringify(body)
+    payload = JSON.stringify(body) // a string value too: the server reads every body as JSON
   }
   const response = await fetch(BASE + path, { method, headers, body: payload, signal })
   const text = await response.text()
