@@ -147,7 +147,9 @@ async def _serve_step(
     except InvocationTimeout as exc:
         return api_error(504, "handler timed out", trace_id, message=str(exc))
     except (RunnerUnavailable, RunnerCrashed) as exc:
-        return api_error(503, "runner unavailable", trace_id, message=str(exc))
+        # In start mode the outside hears no process details (pids, exit codes).
+        detail = str(exc) if env.mode == "dev" else "the step's runner is restarting; retry"
+        return api_error(503, "runner unavailable", trace_id, message=detail)
     except SteppeError as exc:
         return api_error(500, "internal error", trace_id, message=str(exc))
     try:

@@ -9,6 +9,7 @@ from quart import current_app
 
 from orchestrator.core.logs import LogSink
 from orchestrator.core.tracing import Tracer
+from orchestrator.http.in_flight import InFlight
 from orchestrator.http.router import Router
 from orchestrator.model.settings import Settings
 from orchestrator.model.validation import DataValidator
@@ -43,6 +44,7 @@ class HttpEnv:
     admin_token: str | None = None
     access_log: bool = True
     streams: StreamsService | None = None
+    in_flight: InFlight = field(default_factory=InFlight)
     _body_validators: dict[str, DataValidator] = field(default_factory=dict)
 
     def use_project(self, project: Project) -> None:

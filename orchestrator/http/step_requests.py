@@ -175,12 +175,27 @@ async def serve_step_request(
         query=_query(scope["query_string"]),
         read_body=body.read,
     )
-    try:
-        response = await serve_api_request(env, request)
-    except ClientGone:
-        return
-    except Exception:
-        log.exception("unexpected error serving %s %s", request.method, request.path)
-        response = api_error(500, "internal error", new_trace_id())
-    await body.discard()
+    response: ApiResponse | None = None
+    with env.in_flight.track():
+        if not env.in_flight.closed:
+            try:
+                response = await serve_api_request(env, request)
+            except ClientGone:
+                return
+            except Exception:
+                log.exception("unexpected error serving %s %s", request.method, request.path)
+                response = api_error(500, "internal error", new_trace_id())
+    if response is None:  # ended by the shutdown's grace running out (in_flight.py)
+        response = _shutting_down()
+    else:
+        await body.discard()
     await _send(send, response)
+
+
+def _shutting_down() -> ApiResponse:
+    return api_error(
+        503,
+        "server shutting down",
+        new_trace_id(),
+        message="the request did not finish within the shutdown grace period; retry",
+    )

@@ -72,6 +72,9 @@ class Runtime:
     pool: RunnerPool
     host: Host
     settings: Settings
+    stop_by: float | None = None
+    """When a shutdown has begun, the trio time by which everything must have stopped
+    (the grace is shared, not given again to each stage)."""
 
 
 @asynccontextmanager
@@ -87,6 +90,7 @@ async def open_runtime(
     host = host or Host(root, LogSink(None, err_console))
     files = discover(root, settings.step_dirs)
     pool = RunnerPool(root, host, languages_of(files))
+    runtime: Runtime | None = None
     async with trio.open_nursery() as nursery:
         await nursery.start(pool.serve)
         try:
@@ -94,8 +98,12 @@ async def open_runtime(
             # rich shows nothing when the console is not a terminal.
             with err_console.status(f"Loading {len(files)} step and stream files…"):
                 project = await load_project(root, files, pool, load_timeout=settings.load_timeout)
-            yield Runtime(project, pool, host, settings)
+            runtime = Runtime(project, pool, host, settings)
+            yield runtime
         finally:
+            grace = settings.shutdown_grace
+            if runtime is not None and runtime.stop_by is not None:
+                grace = max(0.0, runtime.stop_by - trio.current_time())
             with trio.CancelScope(shield=True):
-                await pool.stop(settings.shutdown_grace)
+                await pool.stop(grace)
             nursery.cancel_scope.cancel()

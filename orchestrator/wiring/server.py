@@ -175,8 +175,8 @@ async def _running(
         nursery.start_soon(logs.flush_every)
         await nursery.start(cron.serve)
         await nursery.start(streams.serve)
-        stop_http = trio.Event()
-        binds: list[str] = await nursery.start(_serve_http, env, settings, stop_http)
+        stop_http, http_stopped = trio.Event(), trio.Event()
+        binds: list[str] = await nursery.start(_serve_http, env, settings, stop_http, http_stopped)
         services = Services(runtime, env, bus, cron, binds[0])
         if watch:
             services.reloader = Reloader(
@@ -197,12 +197,20 @@ async def _running(
             # Runners stop last (open_runtime), so in-flight handlers can complete.
             # Stream and live-log sockets are closed first: they never finish on their
             # own and would hold Hypercorn's graceful shutdown for its whole timeout.
+            # API requests still running when the grace ends are answered 503 rather
+            # than dropped with their connections; runners get what is left of it.
+            runtime.stop_by = trio.current_time() + settings.shutdown_grace
             streams.hub.close_all()
             env.live.close_all()
             stop_http.set()
             bus.stop()
-            with trio.move_on_after(settings.shutdown_grace + 1):
+            with trio.move_on_at(runtime.stop_by):
                 await bus_stopped.wait()
+                await http_stopped.wait()
+            env.in_flight.end_all()
+            with trio.move_on_after(1):
+                await bus_stopped.wait()
+                await http_stopped.wait()
             nursery.cancel_scope.cancel()
 
 
@@ -210,17 +218,24 @@ async def _serve_http(
     env: HttpEnv,
     settings: Settings,
     stop: trio.Event,
+    stopped: trio.Event,
     *,
     task_status: trio.TaskStatus[list[str]] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Serve until `stop` is set; reports the bound URLs once listening."""
+    """Serve until `stop` is set (then set `stopped`); reports the bound URLs once
+    listening."""
     config = HypercornConfig()
     config.bind = [f"{settings.host}:{settings.port}"]
     config.accesslog = None
     # Its "Running on …" line repeats what `announce` says (and lands in benchmarks'
     # and tests' output); its warnings and errors still show.
     config.loglevel = "WARNING"
-    config.graceful_timeout = settings.shutdown_grace
-    await hypercorn_serve(
-        create_app(env), config, shutdown_trigger=stop.wait, task_status=task_status
-    )
+    # A second past the grace: requests it cuts short are answered 503 (in_flight.py)
+    # before Hypercorn closes what is left.
+    config.graceful_timeout = settings.shutdown_grace + 1
+    try:
+        await hypercorn_serve(
+            create_app(env), config, shutdown_trigger=stop.wait, task_status=task_status
+        )
+    finally:
+        stopped.set()
