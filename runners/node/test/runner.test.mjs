@@ -148,13 +148,6 @@ describe('runner', TIMEOUT, () => {
       assert.match(expectError(await load('nowhere.step.ts')).message, /nowhere\.step\.ts/)
     })
 
-    it('describes config members JSON cannot carry instead of refusing the file', async () => {
-      writeFileSync(
-        step('middleware.step.js'),
-        "export const config = { type: 'api', name: 'Mw', method: 'GET', path: '/mw', middleware: [function auth() {}] }\n",
-      )
-      assert.deepEqual(expectOk(await load('middleware.step.js')).config.middleware, ['[Function: auth]'])
-    })
   })
 
   describe('invoke', () => {
