@@ -23,11 +23,15 @@ def steps_table(project: Project) -> Table:
         table.add_column(column)
     for step in sorted(project.steps.values(), key=lambda s: (s.type, s.name)):
         emits = [e.topic for e in step.emits] + [f"({e.topic})" for e in step.virtual_emits]
+        # An API step's middleware runs before its handler: shown under its route.
+        trigger = step.trigger
+        if step.middleware:
+            trigger += "\nmiddleware: " + ", ".join(step.middleware)
         table.add_row(
             step.name,
             step.type,
             language_name(step),
-            escape(step.trigger),
+            escape(trigger),
             escape(", ".join(emits)) or "-",
             escape(relative_label(step.path, project.root)),
         )

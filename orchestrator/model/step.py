@@ -85,6 +85,11 @@ class Step:
         return schema if isinstance(schema, dict) else None
 
     @property
+    def middleware(self) -> tuple[str, ...]:
+        """The names of an API step's middleware, outermost first (the runner runs them)."""
+        return tuple(str(name) for name in self.config.get("middleware") or ())
+
+    @property
     def trigger(self) -> str:
         """A one-line description of what starts the step."""
         if self.type == "api":

@@ -32,7 +32,6 @@ _SCHEMA_KEYWORDS = frozenset(
 )  # fmt: skip
 # Config fields Motia accepts that Steppe does not act on yet (docs/reference.md §2).
 IGNORED_FIELDS = (
-    "middleware",
     "infrastructure.queue.type",
     "infrastructure.queue.visibilityTimeout",
     "infrastructure.queue.delaySeconds",
@@ -173,7 +172,25 @@ def check_step_config(config: Any) -> tuple[list[Problem], list[Problem]]:
         errors = [Problem("type", STEP_TYPES_MESSAGE)] + [e for e in errors if e.field != "type"]
     if isinstance(config, Mapping) and config.get("subscribes") == []:
         warnings.append(Problem("subscribes", "is empty: this step can never run"))
+    if (
+        isinstance(config, Mapping)
+        and "middleware" in config
+        and config.get("type") in ("event", "cron", "noop")
+    ):
+        errors.append(_middleware_off_api(config))
     return errors, warnings
+
+
+def _middleware_off_api(config: Mapping[str, Any]) -> Problem:
+    """Middleware runs around an API handler only; Motia 0.17's step-validator.ts refuses the
+    field on every other type (strict schemas), so a step that has it is refused here too."""
+    kind = str(config["type"])
+    article = "an" if kind == "event" else "a"
+    return Problem(
+        "middleware",
+        f"step '{config.get('name')}' is {article} {kind} step; only API steps run middleware "
+        "(remove it, or make the step type 'api')",
+    )
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

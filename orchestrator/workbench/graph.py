@@ -47,6 +47,7 @@ def step_summary(step: Step, root: Path) -> dict[str, Any]:
     if step.type == "api":
         summary["method"] = step.method
         summary["apiPath"] = step.api_path
+        summary["middleware"] = list(step.middleware)
     if step.type == "cron":
         summary["cron"] = step.cron
     return summary

@@ -7,7 +7,10 @@
 // (z.toJSONSchema reads only the schema's own definition, so a project's own
 // zod 4 works too); zod v3 schemas (`_def`, a project that brings zod 3) go
 // through zod-to-json-schema. Both are imported on first use: most files have
-// no zod schema, and start-up time counts.
+// no zod schema, and start-up time counts. A step's `middleware` functions become
+// their names (middleware.mjs).
+
+import { middlewareNames } from './middleware.mjs'
 
 const STEP_SCHEMA_FIELDS = ['bodySchema', 'input']
 
@@ -59,6 +62,9 @@ export async function plainConfig(config, kind) {
     if ('schema' in plain) plain.schema = await convert(plain.schema, 'output')
     return plain
   }
+  const middleware = middlewareNames(plain)
+  if (middleware === undefined) delete plain.middleware
+  else plain.middleware = middleware
   for (const field of STEP_SCHEMA_FIELDS) {
     if (field in plain) plain[field] = await convert(plain[field], 'input')
   }

@@ -19,6 +19,7 @@ import { MessageChannel } from 'node:worker_threads'
 import { loadErrorInfo } from './errors.mjs'
 import { detectFormat } from './format.mjs'
 import { plainConfig } from './config.mjs'
+import { withMiddleware } from './middleware.mjs'
 
 const FUNCTIONS = ['handler', 'canAccess']
 
@@ -168,6 +169,7 @@ export class Loader {
         // Motia puts a stream's canAccess inside its config.
         else if (name === 'canAccess' && typeof config.canAccess === 'function') functions[name] = config.canAccess
       }
+      if (functions.handler) functions.handler = withMiddleware(functions.handler, config.middleware)
       this.files.set(path, functions)
       return { config: plain, handlers: Object.keys(functions), deps }
     } catch (err) {

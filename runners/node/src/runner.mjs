@@ -85,7 +85,7 @@ class Runner {
 
   load(id, p) {
     this.loader.load(p.path, p.kind ?? 'step').then(
-      // A config may hold what JSON cannot (middleware functions): described, not refused.
+      // A config may hold what JSON cannot (a stream's canAccess): described, not refused.
       (result) => this.writer.response(id, result, 'the config', true),
       (err) => this.writer.error(id, err instanceof LoadError ? err.info : errorInfo(err)),
     )

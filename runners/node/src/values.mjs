@@ -11,7 +11,7 @@
 //
 // Two modes: strict (results, state values, emitted data: the orchestrator must
 // get exactly the value or an error) and lenient (log fields, configs: never fail,
-// describe what cannot be carried, e.g. a config's `middleware` functions).
+// describe what cannot be carried, e.g. a stream config's `canAccess` function).
 
 const TWO_32 = 2 ** 32
 const TWO_63 = 2 ** 63

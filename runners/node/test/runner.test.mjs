@@ -24,6 +24,28 @@ function expectError(res) {
   return res.e
 }
 
+// An API step with three middleware: answers early, changes the request, the response (see 'middleware').
+const CHAIN = `
+const outer = async (req, ctx, next) => {
+  if (req.headers.auth !== 'yes') return { status: 401, body: { error: 'no auth' } }
+  req.seen = ['outer']
+  const res = await next()
+  return { ...res, headers: { 'x-outer': 'after' } }
+}
+export const config = {
+  type: 'api', name: 'Chain', method: 'POST', path: '/chain',
+  middleware: [
+    outer,
+    async (req, ctx, next) => { req.seen.push('inner'); return next() },
+    function swap(req, ctx, next) { return next({ ...req, swapped: true }) },
+  ],
+}
+export const handler = async (req, ctx) => {
+  if (req.body.fail) throw new Error('handler failed')
+  return { status: 200, body: { seen: req.seen, swapped: req.swapped, traceId: ctx.traceId } }
+}
+`
+
 describe('runner', TIMEOUT, () => {
   let fixture
   let runner
@@ -148,13 +170,6 @@ describe('runner', TIMEOUT, () => {
       assert.match(expectError(await load('nowhere.step.ts')).message, /nowhere\.step\.ts/)
     })
 
-    it('describes config members JSON cannot carry instead of refusing the file', async () => {
-      writeFileSync(
-        step('middleware.step.js'),
-        "export const config = { type: 'api', name: 'Mw', method: 'GET', path: '/mw', middleware: [function auth() {}] }\n",
-      )
-      assert.deepEqual(expectOk(await load('middleware.step.js')).config.middleware, ['[Function: auth]'])
-    })
   })
 
   describe('invoke', () => {
@@ -311,6 +326,43 @@ describe('runner', TIMEOUT, () => {
       const seen = await runner.note((n) => n.m === 'log' && n.p.iid === cancelled)
       assert.deepEqual([seen.p.msg, seen.p.fields], ['refused', { name: 'Cancelled' }])
       assert.ok(!runner.requests.some((r) => r.p.key === 'second'))
+    })
+  })
+
+  // API middleware (src/middleware.mjs), composed as Motia 0.17 does
+  // (packages/core/src/node/middleware-compose.ts at v0.17.14-beta.196).
+  describe('middleware', () => {
+    it('names the functions in the config and runs them first to last around the handler', async () => {
+      writeFileSync(step('chain.step.js'), CHAIN)
+      assert.deepEqual(expectOk(await load('chain.step.js')).config.middleware, ['outer', '<anonymous>', 'swap'])
+      const res = await invoke('chain.step.js', { input: { body: {}, headers: { auth: 'yes' } } })
+      assert.deepEqual(expectOk(res), {
+        status: 200,
+        body: { seen: ['outer', 'inner'], swapped: true, traceId: 'trace-1' },
+        headers: { 'x-outer': 'after' },
+      })
+    })
+
+    it('answers without the handler when a middleware does not call next', async () => {
+      const res = await invoke('chain.step.js', { input: { body: { fail: true }, headers: {} } })
+      assert.deepEqual(expectOk(res), { status: 401, body: { error: 'no auth' } })
+    })
+
+    it("reports the handler's error through the middleware", async () => {
+      const res = await invoke('chain.step.js', { input: { body: { fail: true }, headers: { auth: 'yes' } } })
+      assert.equal(expectError(res).message, 'handler failed')
+    })
+
+    it('refuses a step whose middleware entry is not a function, naming the step and index', async () => {
+      writeFileSync(
+        step('bad.step.js'),
+        "export const config = { type: 'api', name: 'Bad', method: 'GET', path: '/b', middleware: [async (r, c, n) => n(), 'auth'] }\nexport const handler = async () => ({ status: 200 })\n",
+      )
+      const error = expectError(await load('bad.step.js'))
+      assert.equal(error.name, 'ConfigError')
+      assert.match(error.message, /bad\.step\.js: step 'Bad': middleware\[1\] is not a function \(a string\)/)
+      writeFileSync(step('single.step.js'), "export const config = { type: 'api', name: 'One', method: 'GET', path: '/o', middleware: async () => null }\nexport const handler = async () => null\n")
+      assert.match(expectError(await load('single.step.js')).message, /step 'One': middleware must be a list of functions, not a function/)
     })
   })
 

@@ -6,6 +6,7 @@ import sys
 from typing import Any
 
 from .errors import ConfigError
+from .middleware import middleware_names
 from .values import to_plain
 
 
@@ -14,13 +15,18 @@ def plain_config(config: object) -> dict[str, Any]:
 
     Schemas may stand in `bodySchema`, `input`, each value of `responseSchema` and a
     stream's `schema`; a model class anywhere else is converted the same way.
-    Functions (Motia's `middleware`, a stream's `canAccess`) are dropped as JSON drops
-    them. Raises ConfigError when `config` is missing (None) or not a dict, and
+    `middleware` functions become their names; other functions (a stream's `canAccess`)
+    are dropped as JSON drops them. Raises ConfigError when `config` is missing (None)
+    or not a dict or has a middleware entry that is not a function, and
     SerializationError naming the key of any other unusable value.
     """
     if not isinstance(config, dict):
         raise ConfigError(_problem(config))
+    middleware = middleware_names(config)
     plain: dict[str, Any] = to_plain(_without_code(config), what="config")
+    plain.pop("middleware", None)
+    if middleware is not None:
+        plain["middleware"] = middleware
     return plain
 
 

@@ -33,6 +33,7 @@ class LoadedFile:
     path: str
     module_name: str
     functions: dict[str, StepFunction]
+    middleware: tuple[StepFunction, ...] = ()  # run around `handler` (middleware.py)
 
 
 class LoadError(Exception):
@@ -84,8 +85,9 @@ class Loader:
             del sys.modules[name]
             raise LoadError(load_error_info(exc, path)) from None
         functions = _functions(module, config)
+        middleware = tuple(_step_function(m) for m in config.get("middleware") or ())
         previous = self._files.get(path)
-        self._files[path] = LoadedFile(path, name, functions)
+        self._files[path] = LoadedFile(path, name, functions, middleware)
         if previous is not None:
             sys.modules.pop(previous.module_name, None)
         return {"config": plain, "handlers": list(functions), "deps": deps}
@@ -115,5 +117,9 @@ def _functions(module: Any, config: dict[str, Any]) -> dict[str, StepFunction]:
         candidates += [config.get(s) for s in spellings]
         fn = next((c for c in candidates if callable(c)), None)
         if fn is not None:
-            found[protocol_name] = StepFunction(fn, inspect.iscoroutinefunction(fn))
+            found[protocol_name] = _step_function(fn)
     return found
+
+
+def _step_function(fn: Callable[..., Any]) -> StepFunction:
+    return StepFunction(fn, inspect.iscoroutinefunction(fn))

@@ -15,7 +15,7 @@ import inspect
 import os
 import platform
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, NoReturn
@@ -25,6 +25,7 @@ from .errors import CallError, error_info
 from .framing import Connection, FrameError, encode_error, encode_note, encode_response
 from .loader import Loader, LoadError, StepFunction
 from .loop import run
+from .middleware import run_around
 from .session import Session, Wrap
 from .stdio import OutputSink, capture_output, current_sink, take_protocol_fds
 from .values import SerializationError, to_plain
@@ -152,29 +153,36 @@ class Runner:
             return
         invocation = Invocation(self._session, iid, request_id)
         context = Context(invocation, ctx.get("traceId"), ctx.get("flows") or [])
+        work: Coroutine[Any, Any, Any]
         if fn_name == "canAccess":
             # A stream's canAccess takes Motia's (subscription, auth_context), not (input, context).
             access = params.get("input") or {}
-            args: tuple[Any, ...] = (access.get("subscription"), access.get("authContext"))
-        elif "input" in params:
-            value = params["input"]
-            args = (Input(value) if type(value) is dict else value, context)
+            work = self._call(fn, (access.get("subscription"), access.get("authContext")))
+        elif "input" not in params:
+            work = self._call(fn, (context,))  # cron handlers take the context alone
+        elif loaded.middleware:  # an API step's: run around its handler
+            req = _as_input(params["input"])
+            work = run_around(loaded.middleware, fn, req, context, self._call, _as_input)
         else:
-            args = (context,)  # cron handlers take the context alone
-        invocation.task = self._loop.create_task(self._run(invocation, fn, args))
+            work = self._call(fn, (_as_input(params["input"]), context))
+        invocation.task = self._loop.create_task(self._run(invocation, work))
         self._inflight[iid] = invocation
 
-    async def _run(self, invocation: Invocation, fn: StepFunction, args: tuple[Any, ...]) -> None:
+    async def _call(self, fn: StepFunction, args: tuple[Any, ...]) -> Any:
+        """`fn(*args)`: awaited on the loop, or, a plain `def`, in a worker thread."""
+        if fn.is_async:
+            return await fn.call(*args)
+        call = contextvars.copy_context().run
+        result = await self._loop.run_in_executor(self._workers, call, fn.call, *args)
+        if inspect.isawaitable(result):  # a plain function that returned a coroutine
+            result = await result
+        return result
+
+    async def _run(self, invocation: Invocation, work: Coroutine[Any, Any, Any]) -> None:
         # The task runs in its own copy of the context: what the handler prints is its own.
         current_sink.set(invocation.sink)
         try:
-            if fn.is_async:
-                result = await fn.call(*args)
-            else:
-                call = contextvars.copy_context().run
-                result = await self._loop.run_in_executor(self._workers, call, fn.call, *args)
-                if inspect.isawaitable(result):  # a plain function that returned a coroutine
-                    result = await result
+            result = await work
         except BaseException as exc:  # SystemExit and KeyboardInterrupt from a handler too
             frame = encode_error(invocation.request_id, error_info(exc))
         else:
@@ -239,6 +247,10 @@ class Runner:
 
     def _fail(self, request_id: int, name: str, message: str) -> None:
         self._connection.send(encode_error(request_id, {"name": name, "message": message}))
+
+
+def _as_input(value: Any) -> Any:
+    return Input(value) if type(value) is dict else value
 
 
 def _result_frame(request_id: int, result: Any) -> bytes:

@@ -282,4 +282,29 @@ class RunnerTest < Minitest::Test
     assert_nil runner.request('unload', { 'path' => step('twin_b') })['r']
     assert_equal 'NotLoaded', runner.response(runner.invoke(401, step('twin_b'), input: {}))['e']['name']
   end
+
+  # Middleware (lib/steppe/middleware.rb), composed as Motia 0.17 does for Node and Python
+  # (packages/core/src/node/middleware-compose.ts at v0.17.14-beta.196).
+  def test_middleware_is_named_and_runs_first_to_last_around_the_handler
+    assert_equal %w[auth <anonymous> <anonymous>], loaded('middleware_chain')['config']['middleware']
+    response = invoke(501, 'middleware_chain', input: { 'body' => {}, 'headers' => { 'auth' => 'yes' } })
+    assert_equal({ 'status' => 200, 'body' => { 'seen' => %w[auth inner], 'swapped' => true },
+                   'headers' => { 'x-auth' => 'trace-1' } }, response['r'])
+    assert_equal(['state.set'], calls_of(501).map { |c| c['m'] })
+  end
+
+  def test_a_middleware_answers_without_the_handler_and_errors_pass_through
+    refused = invoke(502, 'middleware_chain', input: { 'body' => {}, 'headers' => {} })
+    assert_equal({ 'status' => 401, 'body' => { 'error' => 'no auth' } }, refused['r'])
+    assert_empty calls_of(502)
+    failed = invoke(503, 'middleware_chain', input: { 'body' => { 'fail' => true }, 'headers' => { 'auth' => 'yes' } })
+    assert_equal %w[ArgumentError handler\ failed], [failed['e']['name'], failed['e']['message']]
+  end
+
+  def test_a_middleware_entry_that_is_not_callable_refuses_the_file
+    error = runner.load(step('bad_middleware'))['e']
+    assert_equal 'ConfigError', error['name']
+    assert_includes error['message'], "step 'Bad': middleware[1] is not a function (a Symbol)"
+    assert_equal 1, error['line']
+  end
 end

@@ -82,6 +82,11 @@ export function methodBadge (method) {
   return h('span', { class: `method method-${String(method).toLowerCase()}` }, method)
 }
 
+/** An API step's middleware names, outermost first (each runs before the handler). */
+export function middlewareList (names) {
+  return names.map((name, i) => [i ? ' → ' : null, h('code', null, name)])
+}
+
 export function fmtClock (seconds) {
   if (!seconds) return ''
   const d = new Date(seconds * 1000)

@@ -1,18 +1,19 @@
 # frozen_string_literal: true
 
 require_relative 'errors'
+require_relative 'middleware'
 require_relative 'values'
 
 module Steppe
   # A step's or stream's `config`, checked to be a Hash and made plain data
-  # (symbols become strings, keys and values).
+  # (symbols become strings, keys and values; `middleware` callables their names).
   module Config
     module_function
 
-    # The plain config of the file evaluated into `mod`; raises LoadFailure
-    # with a ConfigError or SerializationError. Found by the runner after the
-    # file ran, so there is no stack of the author's to show, only the line of
-    # `def config`.
+    # [the plain config, the middleware callables] of the file evaluated into
+    # `mod`; raises LoadFailure with a ConfigError or SerializationError. Found by
+    # the runner after the file ran, so there is no stack of the author's to
+    # show, only the line of `def config`.
     def read(mod, path)
       unless mod.method_defined?(:config) || mod.private_method_defined?(:config)
         raise LoadFailure, failure('ConfigError', "#{path} does not define `config`", nil)
@@ -23,7 +24,10 @@ module Steppe
       unless config.is_a?(Hash)
         raise LoadFailure, failure('ConfigError', "`config` in #{path} returns #{config.class}, not a Hash", line)
       end
-      Values.plain(config)
+      middleware = Middleware.functions(config, path, line)
+      plain = Values.plain(config.reject { |key, _| key.to_s == 'middleware' })
+      plain['middleware'] = Middleware.names(middleware) if middleware
+      [plain, middleware || []]
     rescue SerializationError => e
       raise LoadFailure, failure('SerializationError', "config of #{path}: #{e.message}", line)
     end

@@ -13,7 +13,8 @@ module Steppe
     # The functions the protocol may call, and the Ruby names that define them.
     FUNCTIONS = { 'handler' => %i[handler], 'canAccess' => %i[canAccess can_access] }.freeze
 
-    Step = Struct.new(:path, :config, :functions, :deps) do
+    # `middleware`: the callables run around `handler` (middleware.rb).
+    Step = Struct.new(:path, :config, :functions, :deps, :middleware) do
       def handlers = functions.keys
     end
 
@@ -69,14 +70,14 @@ module Steppe
       forget_deps(path)
       before = $LOADED_FEATURES.dup
       mod = evaluate(path)
-      config = Config.read(mod, path)
+      config, middleware = Config.read(mod, path)
       deps = ($LOADED_FEATURES - before).select { |feature| feature.start_with?(@root) }
       cron = config['type'] == 'cron'
       functions = FUNCTIONS.filter_map do |name, candidates|
         found = candidates.find { |m| mod.method_defined?(m) || mod.private_method_defined?(m) }
         [name, Function.new(mod.method(found), cron: cron)] if found
       end
-      @steps[path] = Step.new(path, config, functions.to_h, deps)
+      @steps[path] = Step.new(path, config, functions.to_h, deps, middleware)
     rescue LoadFailure
       raise
     rescue Exception => e

@@ -5,6 +5,7 @@ require_relative 'errors'
 require_relative 'framing/reader'
 require_relative 'framing/writer'
 require_relative 'loader'
+require_relative 'middleware'
 require_relative 'pool'
 require_relative 'session'
 require_relative 'stdio'
@@ -144,6 +145,8 @@ module Steppe
           if fn == 'canAccess'
             access = params['input'] || {}
             function.call_access(access['subscription'], access['authContext'])
+          elsif params.key?('input') && !step.middleware.empty? # an API step's
+            Middleware.run(step.middleware, params['input'], context) { |req| function.call(true, req, context) }
           else
             function.call(params.key?('input'), params['input'], context)
           end

@@ -2,7 +2,7 @@
 // send the request and see status, headers, body and the trace it started.
 
 import { api } from '../api.js'
-import { h, replace, empty, methodBadge, languageBadge, stepLanguage, fmtDuration } from '../dom.js'
+import { h, replace, empty, methodBadge, languageBadge, stepLanguage, fmtDuration, middlewareList } from '../dom.js'
 import { jsonView, jsonEditor } from '../json.js'
 import { formable, sampleFor, schemaForm } from '../schema-form.js'
 
@@ -168,6 +168,9 @@ export default {
           h('div', { class: 'badges' }, h('strong', null, step.name), languageBadge(stepLanguage({ languageName: null, file: step.path, language: step.language })),
             h('code', { class: 'file-path muted', title: step.path }, relative(step.path, ctx.info.root)))),
         config.description ? h('p', { class: 'description' }, config.description) : null,
+        config.middleware?.length
+          ? h('p', { class: 'middleware muted' }, 'Middleware, before the handler: ', middlewareList(config.middleware))
+          : null,
         h('div', { class: 'split-even' }, requestPanel(step, out), out))
     }
 

@@ -1,7 +1,7 @@
 // Flows: each flow as a graph; click a step for its config, schemas and file.
 
 import { api } from '../api.js'
-import { h, add, replace, empty, typeBadge, languageBadge, stepLanguage, debounce, methodBadge } from '../dom.js'
+import { h, add, replace, empty, typeBadge, languageBadge, stepLanguage, debounce, methodBadge, middlewareList } from '../dom.js'
 import { chooseDirection, drawFlow, layoutFlow } from '../graph.js'
 import { jsonView } from '../json.js'
 
@@ -38,6 +38,7 @@ function stepDetail (node, step, ctx) {
     h('dl', { class: 'facts' },
       h('dt', null, 'File'), h('dd', null, h('code', { class: 'file-path', title: node.path }, node.file)),
       h('dt', null, 'Trigger'), h('dd', null, node.type === 'api' ? [methodBadge(node.method), ' ', h('code', null, node.apiPath)] : h('code', null, node.trigger || '—')),
+      node.middleware?.length ? [h('dt', null, 'Middleware'), h('dd', { class: 'middleware' }, middlewareList(node.middleware))] : null,
       h('dt', null, 'Flows'), h('dd', null, node.flows.join(', ') || '—')),
     h('div', { class: 'actions' }, actions),
     node.emits.length || node.virtualEmits.length ? section('Emits', emitsList(node.emits, false), emitsList(node.virtualEmits, true)) : null,

@@ -1,0 +1,1 @@
+export type ParallelMergeStep = { msg: string; timestamp: number }
