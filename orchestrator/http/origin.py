@@ -1,4 +1,4 @@
-"""Who may reach `/__steppe/` (SPEC §14): the admin API, the workbench and the live socket
+"""Who may reach `/__steppe/` (docs/reference.md §14): the admin API, the workbench and the live socket
 answer only requests addressed to an allowed `Host`, and take changes (and the live
 socket) only from the server's own page.
 

@@ -1,5 +1,5 @@
 // Must type-check against the generated types.d.ts: every use here is allowed.
-import type { ApiRequest, EventConfig, Handlers, StepConfig } from 'motia'
+import type { ApiMiddleware, ApiRequest, ApiRouteConfig, EventConfig, Handlers, StepConfig } from 'motia'
 import type { FlowContext, Logger } from '@motia/core'
 
 export const createOrder: Handlers['CreateOrder'] = async (req, ctx) => {
@@ -50,3 +50,13 @@ export const configs: StepConfig[] = [config, { type: 'noop', name: 'N', virtual
 type Body = SteppeTypes.CreateOrderBody
 export const useTypes = (body: Body, req: ApiRequest<Body>, ctx: FlowContext, log: Logger) =>
   [body.tags?.length, req.body.giftFor, ctx.flows, log.warn('w')]
+
+// Middleware as Motia's playground writes it (startParallelMerge.step.ts).
+const timing: ApiMiddleware = async (_req, ctx, next) => {
+  const response = await next()
+  ctx.logger.info('done', { status: response.status })
+  return response
+}
+export const withMiddleware: ApiRouteConfig = {
+  type: 'api', name: 'Timed', method: 'GET', path: '/timed', middleware: [timing],
+}
