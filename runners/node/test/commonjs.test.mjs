@@ -10,19 +10,9 @@ import assert from 'node:assert/strict'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { copyFixture, startRunner } from './harness.mjs'
+import { copyFixture, expectError, expectOk, startRunner } from './harness.mjs'
 
 const CTX = { traceId: 'trace-1', step: 'Test', flows: ['tests'] }
-
-function expectOk(res) {
-  assert.equal(res.ok, true, `expected ok, got ${JSON.stringify(res.e)}`)
-  return res.r
-}
-
-function expectError(res) {
-  assert.equal(res.ok, false, `expected an error, got ${JSON.stringify(res.r)}`)
-  return res.e
-}
 
 describe('TypeScript in a CommonJS package', { timeout: 30_000 }, () => {
   let fixture
