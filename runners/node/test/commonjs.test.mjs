@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { copyFixture, expectError, expectOk, startRunner } from './harness.mjs'
+import { copyFixture, expectError, expectOk, SRC, startRunner } from './harness.mjs'
 
 const CTX = { traceId: 'trace-1', step: 'Test', flows: ['tests'] }
 
@@ -72,11 +72,15 @@ describe('TypeScript in a CommonJS package', { timeout: 30_000 }, () => {
     assert.equal(error.line, 1)
   })
 
-  it('reports syntax errors and thrown errors at .ts lines', async () => {
+  it('reports syntax errors, missing packages and thrown errors at .ts lines', async () => {
     const syntax = expectError(await load('broken.step.ts'))
     assert.equal(syntax.name, 'SyntaxError')
     assert.equal(syntax.line, 5)
     assert.ok(syntax.message.startsWith(`${step('broken.step.ts')}:5: `), syntax.message)
+    const missing = expectError(await load('missing-package.step.ts'))
+    assert.equal(missing.line, 2)
+    assert.match(missing.message, /Cannot find module 'no-such-package'\nRequire stack:\n- .*missing-package\.step\.ts$/)
+    assert.ok(!`${missing.message}${missing.stack}`.includes(SRC), 'the runner is not the author\'s')
     expectOk(await load('throws.step.ts'))
     const thrown = expectError(await invoke('throws.step.ts', { reason: 'no' }))
     assert.equal(thrown.name, 'RangeError')
