@@ -59,8 +59,8 @@ function loadCommonJsTypeScript(module, filename) {
 function resolveTypeScriptStyle() {
   const resolveFilename = Module._resolveFilename
   Module._resolveFilename = function (request, parent, ...rest) {
-    const fromProject = parent?.filename && !parent.filename.includes(NODE_MODULES) && RELATIVE.test(request)
-    const target = fromProject && resolve(dirname(parent.filename), request)
+    const relativeInProject = parent?.filename && !parent.filename.includes(NODE_MODULES) && RELATIVE.test(request)
+    const target = relativeInProject && resolve(dirname(parent.filename), request)
     // As tsc (and the import hooks) resolve: TypeScript's `./helper` is
     // helper.ts even beside a helper.js, which is often its compiled output.
     if (target && isTypeScript(parent.filename) && !request.endsWith('/') && extname(request) === '') {
