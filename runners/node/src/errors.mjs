@@ -20,14 +20,23 @@ function urlToPath(url) {
   }
 }
 
+// A frame of the runner or of Node, or the runner's loader at the end of
+// CommonJS's "Require stack:" list: not the step author's.
+function isRunnerLine(line) {
+  if (/^\s+at /.test(line)) return line.includes(RUNNER_DIR) || /[( ]node:/.test(line)
+  return line.startsWith('- ') && line.includes(RUNNER_DIR)
+}
+
+function withoutRunnerLines(text) {
+  return text
+    .split('\n')
+    .filter((line) => !isRunnerLine(line))
+    .join('\n')
+}
+
 export function cleanStack(stack) {
   if (typeof stack !== 'string') return null
-  return stack
-    .replace(VERSION_QUERY, '')
-    .replace(/file:\/\/[^\s)'"]+/g, urlToPath)
-    .split('\n')
-    .filter((line) => !(/^\s+at /.test(line) && (line.includes(RUNNER_DIR) || /[( ]node:/.test(line))))
-    .join('\n')
+  return withoutRunnerLines(stack.replace(VERSION_QUERY, '').replace(/file:\/\/[^\s)'"]+/g, urlToPath))
 }
 
 function errorName(err) {
@@ -42,7 +51,7 @@ export function errorInfo(err) {
     const name = errorName(err)
     let stack = cleanStack(err.stack)
     if (name !== err.name && stack?.startsWith(`${err.name}:`)) stack = name + stack.slice(String(err.name).length)
-    return { name, message: String(err.message), stack }
+    return { name, message: withoutRunnerLines(String(err.message)), stack }
   }
   return { name: 'Error', message: String(err), stack: null } // `throw 'text'`
 }

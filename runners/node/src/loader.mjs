@@ -1,7 +1,8 @@
 // Loading step and stream files (runners/README.md, `load` and `unload`).
 //
-// ESM (.ts, .mjs, ESM-syntax .js) is imported through the hooks in hooks.mjs;
-// CommonJS (.cjs, CommonJS-syntax .js) is required.
+// ESM (.mjs, ESM-syntax .js, ESM TypeScript) is imported through the hooks in
+// hooks.mjs; CommonJS (.cjs, CommonJS-syntax .js, CommonJS TypeScript: see
+// typescript.mjs) is required through the hooks in commonjs.mjs.
 //
 // Fresh imports without reloading everything: modules are loaded under a
 // *generation*. An ESM URL carries `?steppe=<generation>` (spread by the hooks to
@@ -11,20 +12,21 @@
 // modules (one database pool, not one per step), and a reload gets the file and
 // every project file it imports fresh from disk.
 
-import Module, { createRequire, register } from 'node:module'
+import { createRequire, register } from 'node:module'
 import { readFileSync } from 'node:fs'
-import { delimiter, extname, resolve, sep } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { extname, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { MessageChannel } from 'node:worker_threads'
+import { installCommonJsHooks, NODE_MODULES } from './commonjs.mjs'
 import { loadErrorInfo } from './errors.mjs'
 import { detectFormat } from './format.mjs'
 import { plainConfig } from './config.mjs'
 import { withMiddleware } from './middleware.mjs'
+import { isTypeScript, typeScriptFormat } from './typescript.mjs'
 
 const FUNCTIONS = ['handler', 'canAccess']
 
 const RUNNER_ROOT = new URL('..', import.meta.url)
-const NODE_MODULES = `${sep}node_modules${sep}`
 const require = createRequire(import.meta.url)
 
 export class LoadError extends Error {
@@ -61,26 +63,6 @@ class HooksClient {
   }
 }
 
-// CommonJS: the runner's node_modules come after the project's (NODE_PATH is
-// searched last), and a project's CommonJS-syntax .js loads as CommonJS even in
-// a "type": "module" package.
-function installCommonJsHooks() {
-  const previous = process.env.NODE_PATH
-  process.env.NODE_PATH = [previous, fileURLToPath(new URL('node_modules', RUNNER_ROOT))].filter(Boolean).join(delimiter)
-  Module._initPaths()
-  if (previous === undefined) delete process.env.NODE_PATH
-  else process.env.NODE_PATH = previous
-
-  const loadJs = Module._extensions['.js']
-  Module._extensions['.js'] = function (module, filename) {
-    if (!filename.includes(NODE_MODULES)) {
-      const source = readFileSync(filename, 'utf8')
-      if (detectFormat(source) === 'commonjs') return module._compile(source, filename)
-    }
-    return loadJs.call(this, module, filename)
-  }
-}
-
 function formatOf(path) {
   switch (extname(path)) {
     case '.cjs':
@@ -88,22 +70,8 @@ function formatOf(path) {
     case '.js':
       return detectFormat(readFileSync(path, 'utf8'))
     default:
-      return 'module'
+      return isTypeScript(path) ? typeScriptFormat(path) : 'module'
   }
-}
-
-function commonJsDeps(path) {
-  const found = new Set()
-  const walk = (module) => {
-    for (const child of module.children) {
-      if (child.filename.includes(NODE_MODULES) || found.has(child.filename) || child.filename === path) continue
-      found.add(child.filename)
-      walk(child)
-    }
-  }
-  const module = require.cache[path]
-  if (module) walk(module)
-  return [...found]
 }
 
 export class Loader {
@@ -146,21 +114,39 @@ export class Loader {
     }
   }
 
+  /** The URL `path` is imported under in the current generation. */
+  url(path) {
+    return `${pathToFileURL(path).href}?steppe=${this.generation}`
+  }
+
+  // The project files `path` imports or requires, directly or not. Each module
+  // system keeps its own graph (module.children for require, the hooks' record
+  // for import) and one file may be reached through both: a CommonJS
+  // TypeScript helper imported first keeps its requires in the hooks' graph.
+  async deps(path) {
+    const found = new Set([path])
+    const pending = [path]
+    while (pending.length) {
+      const file = pending.pop()
+      const required = (require.cache[file]?.children ?? []).map((child) => child.filename)
+      for (const child of [...required, ...(await this.hooks.deps(this.url(file)))]) {
+        if (child.includes(NODE_MODULES) || found.has(child)) continue
+        found.add(child)
+        pending.push(child)
+      }
+    }
+    found.delete(path)
+    return [...found]
+  }
+
   async loadNow(path, kind) {
     // Also after a failed attempt: Node caches an ESM module that failed.
     if (this.attempted.get(path) === this.generation) this.newGeneration()
     this.attempted.set(path, this.generation)
     let exports
-    let deps
     try {
-      if (formatOf(path) === 'commonjs') {
-        exports = this.storage.run({ path }, require, path)
-        deps = commonJsDeps(path)
-      } else {
-        const url = `${pathToFileURL(path).href}?steppe=${this.generation}`
-        exports = await this.storage.run({ path }, () => import(url))
-        deps = await this.hooks.deps(url)
-      }
+      if (formatOf(path) === 'commonjs') exports = this.storage.run({ path }, require, path)
+      else exports = await this.storage.run({ path }, () => import(this.url(path)))
       const { config } = exports
       const plain = await plainConfig(config, kind)
       const functions = Object.create(null) // so `fn: 'constructor'` finds nothing
@@ -171,7 +157,7 @@ export class Loader {
       }
       if (functions.handler) functions.handler = withMiddleware(functions.handler, config.middleware)
       this.files.set(path, functions)
-      return { config: plain, handlers: Object.keys(functions), deps }
+      return { config: plain, handlers: Object.keys(functions), deps: await this.deps(path) }
     } catch (err) {
       throw new LoadError(await loadErrorInfo(err, path))
     }

@@ -3,6 +3,7 @@
 // Encoding and decoding here use msgpackr directly, independent of the
 // runner's own encoder.
 
+import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
 import { closeSync, constants, cpSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import net from 'node:net'
@@ -139,4 +140,16 @@ export async function startRunner(dir) {
   const peer = new Peer('runner.mjs', ['--project', dir])
   await peer.ready()
   return peer
+}
+
+/** The result of a response that must be ok. */
+export function expectOk(res) {
+  assert.equal(res.ok, true, `expected ok, got ${JSON.stringify(res.e)}`)
+  return res.r
+}
+
+/** The error of a response that must have failed. */
+export function expectError(res) {
+  assert.equal(res.ok, false, `expected an error, got ${JSON.stringify(res.r)}`)
+  return res.e
 }

@@ -8,21 +8,11 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
-import { copyFixture, Peer, SRC, startRunner } from './harness.mjs'
+import { copyFixture, expectError, expectOk, Peer, SRC, startRunner } from './harness.mjs'
 
 const CTX = { traceId: 'trace-1', step: 'Test', flows: ['tests'] }
 // A runner that corrupts its protocol leaves the test waiting for an answer.
 const TIMEOUT = { timeout: 30_000 }
-
-function expectOk(res) {
-  assert.equal(res.ok, true, `expected ok, got ${JSON.stringify(res.e)}`)
-  return res.r
-}
-
-function expectError(res) {
-  assert.equal(res.ok, false, `expected an error, got ${JSON.stringify(res.r)}`)
-  return res.e
-}
 
 // An API step with three middleware: answers early, changes the request, the response (see 'middleware').
 const CHAIN = `
