@@ -13,6 +13,7 @@ import pytest
 import trio
 
 from orchestrator.model.settings import Settings
+from orchestrator.services.reload import Reloader
 from orchestrator.wiring.server import Services, open_services
 
 TESTS_DIR = Path(__file__).parent
@@ -56,3 +57,16 @@ def virtual_wall_clock(start: float) -> Callable[[], float]:
     MockClock), for services that read the wall clock (`clock=`)."""
     origin = trio.current_time()
     return lambda: start + trio.current_time() - origin
+
+
+def reloader_for(services: Services) -> Reloader:
+    """A hot reloader over a served project, driven by `apply_changes` in the test
+    instead of a file watcher."""
+    return Reloader(
+        services.runtime.pool,
+        services.env.logs,
+        lambda: services.runtime.project,
+        services.apply_project,
+        step_dirs=services.runtime.settings.step_dirs,
+        load_timeout=10,
+    )

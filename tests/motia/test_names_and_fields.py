@@ -13,8 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
-from orchestrator.services.reload import Reloader
-from tests.helpers import serving, wait_for
+from tests.helpers import reloader_for, serving, wait_for
 
 SPACED_API = """
 export const config = {
@@ -112,14 +111,7 @@ async def test_include_files_are_watched_for_reload(make_project: Callable[..., 
     root = make_project({"steps/greet_step.py": INCLUDES, "steps/greeting.txt": "hello\n"})
     async with serving(root) as (services, client):
         assert (await client.get("/greet")).json() == {"greeting": "hello"}
-        reloader = Reloader(
-            services.runtime.pool,
-            services.env.logs,
-            lambda: services.runtime.project,
-            services.apply_project,
-            step_dirs=["steps"],
-            load_timeout=10,
-        )
+        reloader = reloader_for(services)
         (root / "steps" / "greeting.txt").write_text("bonjour\n")
         await reloader.apply_changes({root / "steps" / "greeting.txt"})
         assert (await client.get("/greet")).json() == {"greeting": "bonjour"}

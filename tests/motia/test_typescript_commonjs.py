@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.services.reload import Reloader
-from tests.helpers import serving
+from tests.helpers import reloader_for, serving
 
 HELPER = """
 // Written for ts-node: CommonJS exports, no import or export.
@@ -130,14 +129,7 @@ async def test_a_required_helper_edit_reloads_the_step(make_project: Callable[..
     root = make_project(COMMONJS_FILES)
     async with serving(root) as (services, client):
         assert (await client.get("/requires")).json()["version"] == 1
-        reloader = Reloader(
-            services.runtime.pool,
-            services.env.logs,
-            lambda: services.runtime.project,
-            services.apply_project,
-            step_dirs=["steps"],
-            load_timeout=10,
-        )
+        reloader = reloader_for(services)
         helper = root / "steps" / "lib" / "helper.ts"
         helper.write_text(HELPER.replace("VERSION: 1", "VERSION: 2"), encoding="utf-8")
         await reloader.apply_changes({helper})
