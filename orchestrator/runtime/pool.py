@@ -76,7 +76,12 @@ class RunnerPool:
             on_request=partial(self._on_request, language),
             on_note=partial(self._on_note, language),
             on_stderr=partial(self._host.handle_stderr, language),
+            running=partial(self._running_on, language),
         )
+
+    def _running_on(self, language: Language) -> list[str]:
+        """The steps (or streams) with an invocation in flight on a language's runner."""
+        return [i.owner for i in self._invocations.values() if i.language == language]
 
     def supervisor(self, language: Language) -> Supervisor:
         try:

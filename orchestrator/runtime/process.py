@@ -1,8 +1,9 @@
-"""One runner OS process: its three pipes, its stderr lines, its exit."""
+"""One runner OS process: its three pipes, its stderr lines, its exit, its process group."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import subprocess
 from collections import deque
@@ -18,12 +19,18 @@ _STDERR_TAIL_LINES = 20
 
 
 class RunnerProcess:
-    """A started runner. stdin carries requests; stdout is the protocol pipe; stderr is text."""
+    """A started runner. stdin carries requests; stdout is the protocol pipe; stderr is text.
+
+    The runner leads a process group of its own (`start_new_session`), so a signal to the
+    group also reaches what its steps started (`os.fork()`, `child_process.spawn`): such a
+    child keeps the runner's pipes open, and the group is killed with the runner.
+    """
 
     def __init__(self, process: trio.Process, spec: RunnerSpec) -> None:
         self.process = process
         self.spec = spec
         self.stderr_tail: deque[str] = deque(maxlen=_STDERR_TAIL_LINES)
+        self._reaped = False
 
     @classmethod
     async def start(cls, spec: RunnerSpec, project_dir: Path) -> RunnerProcess:
@@ -35,7 +42,8 @@ class RunnerProcess:
             cwd=str(project_dir),
             env=spec.environment(),
             # Own process group: a Ctrl-C in the terminal reaches the orchestrator,
-            # which then stops runners in order instead of them dying mid-call.
+            # which then stops runners in order instead of them dying mid-call; and
+            # `killpg` reaches everything the runner's steps started.
             start_new_session=True,
         )
         return cls(process, spec)
@@ -43,6 +51,11 @@ class RunnerProcess:
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    @property
+    def reaped(self) -> bool:
+        """True once `wait` has returned: the runner and its group are gone."""
+        return self._reaped
 
     @property
     def stdin(self) -> trio.abc.SendStream:
@@ -74,15 +87,41 @@ class RunnerProcess:
             on_line(line)
 
     def terminate(self) -> None:
-        self._signal(signal.SIGTERM)
+        self._signal_group(signal.SIGTERM)
 
     def kill(self) -> None:
-        self._signal(signal.SIGKILL)
+        self._signal_group(signal.SIGKILL)
 
-    def _signal(self, signum: int) -> None:
-        if self.process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.process.send_signal(signum)
+    def _signal_group(self, signum: int) -> None:
+        # Only until the runner is reaped: its pid names the group until then (even as
+        # a zombie), and might name someone else's afterwards.
+        if not self._reaped:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, signum)
 
     async def wait(self) -> int:
-        return await self.process.wait()
+        """Wait for the runner to exit, SIGKILL what it left in its group, then reap it.
+
+        Watching the process, not its pipes: a child a step forked holds them open after
+        the runner died, and would hide the death until it exits itself.
+        """
+        if not self._reaped:
+            await self._exited()
+            self.kill()
+        code = await self.process.wait()
+        self._reaped = True
+        return code
+
+    async def _exited(self) -> None:
+        """Return once the runner has exited, without reaping it (so its group id stays
+        valid for `kill`). Each caller polls its own pidfd: trio allows one waiter per fd."""
+        try:
+            pidfd = os.pidfd_open(self.pid)
+        except (AttributeError, OSError):  # not Linux: reap first, kill the group after
+            await self.process.wait()
+            return
+        try:
+            await trio.lowlevel.wait_readable(pidfd)
+        finally:
+            trio.lowlevel.notify_closing(pidfd)
+            os.close(pidfd)

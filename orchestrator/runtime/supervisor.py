@@ -1,8 +1,13 @@
-"""Keeping one language's runner alive: start, restart with backoff, stop in order."""
+"""Keeping one language's runner alive: start, restart with backoff, stop in order.
+
+A runner is restarted when its process exits (watched directly, not through its pipes)
+and when it stops answering heartbeats (see heartbeat.py).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +16,7 @@ import trio
 from orchestrator.core.errors import LoadTimeout, ProtocolError, RemoteError, RunnerUnavailable
 from orchestrator.core.types import JSON, FileKind, LineHandler, NoteHandler, RequestHandler
 from orchestrator.rpc.session import RpcSession
+from orchestrator.runtime.heartbeat import until_wedged
 from orchestrator.runtime.languages import RunnerSpec
 from orchestrator.runtime.process import RunnerProcess
 
@@ -25,6 +31,8 @@ HEALTHY_AFTER = 10.0
 TERM_GRACE = 2.0
 # A step file that takes longer than this to import is treated as blocked.
 LOAD_TIMEOUT = 10.0
+# How long the tasks of a runner that exited may go on reading what it wrote last.
+DRAIN_AFTER_EXIT = 0.5
 
 
 class Supervisor:
@@ -32,7 +40,8 @@ class Supervisor:
 
     Files loaded through `load` are loaded again into every new process, so a
     restart is invisible to callers except for the calls that were in flight,
-    which fail with RunnerCrashed (retryable).
+    which fail with RunnerCrashed (retryable). `running` names the steps running on
+    the runner, for the report of a runner that stopped answering.
     """
 
     def __init__(
@@ -43,6 +52,7 @@ class Supervisor:
         on_request: RequestHandler,
         on_note: NoteHandler,
         on_stderr: LineHandler,
+        running: Callable[[], list[str]] = list,
     ) -> None:
         self.spec = spec
         self.language = spec.language
@@ -50,6 +60,8 @@ class Supervisor:
         self._on_request = on_request
         self._on_note = on_note
         self._on_stderr = on_stderr
+        self._running = running
+        self._loads_running = 0
         self._loaded: dict[str, FileKind] = {}
         self._session: RpcSession | None = None
         self._process: RunnerProcess | None = None
@@ -113,14 +125,20 @@ class Supervisor:
             on_note=self._handle_note,
             name=f"{self.language} runner (pid {process.pid})",
         )
+        heartbeat = trio.CancelScope()  # ends with the session
         available = False
         try:
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(process.pump_stderr, self._on_stderr)
-                nursery.start_soon(self._serve_session, session, process, nursery.cancel_scope)
+                nursery.start_soon(self._watch_exit, process, nursery.cancel_scope)
+                nursery.start_soon(
+                    self._serve_session, session, process, nursery.cancel_scope, heartbeat
+                )
                 available = await self._become_available(session)
-                if available and task_status is not None:
-                    task_status.started()
+                if available:
+                    nursery.start_soon(self._keep_alive, session, process, heartbeat)
+                    if task_status is not None:
+                        task_status.started()
         finally:
             self._session = None
             process.kill()
@@ -140,20 +158,45 @@ class Supervisor:
         return available
 
     async def _serve_session(
-        self, session: RpcSession, process: RunnerProcess, scope: trio.CancelScope
+        self,
+        session: RpcSession,
+        process: RunnerProcess,
+        scope: trio.CancelScope,
+        heartbeat: trio.CancelScope,
     ) -> None:
         try:
             await session.serve()
         except ProtocolError as exc:
             log.error("%s runner sent a malformed frame; restarting it: %s", self.language, exc)
         finally:
+            heartbeat.cancel()
             # The protocol stream ended (exit or garbage): the process is of no more use.
             process.kill()
             with trio.CancelScope(shield=True):
                 await process.wait()
-            # Let the stderr pump drain what the runner said last, but do not wait on a
-            # grandchild that may hold the pipe open.
-            scope.deadline = min(scope.deadline, trio.current_time() + 0.5)
+            _drain_then_end(scope)
+
+    async def _watch_exit(self, process: RunnerProcess, scope: trio.CancelScope) -> None:
+        """End this run when the process exits, even if its pipes stay open (held by a
+        process one of its steps started in a session of its own)."""
+        await process.wait()  # kills what is left of its process group
+        _drain_then_end(scope)
+
+    async def _keep_alive(
+        self, session: RpcSession, process: RunnerProcess, heartbeat: trio.CancelScope
+    ) -> None:
+        """Kill the runner once it stops answering heartbeats; the loop in `serve`
+        restarts it. Its in-flight calls fail as RunnerCrashed (retryable) at once."""
+        with heartbeat:
+            silent = await until_wedged(session, excused=lambda: self._loads_running > 0)
+            running = ", ".join(sorted(set(self._running()))) or "none"
+            reason = (
+                f"answered no heartbeat for {silent:.0f}s: something blocks its event loop "
+                f"(steps running: {running}); the runner was restarted"
+            )
+            log.error("the %s runner (pid %s) %s", self.language, process.pid, reason)
+            session.close(reason)
+            process.kill()
 
     async def _become_available(self, session: RpcSession) -> bool:
         with trio.move_on_after(READY_TIMEOUT) as timeout:
@@ -215,14 +258,18 @@ class Supervisor:
         stuck its runner: the runner is restarted and LoadTimeout raised.
         """
         session = await self.session()
-        with trio.move_on_after(timeout):
-            try:
-                result = await session.call("load", {"path": path, "kind": kind})
-            except RemoteError:
-                self._loaded.pop(path, None)
-                raise
-            self._loaded[path] = kind
-            return result
+        self._loads_running += 1
+        try:
+            with trio.move_on_after(timeout):
+                try:
+                    result = await session.call("load", {"path": path, "kind": kind})
+                except RemoteError:
+                    self._loaded.pop(path, None)
+                    raise
+                self._loaded[path] = kind
+                return result
+        finally:
+            self._loads_running -= 1
         self._loaded.pop(path, None)
         self.kill()
         raise LoadTimeout(
@@ -235,7 +282,7 @@ class Supervisor:
         await self.call("unload", {"path": path})
 
     def kill(self) -> None:
-        """SIGKILL the current process (tests and chaos); the supervisor restarts it."""
+        """SIGKILL the current process and its group; the supervisor restarts it."""
         if self._process is not None:
             self._process.kill()
 
@@ -254,12 +301,18 @@ class Supervisor:
                 except Exception as exc:  # already dying; the signals below finish it
                     log.debug("%s runner shutdown request failed: %s", self.language, exc)
                 await process.wait()
-        if process.process.returncode is None:
+        if not process.reaped:
             process.terminate()
             with trio.move_on_after(TERM_GRACE):
                 await process.wait()
         process.kill()
         self._changed_now()
+
+
+def _drain_then_end(scope: trio.CancelScope) -> None:
+    """Give the run's tasks DRAIN_AFTER_EXIT to read what the runner wrote last, and no
+    more: a process it started may hold its pipes open."""
+    scope.deadline = min(scope.deadline, trio.current_time() + DRAIN_AFTER_EXIT)
 
 
 def _tail(process: RunnerProcess) -> str:

@@ -4,8 +4,9 @@
 //   node runners/node/src/runner.mjs --project DIR
 
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { statSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import { createContext, Invocation } from './context.mjs'
 import { errorInfo } from './errors.mjs'
 import { LoadError, Loader } from './loader.mjs'
@@ -20,6 +21,8 @@ const USAGE = 'usage: node runner.mjs --project DIR'
 // The methods whose parameters are a map naming a file.
 const FILE_METHODS = new Set(['invoke', 'load', 'unload'])
 const METHODS = new Set([...FILE_METHODS, 'ping', 'shutdown'])
+// Milliseconds between checks that the orchestrator that started the runner is still its parent.
+const PARENT_CHECK_MS = 1000
 
 // The project folder named by --project DIR (or --project=DIR), or null.
 function projectDir(argv) {
@@ -157,12 +160,37 @@ class Runner {
   }
 }
 
+// Whether the runner leads its own process group, as the orchestrator starts it.
+// Such a runner takes the group along when the orchestrator is gone (SIGKILL to
+// pid 0, itself included): what its steps started goes too, as it would have
+// under the orchestrator.
+function leadsProcessGroup() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === process.pid
+  } catch {
+    return false // not Linux
+  }
+}
+
+// Exit once the orchestrator is gone even if stdin cannot tell (a handler blocks
+// the event loop: `while (true) {}`): a worker thread sees the parent pid change
+// when the orphan is adopted (by init or a subreaper) and kills the process,
+// which its blocked main thread could not exit.
+function exitWithParent(target) {
+  const watch = `const { workerData: { parent, target } } = require('node:worker_threads')
+setInterval(() => { if (process.ppid !== parent) process.kill(target, 'SIGKILL') }, ${PARENT_CHECK_MS})`
+  new Worker(watch, { eval: true, workerData: { parent: process.ppid, target } }).unref()
+}
+
 function main() {
   const project = projectDir(process.argv.slice(2))
   if (project === null) {
     process.stderr.write(`${USAGE}\n`)
     process.exit(2)
   }
+  const leadsGroup = leadsProcessGroup()
+  exitWithParent(leadsGroup ? 0 : process.pid)
   process.chdir(project) // as under Motia: relative paths in steps mean the project's
   process.setSourceMapsEnabled(true) // stacks of .ts steps point at .ts lines
 
@@ -190,9 +218,12 @@ function main() {
   protocolOut.on('error', (err) => {
     // The orchestrator closed the pipe: nobody is left to serve.
     if (err.code !== 'EPIPE') process.stderr.write(`steppe node runner: protocol pipe: ${err.message}\n`)
+    else if (leadsGroup) process.kill(0, 'SIGKILL')
     process.exit(err.code === 'EPIPE' ? 0 : 1)
   })
 
+  // Ahead of readFrames' own 'end' listener (exit 0): the orchestrator is gone.
+  if (leadsGroup) process.stdin.on('end', () => process.kill(0, 'SIGKILL'))
   readFrames(process.stdin, 'steppe node runner', (frame) => runner.dispatch(frame))
   session.note('ready', { language: 'node', pid: process.pid, runtime: `node ${process.version}` })
 }

@@ -129,7 +129,9 @@ class Endpoint(Protocol):
 
     def on_note(self, method: str, params: Any) -> None: ...
 
-    def on_eof(self) -> None: ...
+    def on_eof(self) -> None:
+        """The orchestrator is gone: the input ended, or the output closed unasked."""
+        ...
 
     def on_frame_error(self, error: FrameError) -> None: ...
 
@@ -150,6 +152,7 @@ class Connection(asyncio.Protocol):
         self._out_fd = -1
         self._transport: asyncio.WriteTransport | None = None
         self._closed = self._loop.create_future()
+        self._draining = False
 
     async def open(self, in_fd: int, out_fd: int, greeting: bytes | None = None) -> None:
         """Write frames to `out_fd`, `greeting` first, then read frames from `in_fd`.
@@ -160,7 +163,7 @@ class Connection(asyncio.Protocol):
         try:
             writer = os.fdopen(out_fd, "wb", buffering=0, closefd=False)
             transport, _ = await self._loop.connect_write_pipe(
-                lambda: _WriteSide(self._closed), writer
+                lambda: _WriteSide(self._closed, self._output_lost), writer
             )
             self._transport = transport
             self._write = transport.write
@@ -200,10 +203,12 @@ class Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         # Called once the input ends, cleanly (EOF) or not. Answers already made still go
-        # out: the endpoint exits at once.
-        if self._pending:
-            self._flush()
-        self._endpoint.on_eof()
+        # out if they can: the endpoint exits at once, whatever the flush does.
+        try:
+            if self._pending:
+                self._flush()
+        finally:
+            self._endpoint.on_eof()
 
     def _read_blocking(self, fd: int) -> None:
         while chunk := os.read(fd, READ_CHUNK):
@@ -222,6 +227,11 @@ class Connection(asyncio.Protocol):
         pending = self._pending
         data = pending[0] if len(pending) == 1 else b"".join(pending)
         pending.clear()
+        if self._transport is not None and self._transport.is_closing():
+            # Nobody reads the output any more. Writing would raise, and the error, printed
+            # inside an invocation, would become a `log` note to flush: an orphaned runner
+            # spun a core on that loop.
+            return
         self._write(data)
 
     def _write_blocking(self, data: bytes) -> None:
@@ -229,8 +239,13 @@ class Connection(asyncio.Protocol):
         while view:
             view = view[os.write(self._out_fd, view) :]
 
+    def _output_lost(self) -> None:
+        if not self._draining:
+            self._endpoint.on_eof()
+
     async def drain(self) -> None:
         """Write out everything queued, then close the output."""
+        self._draining = True
         if self._pending:
             self._flush()
         if self._transport is not None:
@@ -239,11 +254,14 @@ class Connection(asyncio.Protocol):
 
 
 class _WriteSide(asyncio.BaseProtocol):
-    """Tells the connection when the output pipe has been flushed and closed."""
+    """Tells the connection when the output pipe has been flushed and closed, or broke
+    (the orchestrator is gone)."""
 
-    def __init__(self, closed: asyncio.Future[None]) -> None:
+    def __init__(self, closed: asyncio.Future[None], lost: Callable[[], None]) -> None:
         self._closed = closed
+        self._lost = lost
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self._closed.done():
             self._closed.set_result(None)
+        self._lost()

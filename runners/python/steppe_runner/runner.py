@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import contextvars
 import inspect
 import os
 import platform
+import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -35,6 +39,8 @@ from .values import SerializationError, to_plain
 HANDLER_THREADS = 64
 # The methods whose parameters are a map naming a file.
 FILE_METHODS = frozenset({"invoke", "load", "unload"})
+# Seconds between checks that the orchestrator that started the runner is still its parent.
+PARENT_CHECK_SECONDS = 1.0
 
 
 class Invocation:
@@ -130,7 +136,7 @@ class Runner:
             self._cancel(params.get("iid"))
 
     def on_eof(self) -> None:
-        _exit(0)  # the orchestrator is gone: nobody is left to answer
+        _orphaned()  # nobody is left to answer
 
     def on_frame_error(self, error: FrameError) -> None:
         print(f"steppe python runner: protocol error, exiting: {error}", file=sys.__stderr__)
@@ -263,8 +269,34 @@ def _result_frame(request_id: int, result: Any) -> bytes:
 
 def _exit(code: int) -> NoReturn:
     # os._exit: a handler thread that never returns must not keep the process alive.
-    sys.__stderr__.flush()  # type: ignore[union-attr]
+    with contextlib.suppress(OSError, ValueError):  # stderr may be a broken pipe by now
+        sys.__stderr__.flush()  # type: ignore[union-attr]
     os._exit(code)
+
+
+def _orphaned() -> NoReturn:
+    """The orchestrator is gone: exit. A runner leading its own process group (the
+    orchestrator starts it so) kills the group, itself included: what its steps forked
+    goes too, as it would have under the orchestrator."""
+    if os.getpgrp() == os.getpid():
+        with contextlib.suppress(OSError, ValueError):
+            sys.__stderr__.flush()  # type: ignore[union-attr]
+        os.killpg(0, signal.SIGKILL)
+    _exit(0)
+
+
+def _exit_with_parent() -> None:
+    """Exit once the orchestrator is gone even if stdin cannot tell (a handler blocks
+    the event loop): a thread of its own sees the parent pid change when the orphan is
+    adopted (by init or a subreaper)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        _orphaned()
+
+    threading.Thread(target=watch, name="steppe-parent", daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -275,6 +307,7 @@ def main(argv: list[str] | None = None) -> None:
     if not os.path.isdir(root):
         parser.error(f"--project {args.project}: not a directory")
     protocol_in, protocol_out = take_protocol_fds()
+    _exit_with_parent()
     capture_output()
     sys.path.insert(0, root)  # steps import the project's own packages first
     run(_serve(root, protocol_in, protocol_out))

@@ -23,6 +23,8 @@ module Steppe
     # The methods whose parameters are a map naming a file.
     FILE_METHODS = %w[invoke load unload].freeze
     METHODS = [*FILE_METHODS, 'ping', 'shutdown'].freeze
+    # Seconds between checks that the orchestrator that started the runner is still its parent.
+    PARENT_CHECK_SECONDS = 1
 
     def initialize(project)
       @project = File.realpath(project)
@@ -39,6 +41,7 @@ module Steppe
     end
 
     def run
+      exit_with_parent
       Stdio.capture_output(@session)
       $LOAD_PATH.unshift(@project, File.join(@project, 'lib'))
       PRELOADED.each { |lib| require lib }
@@ -50,11 +53,32 @@ module Steppe
 
     private
 
+    # Exits once the orchestrator is gone even if stdin cannot tell (the
+    # reading thread is stuck): the orphan is adopted (by init or a subreaper),
+    # so its parent pid changes. A thread of its own, which busy handler
+    # threads delay by a time slice at most.
+    def exit_with_parent
+      parent = Process.ppid
+      Thread.new do
+        sleep PARENT_CHECK_SECONDS while Process.ppid == parent
+        orphaned
+      end
+    end
+
+    # The orchestrator is gone. A runner leading its own process group (the
+    # orchestrator starts it so) kills the group, itself included: what its
+    # steps forked goes too, as it would have under the orchestrator.
+    def orphaned
+      Process.kill(:KILL, 0) if Process.getpgrp == Process.pid
+      exit!(0)
+    end
+
     # stdin closed (the orchestrator is gone, nobody is left to answer) or it
     # sent a bad frame (the rest of its stream cannot be trusted).
     def stop(error)
-      STDERR.puts("steppe: #{error.class}: #{error.message}") if error
-      exit!(error ? 1 : 0)
+      orphaned unless error
+      STDERR.puts("steppe: #{error.class}: #{error.message}")
+      exit!(1)
     end
 
     # Dispatches one chunk's messages in order. The last invocation among them
