@@ -1,6 +1,6 @@
-"""What a handler's failure says reaches the user as text in every language: a Ruby
-`throw` (whose message Ruby holds as binary) is not shown as Python bytes `b'…'`
-(issue 15, item 7)."""
+"""What a handler's failure says reaches the user as text that helps (issue 15, item 7):
+a Ruby `throw` (whose message Ruby holds as binary) is not shown as Python bytes `b'…'`,
+and a Python integer too large for a message names where it sits in the value."""
 
 from __future__ import annotations
 
@@ -10,6 +10,12 @@ from pathlib import Path
 from orchestrator.core.errors import RemoteError
 from tests.helpers import serving
 
+PY_HUGE = """
+config = {"type": "api", "name": "Huge", "method": "GET", "path": "/huge"}
+
+async def handler(req, ctx):
+    return {"status": 200, "body": {"n": 2**100}}
+"""
 RUBY_THROW = """
 def config
   { type: 'api', name: 'Thrower', method: 'GET', path: '/throw', emits: [] }
@@ -36,3 +42,15 @@ async def test_a_ruby_throw_reads_as_text(make_project: Callable[..., Path]) -> 
     text = response.text
     assert "uncaught throw :nope" in text
     assert "b'" not in text and 'b\\"' not in text
+
+
+async def test_a_python_int_too_large_names_where_it_is(make_project: Callable[..., Path]) -> None:
+    root = make_project({"steps/huge_step.py": PY_HUGE})
+    async with serving(root) as (_services, client):
+        response = await client.get("/huge")
+    assert response.status_code == 500
+    assert response.json()["name"] == "SerializationError"
+    assert (
+        "return value['body']['n']: the integer 1267650600228229401496703205376"
+        in (response.json()["message"])
+    )

@@ -27,10 +27,23 @@ class _Unserialisable(Exception):
         self.path: list[str] = []
 
 
+class _OutOfRange(_Unserialisable):
+    """An integer msgpack cannot carry (it holds 64 bits; Python ints have no bound)."""
+
+
+# msgpack's integers: signed 64-bit below zero, unsigned 64-bit above.
+_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
+
+
 def to_plain(value: Any, what: str = "value") -> Any:
     """`value` with JSON semantics; raises SerializationError naming the type and `what[...]`."""
     try:
         return _plain(value, _refuse)
+    except _OutOfRange as exc:
+        where = what + "".join(reversed(exc.path))
+        raise SerializationError(
+            f"{where}: the integer {exc.value} is outside the 64-bit range a message can carry"
+        ) from None
     except _Unserialisable as exc:
         where = what + "".join(reversed(exc.path))
         kind = type(exc.value).__qualname__
@@ -53,8 +66,12 @@ def _refuse(value: object) -> Any:
 
 def _plain(value: Any, other: Callable[[Any], Any]) -> Any:
     kind = type(value)
-    if kind is str or kind is int or kind is float or kind is bool or value is None:
+    if kind is str or kind is float or kind is bool or value is None:
         return value
+    if kind is int:
+        if _INT_MIN <= value <= _INT_MAX:
+            return value
+        raise _OutOfRange(value)
     if kind is dict:
         return _plain_dict(value, other)
     if kind is list or kind is tuple:
@@ -91,7 +108,7 @@ def _plain_other(value: Any, other: Callable[[Any], Any]) -> Any:
     if isinstance(value, str):
         return str.__str__(value)
     if isinstance(value, int):
-        return int(value)
+        return _plain(int(value), other)
     if isinstance(value, float):
         return float(value)
     if isinstance(value, dict):

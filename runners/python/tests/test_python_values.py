@@ -78,3 +78,16 @@ def test_unserialisable_value_is_named_with_its_place() -> None:
 
 def test_loggable_values_never_fail() -> None:
     assert to_loggable({"d": Decimal("2"), "ok": 1}) == {"d": "Decimal('2')", "ok": 1}
+
+
+def test_an_integer_msgpack_cannot_carry_is_refused_naming_where_it_is() -> None:
+    assert to_plain({"edge": [2**64 - 1, -(2**63)]}) == {"edge": [2**64 - 1, -(2**63)]}
+    with pytest.raises(SerializationError) as caught:
+        to_plain({"body": {"n": [1, 2**100]}}, "return value")
+    assert str(caught.value) == (
+        "return value['body']['n'][1]: the integer 1267650600228229401496703205376 is "
+        "outside the 64-bit range a message can carry"
+    )
+    with pytest.raises(SerializationError, match=r"value\[0\]: the integer -9223372036854775809"):
+        to_plain([-(2**63) - 1])
+    assert to_loggable({"n": 2**100}) == repr({"n": 2**100})
