@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import trio
+
 from orchestrator.core.errors import RemoteError
 from tests.helpers import serving
 
@@ -15,6 +17,10 @@ config = {"type": "api", "name": "Huge", "method": "GET", "path": "/huge"}
 
 async def handler(req, ctx):
     return {"status": 200, "body": {"n": 2**100}}
+"""
+JS_BARE_THROW = """
+exports.config = { type: 'api', name: 'BareThrow', method: 'GET', path: '/bare' }
+exports.handler = async () => { throw Object.create(null) }
 """
 RUBY_THROW = """
 def config
@@ -54,3 +60,14 @@ async def test_a_python_int_too_large_names_where_it_is(make_project: Callable[.
         "return value['body']['n']: the integer 1267650600228229401496703205376"
         in (response.json()["message"])
     )
+
+
+async def test_a_js_throw_of_a_bare_object_is_answered_at_once(
+    make_project: Callable[..., Path],
+) -> None:
+    root = make_project({"steps/bare.step.js": JS_BARE_THROW})
+    async with serving(root, handler_timeout=20) as (_services, client):
+        with trio.fail_after(5):  # was a 504 after the whole handler timeout
+            response = await client.get("/bare")
+    assert response.status_code == 500
+    assert response.json()["message"] == "a thrown object: {}"

@@ -45,15 +45,33 @@ function errorName(err) {
   return (err instanceof Error && err.constructor?.name) || 'Error'
 }
 
-/** The wire shape of anything a handler threw (it need not be an Error). */
+/** The wire shape of anything a handler threw (it need not be an Error). Never throws:
+ * an answer that failed to build would leave the call without one until its timeout. */
 export function errorInfo(err) {
-  if (err instanceof Error || (typeof err === 'object' && err !== null && typeof err.message === 'string')) {
-    const name = errorName(err)
-    let stack = cleanStack(err.stack)
-    if (name !== err.name && stack?.startsWith(`${err.name}:`)) stack = name + stack.slice(String(err.name).length)
-    return { name, message: withoutRunnerLines(String(err.message)), stack }
+  try {
+    if (err instanceof Error || (typeof err === 'object' && err !== null && typeof err.message === 'string')) {
+      const name = errorName(err)
+      let stack = cleanStack(err.stack)
+      if (name !== err.name && stack?.startsWith(`${err.name}:`)) stack = name + stack.slice(String(err.name).length)
+      return { name, message: withoutRunnerLines(String(err.message)), stack }
+    }
+    return { name: 'Error', message: describe(err), stack: null } // `throw 'text'`
+  } catch {
+    return { name: 'Error', message: 'the handler threw a value that cannot be described', stack: null }
   }
-  return { name: 'Error', message: String(err), stack: null } // `throw 'text'`
+}
+
+// `String(Object.create(null))` throws: such a value has no toString.
+function describe(value) {
+  try {
+    return String(value)
+  } catch {
+    try {
+      return `a thrown ${Object.prototype.toString.call(value).slice(8, -1).toLowerCase()}: ${JSON.stringify(value)}`
+    } catch {
+      return Object.prototype.toString.call(value)
+    }
+  }
 }
 
 function escapeRegExp(text) {
