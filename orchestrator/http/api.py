@@ -117,7 +117,7 @@ async def _serve_step(
     env: HttpEnv, request: ApiRequest, step: Step, path_params: dict[str, str], trace_id: str
 ) -> ApiResponse:
     try:
-        body = parse_json_body(await request.read_body())
+        body = parse_json_body(await request.read_body(), env.settings.max_json_depth)
     except BodyTooLarge:
         limit = env.settings.body_limit
         return api_error(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from orchestrator.core.json_depth import DEFAULT_MAX_JSON_DEPTH, deeper_than
 from orchestrator.rpc.wire import unencodable_reason
 
 
@@ -22,9 +23,10 @@ def _parse_int(text: str) -> int | float:
     return value if value in _INT64 else float(value)
 
 
-def parse_json_body(raw: bytes | str) -> Any:
-    """The body as JSON (None when empty); raises BadRequest for anything malformed, or
-    for JSON that no step could receive (see wire.unencodable_reason)."""
+def parse_json_body(raw: bytes | str, max_depth: int = DEFAULT_MAX_JSON_DEPTH) -> Any:
+    """The body as JSON (None when empty); raises BadRequest for anything malformed,
+    nested deeper than `max_depth`, or that no step could receive (see
+    wire.unencodable_reason)."""
     if not raw.strip():
         return None
     try:
@@ -32,8 +34,14 @@ def parse_json_body(raw: bytes | str) -> Any:
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}") from None
     except RecursionError:
-        raise BadRequest("the body is nested too deeply") from None
+        raise BadRequest(_too_deep(max_depth)) from None
+    if deeper_than(body, max_depth):
+        raise BadRequest(_too_deep(max_depth))
     reason = unencodable_reason(body)
     if reason is not None:
         raise BadRequest(f"the body cannot be passed to a step: {reason}")
     return body
+
+
+def _too_deep(limit: int) -> str:
+    return f"the body is nested too deeply: more than {limit} levels (max_json_depth)"

@@ -1,6 +1,6 @@
-"""Who may reach `/__steppe/` (docs/reference.md §14): the admin API, the workbench and the live socket
-answer only requests addressed to an allowed `Host`, and take changes (and the live
-socket) only from the server's own page.
+"""Who may reach `/__steppe/` (docs/reference.md §14): the admin API, the workbench and
+the live socket answer only requests addressed to an allowed `Host`, and take changes
+(and the live socket) only from the server's own page.
 
 A web page the developer visits can send simple requests to `localhost`, and can
 rebind its own name to 127.0.0.1 (DNS rebinding). The `Host` allow-list stops the

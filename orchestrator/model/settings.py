@@ -42,6 +42,9 @@ class Settings:
     data_dir: str = ".steppe"
     # An emit to a topic missing from a non-empty `emits` is an error, not a warning.
     strict_emits: bool = False
+    # Deepest nesting of arrays and objects in a request body or a value a step stores,
+    # emits or streams (below every runner's decoder: Ruby's holds 128).
+    max_json_depth: int = 100
     # Deliveries one trace may make in all; the rest are dead-lettered (an emit loop).
     max_trace_deliveries: int = 10_000
     # Host names /__steppe/ answers besides loopback and `host`: `.x` is x and its
@@ -65,6 +68,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "data_dir": (str,),
     "strict_emits": (bool,),
     "max_trace_deliveries": (int,),
+    "max_json_depth": (int,),
     "allowed_hosts": (list,),
 }
 _CHOICES = {"state": ("sqlite", "memory"), "queue": ("sqlite", "memory")}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from orchestrator.core.errors import CallbackError
+from orchestrator.core.json_depth import DEFAULT_MAX_JSON_DEPTH, deeper_than
 from orchestrator.core.types import JSON, JSONMap
 from orchestrator.model.step import Step
 from orchestrator.model.validation import DataValidator, FieldError
@@ -145,8 +146,11 @@ class ContextRouter:
         emitter: Emitter,
         checker: EmitChecker,
         streams: StreamsService | None = None,
+        *,
+        max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
     ) -> None:
         self.state = state
+        self._max_json_depth = max_json_depth
         self._emitter = emitter
         self._checker = checker
         self._streams = streams
@@ -160,6 +164,14 @@ class ContextRouter:
         }
 
     async def handle_call(self, invocation: Invocation, method: str, params: JSONMap) -> JSON:
+        # The value a call carries sits one level inside its params ({group, key, value},
+        # {topic, data}): the params may nest one level more than the limit.
+        if deeper_than(params, self._max_json_depth + 1):
+            raise CallbackError(
+                "ValidationError",
+                f"{method}: the value is nested deeper than {self._max_json_depth} levels "
+                "(max_json_depth)",
+            )
         handler = self._methods.get(method)
         if handler is not None:
             return await handler(invocation, params)

@@ -135,7 +135,9 @@ def _wire(
         ),
         strict=settings.strict_emits,
     )
-    runtime.host.router = ContextRouter(state, bus, checker, streams)
+    runtime.host.router = ContextRouter(
+        state, bus, checker, streams, max_json_depth=settings.max_json_depth
+    )
     env = HttpEnv(
         project=project,
         router=Router(project.steps.values()),

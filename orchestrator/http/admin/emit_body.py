@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from quart import Request, Response
 
+from orchestrator.http.env import current_env
 from orchestrator.http.json_body import BadRequest, parse_json_body
 from orchestrator.http.responses import error_response, validation_error
 from orchestrator.services.context import EmitRequest
@@ -12,7 +13,10 @@ from orchestrator.services.context import EmitRequest
 async def read_emit_body(request: Request, trace_id: str) -> EmitRequest | Response:
     """The emit the body asks for, or the 400 response that says what is wrong with it."""
     try:
-        body = parse_json_body(await request.get_data(cache=False, as_text=False))
+        body = parse_json_body(
+            await request.get_data(cache=False, as_text=False),
+            current_env().settings.max_json_depth,
+        )
     except BadRequest as exc:
         return error_response(400, "malformed JSON", trace_id, message=str(exc))
     topic = body.get("topic") if isinstance(body, dict) else None

@@ -109,7 +109,10 @@ async def _picked_ids() -> list[str] | Response | None:
     """`{"ids": [...]}` picks dead letters; `{"all": true}` (None) takes every one."""
     trace_id = new_trace_id()
     try:
-        body = parse_json_body(await request.get_data(cache=False, as_text=False))
+        body = parse_json_body(
+            await request.get_data(cache=False, as_text=False),
+            current_env().settings.max_json_depth,
+        )
     except BadRequest as exc:
         return error_response(400, "malformed JSON", trace_id, message=str(exc))
     if isinstance(body, dict) and body.get("all") is True:

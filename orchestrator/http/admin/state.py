@@ -45,7 +45,7 @@ async def set_value(address: str) -> Response:
     if not raw.strip():
         return validation_error("body", "the body is the value to store, as JSON", new_trace_id())
     try:
-        value = parse_json_body(raw)
+        value = parse_json_body(raw, env.settings.max_json_depth)
     except BadRequest as exc:
         return error_response(400, "malformed JSON", new_trace_id(), message=str(exc))
     stored = await env.state.set(group, key, value)

@@ -110,7 +110,10 @@ async def put_layout() -> Response:
     if (request.content_length or 0) > LAYOUT_BODY_LIMIT:
         return error_response(413, "layout too large", trace_id)
     try:
-        body = parse_json_body(await request.get_data(cache=False, as_text=False))
+        body = parse_json_body(
+            await request.get_data(cache=False, as_text=False),
+            current_env().settings.max_json_depth,
+        )
     except BadRequest as exc:
         return error_response(400, "malformed JSON", trace_id, message=str(exc))
     try:
