@@ -1,6 +1,9 @@
 """`make soak`: mixed API calls and emits against `steppe start` for ten minutes, with one
-runner killed every 30 s. Reports requests served, events lost (must be 0), p99 latency,
-and the RSS of the process tree at the start and the end.
+runner killed every 30 s and hostile requests mixed in (a body nested 127 levels deep,
+a thrown bare object, a 5 MB print with a fork, a fan-out emit loop, and a Node handler
+that never yields, every two minutes). Reports requests served, events lost (must be
+0), p99 latency, the hostile requests' statuses, and the RSS of the process tree at the
+start and the end.
 
 `python -m bench.soak [--seconds N]` (600 by default); writes bench/results/soak.json.
 """
@@ -35,6 +38,15 @@ TOKEN = "soak-token-not-a-secret"
 LANGS = ("ts", "py", "rb")
 WORKERS = 16
 KILL_EVERY = 30.0
+HOSTILE_EVERY = 2.0
+SPIN_EVERY = 120.0
+DEEP_BODY = '{"in":' * 127 + "1" + "}" * 127
+HOSTILE = (
+    ("deep", "POST", "/hostile/deep", DEEP_BODY),
+    ("throw", "GET", "/hostile/throw", None),
+    ("print", "GET", "/hostile/print", None),
+    ("loop", "POST", "/hostile/loop", "{}"),
+)
 WARMUP_SECONDS = 30.0
 console = Console()
 
@@ -45,6 +57,11 @@ class Tally:
         self.statuses: dict[int, int] = {}
         self.errors = 0
         self.accepted: set[str] = set()
+        self.hostile: dict[str, dict[str, int]] = {}
+
+    def hostile_answer(self, name: str, outcome: str) -> None:
+        counts = self.hostile.setdefault(name, {})
+        counts[outcome] = counts.get(outcome, 0) + 1
 
 
 async def _client_loop(client: httpx.AsyncClient, deadline: float, tally: Tally) -> None:
@@ -63,6 +80,25 @@ async def _client_loop(client: httpx.AsyncClient, deadline: float, tally: Tally)
             continue
         tally.latencies_ms.append((time.perf_counter() - began) * 1000)
         tally.statuses[response.status_code] = tally.statuses.get(response.status_code, 0) + 1
+
+
+async def _hostile(client: httpx.AsyncClient, deadline: float, tally: Tally) -> None:
+    """One hostile request every HOSTILE_EVERY seconds, in turn; a spin now and then."""
+    turn = 0
+    next_spin = trio.current_time() + SPIN_EVERY
+    headers = {"content-type": "application/json"}
+    while trio.current_time() + HOSTILE_EVERY < deadline:
+        await trio.sleep(HOSTILE_EVERY)
+        name, method, path, body = HOSTILE[turn % len(HOSTILE)]
+        if trio.current_time() >= next_spin:
+            name, method, path, body = "spin", "GET", "/hostile/spin", None
+            next_spin += SPIN_EVERY
+        turn += 1
+        try:
+            response = await client.request(method, path, content=body, headers=headers)
+            tally.hostile_answer(name, str(response.status_code))
+        except httpx.HTTPError as exc:
+            tally.hostile_answer(name, type(exc).__name__)
 
 
 def _runner_pids(server_pid: int) -> list[int]:
@@ -132,6 +168,7 @@ async def _soak(url: str, server_pid: int, seconds: float) -> dict[str, Any]:
                 for _ in range(WORKERS):
                     nursery.start_soon(_client_loop, client, deadline, tally)
                 nursery.start_soon(_killer, server_pid, deadline, kills)
+                nursery.start_soon(_hostile, client, deadline, tally)
                 nursery.start_soon(_sample_rss, server_pid, deadline, rss_samples)
                 while trio.current_time() < deadline:
                     await trio.sleep(1)
@@ -156,6 +193,7 @@ async def _soak(url: str, server_pid: int, seconds: float) -> dict[str, Any]:
         "p50_ms": percentile(tally.latencies_ms, 0.5),
         "p99_ms": percentile(tally.latencies_ms, 0.99),
         "runner_kills": len(kills),
+        "hostile": tally.hostile,
         "rss_start_mb": rss_start,
         "rss_end_mb": rss_end,
         "rss_growth": (rss_end - rss_start) / rss_start,
