@@ -418,3 +418,6 @@ def test_in_start_mode_the_page_asks_for_the_admin_token(
         expect(page.locator("#mode")).to_have_text("start")
         # The live socket carries the token as a subprotocol: it connects.
         expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+        # Leave before the server stops: the page's attempts to reconnect to a stopped
+        # server would be console errors of its own.
+        page.goto("about:blank")
