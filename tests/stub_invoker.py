@@ -12,7 +12,7 @@ from pathlib import Path
 
 import trio
 
-from orchestrator.core.errors import RemoteError
+from orchestrator.core.errors import InvocationTimeout, RemoteError
 from orchestrator.core.ids import random_id
 from orchestrator.core.types import JSON, Language
 from orchestrator.model.step import Step
@@ -85,6 +85,7 @@ class StepCall:
     attempt: int
     depth: int
     at: float
+    timeout: float | None = None
 
 
 class StubInvoker:
@@ -115,9 +116,17 @@ class StubInvoker:
         *,
         attempt: int = 1,
         depth: int = 0,
+        timeout: float | None = None,
     ) -> JSON:
-        self.calls.append(StepCall(step, trace_id, input, attempt, depth, trio.current_time()))
-        return await self._script.answer(step.name)
+        self.calls.append(
+            StepCall(step, trace_id, input, attempt, depth, trio.current_time(), timeout)
+        )
+        if timeout is None:
+            return await self._script.answer(step.name)
+        # As StepInvoker: no answer within `timeout` is an InvocationTimeout.
+        with trio.move_on_after(timeout):
+            return await self._script.answer(step.name)
+        raise InvocationTimeout(f"{step.name} did not answer within {timeout:g}s")
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,9 +33,6 @@ _SCHEMA_KEYWORDS = frozenset(
 # Config fields Motia accepts that Steppe does not act on yet (docs/reference.md §2).
 IGNORED_FIELDS = (
     "middleware",
-    "infrastructure.queue.type",
-    "infrastructure.queue.visibilityTimeout",
-    "infrastructure.queue.delaySeconds",
     "infrastructure.handler.ram",
     "infrastructure.handler.cpu",
 )
@@ -118,6 +115,14 @@ def _describe(error: ValidationError) -> Problem:
         missing = str(error.message).split("'")[1] if "'" in error.message else error.message
         prefix = f"{field}." if field else ""
         return Problem(f"{prefix}{missing}", "is required")
+    if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        known = (error.schema.get("properties") or {}) if isinstance(error.schema, Mapping) else {}
+        extra = [str(key) for key in error.instance if key not in known]
+        if len(extra) == 1:
+            close = _closest(extra[0], known)
+            hint = f"; did you mean '{close}'?" if close else ""
+            prefix = f"{field}." if field else ""
+            return Problem(f"{prefix}{extra[0]}", f"is not a known option{hint}")
     if error.validator == "enum":
         allowed = ", ".join(repr(v) for v in error.validator_value if not str(v).islower())
         allowed = allowed or ", ".join(repr(v) for v in error.validator_value)
@@ -173,7 +178,17 @@ def check_step_config(config: Any) -> tuple[list[Problem], list[Problem]]:
         errors = [Problem("type", STEP_TYPES_MESSAGE)] + [e for e in errors if e.field != "type"]
     if isinstance(config, Mapping) and config.get("subscribes") == []:
         warnings.append(Problem("subscribes", "is empty: this step can never run"))
+    if isinstance(config, Mapping) and isinstance(config.get("name"), str):
+        errors = [_naming_step(e, config["name"]) for e in errors]
     return errors, warnings
+
+
+def _naming_step(problem: Problem, name: str) -> Problem:
+    """A queue option's error names its step too: the options are per subscriber, and
+    a topic's subscribers are often read side by side (docs/reference.md §12)."""
+    if problem.field is None or not problem.field.startswith("infrastructure.queue"):
+        return problem
+    return Problem(problem.field, f"{problem.message} (step '{name}')")
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
