@@ -95,10 +95,15 @@ class StubInvoker:
         self.calls: list[StepCall] = []
         self.traces: list[tuple[str, str, str]] = []  # (trace id, trigger, detail)
         self._script = Script()
+        self._handlers: dict[str, Callable[[JSON], Awaitable[JSON]]] = {}
 
     def on(self, step: str, *behaviours: Behaviour) -> None:
         """How the step answers its next calls, in order; the last behaviour repeats."""
         self._script.set(step, behaviours)
+
+    def handle(self, step: str, handler: Callable[[JSON], Awaitable[JSON]]) -> None:
+        """Answer every call of the step with `handler(input)` (it may raise)."""
+        self._handlers[step] = handler
 
     def calls_of(self, step: str) -> list[StepCall]:
         return [call for call in self.calls if call.step.name == step]
@@ -121,11 +126,13 @@ class StubInvoker:
         self.calls.append(
             StepCall(step, trace_id, input, attempt, depth, trio.current_time(), timeout)
         )
+        handler = self._handlers.get(step.name)
+        answer = handler(input) if handler is not None else self._script.answer(step.name)
         if timeout is None:
-            return await self._script.answer(step.name)
+            return await answer
         # As StepInvoker: no answer within `timeout` is an InvocationTimeout.
         with trio.move_on_after(timeout):
-            return await self._script.answer(step.name)
+            return await answer
         raise InvocationTimeout(f"{step.name} did not answer within {timeout:g}s")
 
 
