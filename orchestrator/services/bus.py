@@ -226,8 +226,15 @@ class EventBus:
         if deliveries and not self._budget.spend(trace_id, len(deliveries)):
             await self._over_budget(event, deliveries)
             return Accepted(event)
-        replaced = await self.store.accept(event, deliveries)
+        # Counted first: a store that accepted them will deliver them even if this
+        # call is cancelled while it waits for the write.
         self._count(len(deliveries))
+        try:
+            replaced = await self.store.accept(event, deliveries)
+        except Exception:  # not accepted (trio.Cancelled is not an Exception)
+            for _ in deliveries:
+                self._settled()
+            raise
         self._replaced(replaced)
         for delivery in deliveries:
             self._wake(delivery.step)

@@ -239,14 +239,17 @@ class SqliteDeliveryStore(DeliveryStore):
                          d.debounce))  # fmt: skip
         try:
             await self._worker.run_merged(_accept, (rows, [r.id for r in replaced]))
-        except BaseException:
+        except Exception:  # not written (trio.Cancelled is not an Exception: see below)
             for delivery in deliveries:
                 self._schedule.remove(delivery)
             for delivery in replaced:
                 self._schedule.add(delivery)  # still in the file: not replaced after all
             raise
-        for delivery in deliveries:
-            self._schedule.commit(delivery)
+        finally:
+            # Cancelled while the write went on (it may well commit): offered all the
+            # same, since a delivery run twice is allowed and one never run is not.
+            for delivery in deliveries:
+                self._schedule.commit(delivery)
         return replaced
 
     async def accept_dead(self, event: Event, deliveries: list[Delivery]) -> None:
