@@ -6,18 +6,14 @@ work: a group's next event is offered only once the one before it is done."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import replace
 from pathlib import Path
-from tempfile import TemporaryDirectory
 
 import trio
 
-from orchestrator.model.settings import Settings
+from bench.chain import serving
 from orchestrator.model.step import Step
 from orchestrator.services.context import EmitRequest
-from orchestrator.wiring.server import Services, open_services
+from orchestrator.wiring.server import Services
 
 FIFO_PROJECT = Path(__file__).parent / "fifo_project"
 GROUPS = 100
@@ -26,25 +22,11 @@ PRODUCERS = 32
 KINDS = {"fifo": ("Ordered", "bench.fifo"), "standard": ("Unordered", "bench.unordered")}
 
 
-@asynccontextmanager
-async def _serving(store: str) -> AsyncIterator[Services]:
-    with TemporaryDirectory() as data_dir:
-        settings = replace(
-            Settings(),
-            port=0,
-            state=store,
-            queue=store,
-            data_dir=str(Path(data_dir) / ".steppe"),
-        )
-        async with open_services(FIFO_PROJECT, settings, "start", console_level="error") as s:
-            yield s
-
-
 async def fifo_figures(store: str, events: int) -> dict[str, float]:
     """Events per second of each queue kind, measured one after the other on one server,
     and their ratio."""
     out: dict[str, float] = {}
-    async with _serving(store) as s:
+    async with serving(store, FIFO_PROJECT) as s:
         for kind, (step_name, topic) in KINDS.items():
             step = s.runtime.project.steps[step_name]
             out[f"{kind}_events_per_s"] = await _events_per_s(s, step, topic, events)

@@ -11,19 +11,14 @@ v0.17.14-beta.196).
 
 from __future__ import annotations
 
-import json
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from tests.helpers import serving, wait_for
+from tests.started_server import call, free_port, start
 
 DELAY = 1.0
 # Each language's way of asking for a delay: camelCase, the short `delay`, snake_case.
@@ -114,46 +109,17 @@ async def handler(data, context):
 TOKEN = "delay-test-token-not-a-secret"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _call(url: str, body: bytes | None = None) -> Any:
-    request = urllib.request.Request(
-        url, data=body, method="POST" if body is not None else "GET",
-        headers={"authorization": f"Bearer {TOKEN}"},
-    )  # fmt: skip
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
-
-
-def _start(project: Path, port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "orchestrator", "start", "--dir", str(project), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "STEPPE_ADMIN_TOKEN": TOKEN},
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            _call(f"http://127.0.0.1:{port}/__steppe/api/steps")
-            return process
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise AssertionError("the orchestrator did not start")
+    return call(url, TOKEN, body)
 
 
 def test_a_delayed_event_survives_sigkill_and_fires_on_time_after_a_restart(
     make_project: Callable[..., Path],
 ) -> None:
     project = make_project(PROJECT)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    first = _start(project, port)
+    first = start(project, port, TOKEN)
     try:
         sent = _call(f"{base}/schedule", b"{}")["at"]
         [view] = [v for v in _call(f"{base}/__steppe/api/queues") if v["step"] == "Remind"]
@@ -164,7 +130,7 @@ def test_a_delayed_event_survives_sigkill_and_fires_on_time_after_a_restart(
         first.kill()
     assert time.time() < sent + 4, "killed too late to prove anything"
 
-    second = _start(project, port)
+    second = start(project, port, TOKEN)
     try:
         assert _call(f"{base}/__steppe/api/state/reminders") == []  # not early
         deadline = time.monotonic() + 20
