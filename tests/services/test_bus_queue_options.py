@@ -27,29 +27,30 @@ from tests.stub_invoker import StubInvoker, fails, hangs, raises, returns
 EXACT = 1e-5
 
 
-async def test_a_fixed_backoff_waits_the_same_exact_time_before_each_retry(
+@pytest.mark.parametrize(
+    ("backoff", "bounds"),
+    [
+        # fixed: the same wait, exactly; exponential: doubling, each ±20% (jitter).
+        ({"type": "fixed", "delayMs": 1500}, [(1.5, 1.5), (1.5, 1.5)]),
+        ({"type": "exponential", "delayMs": 1000}, [(0.8, 1.2), (1.6, 2.4)]),
+        ({}, [(0.16, 0.24), (0.32, 0.48)]),  # the default: exponential from 200 ms
+    ],
+)
+async def test_a_backoff_waits_before_each_retry_as_its_type_says(
     autojump_clock: trio.testing.MockClock,
+    backoff: dict[str, Any],
+    bounds: list[tuple[float, float]],
 ) -> None:
     stub = StubInvoker()
     stub.on("Worker", fails(), fails(), returns())
-    worker = event_step("Worker", queue={"backoff": {"type": "fixed", "delayMs": 1500}})
+    worker = event_step("Worker", queue={"backoff": backoff})
     async with running_bus(stub, worker) as bus:
         await bus.publish(EmitRequest("job", 1), [worker], "t", None)
         await settle(bus)
-    assert gaps([c.at for c in stub.calls]) == pytest.approx([1.5, 1.5], abs=EXACT)
-
-
-async def test_an_exponential_backoff_doubles_from_its_delay(
-    autojump_clock: trio.testing.MockClock,
-) -> None:
-    stub = StubInvoker()
-    stub.on("Worker", fails(), fails(), returns())
-    worker = event_step("Worker", queue={"backoff": {"type": "exponential", "delayMs": 1000}})
-    async with running_bus(stub, worker) as bus:
-        await bus.publish(EmitRequest("job", 1), [worker], "t", None)
-        await settle(bus)
-    first, second = gaps([c.at for c in stub.calls])
-    assert 0.8 <= first <= 1.2 and 1.6 <= second <= 2.4
+    waits = gaps([c.at for c in stub.calls])
+    assert len(waits) == len(bounds)
+    for wait, (low, high) in zip(waits, bounds, strict=True):
+        assert low - EXACT <= wait <= high + EXACT
 
 
 async def test_a_delay_from_the_step_or_the_emit_holds_a_delivery_exactly_that_long(
