@@ -168,3 +168,19 @@ async def test_steps_are_claimed_apart(store: DeliveryStore) -> None:
     assert await claim(store, 0.0, Limits(concurrency=1)) == [mine.id]
     claimed = await store.claim("B", Limits(concurrency=1), 0.0)
     assert claimed.deliveries == [theirs]
+
+
+async def test_one_held_back_by_its_key_is_not_stranded_when_the_one_before_it_goes(
+    store: DeliveryStore,
+) -> None:
+    per_user = Limits(concurrency_key="user", key_concurrency=1)
+    running = await put(store, {"user": "ann"})
+    replaced = await put(store, {"user": "ann"}, debounce="draft")
+    waiting = await put(store, {"user": "ann"})
+    assert await claim(store, 0.0, per_user) == [running.id]
+    event = Event("e-new", "topic", {"user": "bob"}, "t" * 32, None, 1, 3000.0)
+    replacing = Delivery("d-new", event, "A", debounce="draft")
+    assert await store.accept(event, [replacing]) == [replaced]
+    assert await claim(store, 0.0, per_user) == [replacing.id]
+    await store.done(running)
+    assert await claim(store, 0.0, per_user) == [waiting.id]

@@ -41,8 +41,9 @@ class _Lane:
         self.tickets: dict[str, int] = {}  # candidate id -> the ticket of its live entry
         self.leased: dict[str, str] = {}  # delivery id -> its concurrency key
         self.leased_keys: Counter[str] = Counter()
-        self.parked: dict[str, list[_Entry]] = {}  # held back by their key's concurrency
-        self.rate_parked: dict[str, list[_Entry]] = {}  # held back by their key's rate
+        # Due candidates held back by their key's concurrency, or rate: heaps by seq.
+        self.parked: dict[str, list[_Entry]] = {}
+        self.rate_parked: dict[str, list[_Entry]] = {}
         self.starts: dict[str, deque[float]] = {}  # rate key -> starts within the window
         self.debounced: dict[str, Delivery] = {}  # debounce key -> not started yet
 
@@ -174,8 +175,6 @@ class Schedule:
         lane.leased_keys[key] -= 1
         if lane.leased_keys[key] <= 0:
             del lane.leased_keys[key]
-        for entry in lane.parked.pop(key, ()):
-            heapq.heappush(lane.ready, entry)
         if delivery.group is not None:
             lane.busy.discard(delivery.group)
 
@@ -192,13 +191,11 @@ class Schedule:
             _, seq, ticket, delivery_id = heapq.heappop(lane.timed)
             if lane.valid(ticket, delivery_id):
                 heapq.heappush(lane.ready, (seq, ticket, delivery_id))
-        for key in [k for k in lane.rate_parked if self._room(lane, limits, k, now)]:
-            for entry in lane.rate_parked.pop(key):
-                heapq.heappush(lane.ready, entry)
+        self._unpark(lane, limits, now)
         claimed: list[Delivery] = []
         rate_blocked = False
         while lane.ready:
-            _, ticket, delivery_id = entry = lane.ready[0]
+            _, ticket, delivery_id = lane.ready[0]
             if not lane.valid(ticket, delivery_id):
                 heapq.heappop(lane.ready)
                 continue
@@ -208,19 +205,29 @@ class Schedule:
             key = _key(delivery, limits.concurrency_key)
             keyed = limits.concurrency_key is not None
             if keyed and lane.leased_keys[key] >= limits.key_concurrency:
-                lane.parked.setdefault(key, []).append(heapq.heappop(lane.ready))
+                heapq.heappush(lane.parked.setdefault(key, []), heapq.heappop(lane.ready))
                 continue
             rate = _key(delivery, limits.rate_key)
             if limits.rate_limit is not None and not self._room(lane, limits, rate, now):
                 if limits.rate_key is None:
                     rate_blocked = True
                     break
-                lane.rate_parked.setdefault(rate, []).append(heapq.heappop(lane.ready))
+                heapq.heappush(lane.rate_parked.setdefault(rate, []), heapq.heappop(lane.ready))
                 continue
             heapq.heappop(lane.ready)
             self._lease(lane, limits, delivery, key, rate, now)
             claimed.append(delivery)
         return Claimed(claimed, self._wake_at(lane, limits, rate_blocked))
+
+    def _unpark(self, lane: _Lane, limits: Limits, now: float) -> None:
+        """Give back to the due heap as many entries held back under each key as that
+        key has room for now (not all: with thousands waiting on one key, all would be
+        held back again)."""
+        for key in list(lane.parked):
+            _give_back(lane, lane.parked, key, limits.key_concurrency - lane.leased_keys[key])
+        for key in [k for k in lane.rate_parked if self._room(lane, limits, k, now)]:
+            room = (limits.rate_limit or 1) - len(lane.starts.get(key, ()))
+            _give_back(lane, lane.rate_parked, key, room)
 
     @staticmethod
     def _lease(
@@ -301,6 +308,18 @@ class Schedule:
             else:
                 waiting += 1
         return QueueCounts(len(lane.leased), waiting, delayed, next_at)
+
+
+def _give_back(lane: _Lane, parked: dict[str, list[_Entry]], key: str, count: int) -> None:
+    """Move the oldest `count` live entries held back under `key` to the due heap."""
+    held = parked.get(key)
+    while held and count > 0:
+        entry = heapq.heappop(held)
+        if lane.valid(entry[1], entry[2]):
+            heapq.heappush(lane.ready, entry)
+            count -= 1
+    if not held:
+        parked.pop(key, None)
 
 
 def _key(delivery: Delivery, path: str | None) -> str:
