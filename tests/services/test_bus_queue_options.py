@@ -12,6 +12,7 @@ config (frameworks/motia/motia-js/packages/motia/src/types.ts at HEAD).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -122,21 +123,26 @@ async def test_a_fifo_dead_letter_lets_its_group_move_on(
     assert [c.input for c in stub.calls] == [0, 0, 1, 2]
 
 
-async def test_a_message_group_field_of_the_data_names_the_group(
-    autojump_clock: trio.testing.MockClock,
-) -> None:
-    stub = StubInvoker()
+def counting_runs(stub: StubInvoker, key: Callable[[Any], str]) -> dict[str, int]:
+    """Have Worker take a second per event; the most of its runs at once, per key."""
     running: dict[str, int] = {}
     most: dict[str, int] = {}
 
     async def handler(data: Any) -> None:
-        user = data["order"]["user"]
-        running[user] = running.get(user, 0) + 1
-        most[user] = max(most.get(user, 0), running[user])
+        running[key(data)] = running.get(key(data), 0) + 1
+        most[key(data)] = max(most.get(key(data), 0), running[key(data)])
         await trio.sleep(1)
-        running[user] -= 1
+        running[key(data)] -= 1
 
     stub.handle("Worker", handler)
+    return most
+
+
+async def test_a_message_group_field_of_the_data_names_the_group(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    stub = StubInvoker()
+    most = counting_runs(stub, lambda data: data["order"]["user"])
     worker = event_step("Worker", queue={"type": "fifo", "messageGroupField": "order.user"})
     async with running_bus(stub, worker) as bus:
         began = trio.current_time()
@@ -157,16 +163,7 @@ async def test_a_concurrency_key_bounds_the_runs_per_value(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
     stub = StubInvoker()
-    running: dict[str, int] = {}
-    most: dict[str, int] = {}
-
-    async def handler(data: Any) -> None:
-        running[data["user"]] = running.get(data["user"], 0) + 1
-        most[data["user"]] = max(most.get(data["user"], 0), running[data["user"]])
-        await trio.sleep(1)
-        running[data["user"]] -= 1
-
-    stub.handle("Worker", handler)
+    most = counting_runs(stub, lambda data: data["user"])
     worker = event_step("Worker", queue={"concurrency": 2, "concurrencyKey": "user"})
     async with running_bus(stub, worker) as bus:
         began = trio.current_time()
