@@ -22,6 +22,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bench.breakdown import breakdown_markdown, run_breakdown
 from bench.chain import PRODUCERS, chain_figures, chain_latency
+from bench.fifo import GROUPS, fifo_figures
 from bench.http import api_figures, cold_start
 from bench.invoke import echo_figures, invoke_figures
 from bench.motia import motia_markdown, run_motia
@@ -32,7 +33,7 @@ from bench.streams import run_streams, streams_markdown
 from orchestrator.runtime.languages import LANGUAGES
 
 RESULTS = Path(__file__).parent / "results"
-SECTIONS = ("invoke", "api", "chain", "coldstart", "motia", "breakdown", "streams")
+SECTIONS = ("invoke", "api", "chain", "fifo", "coldstart", "motia", "breakdown", "streams")
 console = Console()
 
 
@@ -95,6 +96,14 @@ def run_chain(quick: bool) -> dict[str, Any]:
     return out
 
 
+def run_fifo(quick: bool) -> dict[str, Any]:
+    events, runs = (2000, 1) if quick else (10000, 3)
+    return {
+        store: _median(runs, lambda s=store: trio.run(fifo_figures, s, events))
+        for store in ("memory", "sqlite")
+    }
+
+
 def run_coldstart(quick: bool) -> dict[str, Any]:
     runs = 1 if quick else 3
     return _median(runs, lambda: {"seconds": cold_start(EXAMPLE_PROJECT, "/openapi.json")})
@@ -104,6 +113,7 @@ RUNNERS: dict[str, Callable[[bool], dict[str, Any]]] = {
     "invoke": run_invoke,
     "api": run_api,
     "chain": run_chain,
+    "fifo": run_fifo,
     "coldstart": run_coldstart,
     "motia": run_motia,
     "breakdown": run_breakdown,
@@ -148,6 +158,17 @@ def markdown(results: dict[str, Any]) -> str:
                  f"{f['one_producer_events_per_s']:,.0f}", f"{f['latency_p50_ms']:.2f}",
                  f"{f['latency_p99_ms']:.2f}")
                 for state, f in chain.items()
+            ),
+        )  # fmt: skip
+    fifo = results.get("fifo")
+    if fifo:
+        lines += table(
+            ("queue store", f"FIFO events/s ({GROUPS} groups)", "unordered events/s",
+             "FIFO / unordered"),
+            (
+                (store, f"{f['fifo_events_per_s']:,.0f}", f"{f['standard_events_per_s']:,.0f}",
+                 f"{f['ratio']:.2f}")
+                for store, f in fifo.items()
             ),
         )  # fmt: skip
     lines += motia_markdown(results)

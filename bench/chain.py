@@ -29,7 +29,9 @@ _POLL_SECONDS = 0.0002
 
 
 @asynccontextmanager
-async def _serving(state: str) -> AsyncIterator[Services]:
+async def serving(state: str, project: Path = BENCH_PROJECT) -> AsyncIterator[Services]:
+    """`project` served in `start` mode with `state` (memory or sqlite) for its state
+    and queue stores, in a data folder of its own."""
     with TemporaryDirectory() as data_dir:
         settings = replace(
             Settings(),
@@ -38,7 +40,7 @@ async def _serving(state: str) -> AsyncIterator[Services]:
             queue=state,
             data_dir=str(Path(data_dir) / ".steppe"),
         )
-        async with open_services(BENCH_PROJECT, settings, "start", console_level="error") as s:
+        async with open_services(project, settings, "start", console_level="error") as s:
             yield s
 
 
@@ -46,7 +48,7 @@ async def chain_figures(state: str, chains: int, producers: int = PRODUCERS) -> 
     """Publish `chains` events at the head of the chain from `producers` concurrent
     tasks and time until all settle. events_per_s counts every event delivered (three
     per chain)."""
-    async with _serving(state) as s:
+    async with serving(state) as s:
         head = [s.runtime.project.steps["ChainStart"]]
 
         async def produce(first: int) -> None:
@@ -88,7 +90,7 @@ async def _post(stream: trio.SocketStream, path: str) -> tuple[int, bytes]:
 async def chain_latency(state: str, samples: int) -> dict[str, float]:
     """POST /chain/:n and wait until ChainEnd's state write for n is readable, one
     chain at a time: p50 and p99 in ms (resolution ~0.2 ms, the polling interval)."""
-    async with _serving(state) as s:
+    async with serving(state) as s:
         host, port = s.url.removeprefix("http://").rsplit(":", 1)
         stream = await trio.open_tcp_stream(host, int(port))
         took: list[float] = []

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import trio
 
-from orchestrator.core.errors import RemoteError
+from orchestrator.core.errors import InvocationTimeout, RemoteError
 from orchestrator.core.ids import random_id
 from orchestrator.core.types import JSON, Language
 from orchestrator.model.step import Step
@@ -85,6 +85,7 @@ class StepCall:
     attempt: int
     depth: int
     at: float
+    timeout: float | None = None
 
 
 class StubInvoker:
@@ -94,10 +95,15 @@ class StubInvoker:
         self.calls: list[StepCall] = []
         self.traces: list[tuple[str, str, str]] = []  # (trace id, trigger, detail)
         self._script = Script()
+        self._handlers: dict[str, Callable[[JSON], Awaitable[JSON]]] = {}
 
     def on(self, step: str, *behaviours: Behaviour) -> None:
         """How the step answers its next calls, in order; the last behaviour repeats."""
         self._script.set(step, behaviours)
+
+    def handle(self, step: str, handler: Callable[[JSON], Awaitable[JSON]]) -> None:
+        """Answer every call of the step with `handler(input)` (it may raise)."""
+        self._handlers[step] = handler
 
     def calls_of(self, step: str) -> list[StepCall]:
         return [call for call in self.calls if call.step.name == step]
@@ -115,9 +121,19 @@ class StubInvoker:
         *,
         attempt: int = 1,
         depth: int = 0,
+        timeout: float | None = None,
     ) -> JSON:
-        self.calls.append(StepCall(step, trace_id, input, attempt, depth, trio.current_time()))
-        return await self._script.answer(step.name)
+        self.calls.append(
+            StepCall(step, trace_id, input, attempt, depth, trio.current_time(), timeout)
+        )
+        handler = self._handlers.get(step.name)
+        answer = handler(input) if handler is not None else self._script.answer(step.name)
+        if timeout is None:
+            return await answer
+        # As StepInvoker: no answer within `timeout` is an InvocationTimeout.
+        with trio.move_on_after(timeout):
+            return await answer
+        raise InvocationTimeout(f"{step.name} did not answer within {timeout:g}s")
 
 
 @dataclass(frozen=True, slots=True)

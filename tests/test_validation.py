@@ -90,10 +90,7 @@ def test_motia_fields_are_accepted_and_listed_as_ignored() -> None:
     }
     assert check_config(config, STEP) == ([], [])
     # includeFiles is acted on: its files are watched for reload (issue 16).
-    assert ignored_fields(config) == [
-        "infrastructure.queue.type",
-        "infrastructure.handler.ram",
-    ]
+    assert ignored_fields(config) == ["infrastructure.handler.ram"]  # queue.type is acted on
 
 
 def test_shorthand_is_told_apart_from_json_schema() -> None:

@@ -32,9 +32,6 @@ _SCHEMA_KEYWORDS = frozenset(
 )  # fmt: skip
 # Config fields Motia accepts that Steppe does not act on yet (docs/reference.md §2).
 IGNORED_FIELDS = (
-    "infrastructure.queue.type",
-    "infrastructure.queue.visibilityTimeout",
-    "infrastructure.queue.delaySeconds",
     "infrastructure.handler.ram",
     "infrastructure.handler.cpu",
 )
@@ -117,6 +114,14 @@ def _describe(error: ValidationError) -> Problem:
         missing = str(error.message).split("'")[1] if "'" in error.message else error.message
         prefix = f"{field}." if field else ""
         return Problem(f"{prefix}{missing}", "is required")
+    if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        known = (error.schema.get("properties") or {}) if isinstance(error.schema, Mapping) else {}
+        extra = [str(key) for key in error.instance if key not in known]
+        if len(extra) == 1:
+            close = _closest(extra[0], known)
+            hint = f"; did you mean '{close}'?" if close else ""
+            prefix = f"{field}." if field else ""
+            return Problem(f"{prefix}{extra[0]}", f"is not a known option{hint}")
     if error.validator == "enum":
         allowed = ", ".join(repr(v) for v in error.validator_value if not str(v).islower())
         allowed = allowed or ", ".join(repr(v) for v in error.validator_value)
@@ -178,6 +183,8 @@ def check_step_config(config: Any) -> tuple[list[Problem], list[Problem]]:
         and config.get("type") in ("event", "cron", "noop")
     ):
         errors.append(_middleware_off_api(config))
+    if isinstance(config, Mapping) and isinstance(config.get("name"), str):
+        errors = [_naming_step(e, config["name"]) for e in errors]
     return errors, warnings
 
 
@@ -191,6 +198,14 @@ def _middleware_off_api(config: Mapping[str, Any]) -> Problem:
         f"step '{config.get('name')}' is {article} {kind} step; only API steps run middleware "
         "(remove it, or make the step type 'api')",
     )
+
+
+def _naming_step(problem: Problem, name: str) -> Problem:
+    """A queue option's error names its step too: the options are per subscriber, and
+    a topic's subscribers are often read side by side (docs/reference.md §12)."""
+    if problem.field is None or not problem.field.startswith("infrastructure.queue"):
+        return problem
+    return Problem(problem.field, f"{problem.message} (step '{name}')")
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

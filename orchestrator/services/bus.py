@@ -1,21 +1,24 @@
-"""The event bus: topics to subscribers, one delivery per subscribing step, retries
-with backoff, dead letters (docs/reference.md §6).
+"""The event bus: topics to subscribers, one delivery per subscribing step, queue
+options, retries with backoff, dead letters (docs/reference.md §6, §12).
 
 An emit is checked (declared topic, subscriber schemas) before it is accepted;
 once accepted, its deliveries are in the store (durable with SQLite) before the
-emitting call returns. Each delivery runs under its step's concurrency limit, is
-removed from the store only after its handler succeeded, is retried on failure,
-and is dead-lettered after its last retry. After a crash, whatever the store
-still holds is delivered again: at least once, per subscribing step.
+emitting call returns. The store decides which may start (`DeliveryStore.claim`:
+delays, backoffs, FIFO groups, concurrency and rate limits); each step has one
+dispatcher task that claims and starts them, and waits for the next thing that can
+free one: a delivery arriving or finishing, a delay or a rate window ending. A
+delivery is removed from the store only after its handler succeeded, is retried on
+failure, and is dead-lettered after its last retry. After a crash, whatever the
+store still holds is delivered again: at least once, per subscribing step.
 """
 
 from __future__ import annotations
 
 import math
-import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import trio
 
@@ -27,42 +30,20 @@ from orchestrator.runtime.host import Invocation
 from orchestrator.services.context import EmitRequest
 from orchestrator.services.invoker import Invoker, error_record
 from orchestrator.services.project import Project
+from orchestrator.services.queue_options import QueueOptions
 from orchestrator.services.trace_budget import DEFAULT_MAX_TRACE_DELIVERIES, TraceBudget
-from orchestrator.stores.queue.base import Delivery, DeliveryStore, Event
+from orchestrator.stores.queue.base import UNLIMITED, Delivery, DeliveryStore, Event
 
-DEFAULT_MAX_RETRIES = 3
-DEFAULT_BACKOFF_MS = 200.0
-DEFAULT_CONCURRENCY = 100
 # An emit chain deeper than this is a loop (a step emitting to itself forever).
 DEFAULT_MAX_DEPTH = 64
 # Like an SQS FIFO queue's deduplication window.
 DEFAULT_IDEMPOTENCY_WINDOW = 300.0
+# Past a wake-up time, so that a clock read a hair early does not find it not yet due.
+_WAKE_SLACK = 1e-6
 
 
 class StepRemoved(SteppeError):
     """Raised for a delivery whose step a reload removed; it goes to the dead letters."""
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    max_retries: int
-    backoff_ms: float
-    concurrency: int
-
-    @classmethod
-    def of(cls, step: Step) -> RetryPolicy:
-        queue = (step.config.get("infrastructure") or {}).get("queue") or {}
-        return cls(
-            int(queue.get("maxRetries", DEFAULT_MAX_RETRIES)),
-            float(queue.get("backoffMs", DEFAULT_BACKOFF_MS)),
-            int(queue.get("concurrency", DEFAULT_CONCURRENCY)),
-        )
-
-    def delay(self, attempt: int) -> float:
-        """Seconds before retry number `attempt` (1-based): exponential, doubling each time,
-        with ±20% jitter so that failures of many deliveries do not retry in lockstep."""
-        base: float = self.backoff_ms / 1000 * 2 ** (attempt - 1)
-        return base * random.uniform(0.8, 1.2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +70,9 @@ class EventBus:
         max_trace_deliveries: int = DEFAULT_MAX_TRACE_DELIVERIES,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        """`clock` (epoch seconds) stamps events and failures and measures the
-        idempotency window; tests pass trio's virtual time."""
+        """`clock` (epoch seconds) stamps events and failures, times delays, backoffs
+        and rate windows, and measures the idempotency window; tests pass trio's
+        virtual time."""
         self._steps = steps
         self._invoker = invoker
         self._logs = logs
@@ -99,7 +81,9 @@ class EventBus:
         self._idempotency_window = idempotency_window
         self._budget = TraceBudget(max_trace_deliveries)
         self._clock = clock
-        self._queues: dict[str, trio.MemorySendChannel[Delivery]] = {}
+        # One per step with a dispatcher: set to make it claim again.
+        self._wakes: dict[str, trio.Event] = {}
+        self._options: dict[str, tuple[Step, QueueOptions]] = {}
         self._dispatch: trio.Nursery | None = None
         self._running: trio.Nursery | None = None
         self._stop = trio.Event()
@@ -123,8 +107,8 @@ class EventBus:
             self._running = running
             async with trio.open_nursery() as dispatch:
                 self._dispatch = dispatch
-                self._start_workers()
                 await self._recover()
+                self._start_dispatchers()
                 task_status.started()
                 await self._stop.wait()
                 dispatch.cancel_scope.cancel()
@@ -137,26 +121,54 @@ class EventBus:
         self._stop.set()
 
     def use_project(self, project: Project) -> None:
-        """Deliver to a reloaded project's steps. A step that is new gets a worker; an
-        edited one is used from its next delivery on; a removed one's deliveries are
-        dead-lettered when their turn comes."""
+        """Deliver to a reloaded project's steps. A step that is new gets a dispatcher;
+        an edited one's options apply from its next claim; a removed one's deliveries
+        are dead-lettered when their turn comes."""
         self._steps = project.steps
-        self._start_workers()
+        self._start_dispatchers()
+        for name in self._wakes:
+            self._wake(name)
 
-    def _start_workers(self) -> None:
+    def options(self, step: Step) -> QueueOptions:
+        """The step's queue options (read once per version of the step)."""
+        known = self._options.get(step.name)
+        if known is None or known[0] is not step:
+            known = self._options[step.name] = (step, QueueOptions.of(step))
+        return known[1]
+
+    async def queues(self) -> list[dict[str, Any]]:
+        """Per event step: its queue options and how many deliveries run, wait and are
+        delayed (the workbench's queue view)."""
+        now = self._clock()
+        views = []
+        for step in self._steps.values():
+            if step.type == "event":
+                counts = await self.store.counts(step.name, now)
+                views.append(
+                    {"step": step.name, "options": self.options(step).as_json()} | counts.as_json()
+                )
+        return views
+
+    def _start_dispatchers(self) -> None:
         assert self._dispatch is not None
         for step in self._steps.values():
-            if step.type == "event" and step.name not in self._queues:
-                send, receive = trio.open_memory_channel[Delivery](math.inf)
-                self._queues[step.name] = send
-                self._dispatch.start_soon(self._worker, step.name, receive)
+            if step.type == "event" and step.name not in self._wakes:
+                self._wakes[step.name] = trio.Event()
+                self._dispatch.start_soon(self._dispatcher, step)
+
+    def _wake(self, name: str) -> None:
+        wake = self._wakes.get(name)
+        if wake is not None:
+            wake.set()
 
     async def _recover(self) -> None:
-        """Deliver again what an earlier run accepted and did not finish."""
+        """Count what an earlier run accepted and did not finish (the dispatchers
+        deliver it); dead-letter what is for a step that is gone."""
         recovered = await self.store.pending()
         for delivery in recovered:
-            if delivery.step in self._queues:
-                self._enqueue(delivery)
+            step = self._steps.get(delivery.step)
+            if step is not None and step.type == "event":
+                self._count(1)
                 continue
             delivery.errors.append(
                 {"name": "StepNotFound", "message": f"no event step {delivery.step} any more",
@@ -210,23 +222,56 @@ class EventBus:
                     trace_id=trace_id,
                 )
                 return Accepted(event, duplicate=True)
-        deliveries = [Delivery(time_ordered_id(), event, step.name) for step in subscribers]
-        await self.store.accept(event, deliveries)
+        deliveries = [self._delivery(event, step, request.delay_seconds) for step in subscribers]
         if deliveries and not self._budget.spend(trace_id, len(deliveries)):
-            await self._over_budget(deliveries)
+            await self._over_budget(event, deliveries)
             return Accepted(event)
+        # Counted first: a store that accepted them will deliver them even if this
+        # call is cancelled while it waits for the write.
+        self._count(len(deliveries))
+        try:
+            replaced = await self.store.accept(event, deliveries)
+        except Exception:  # not accepted (trio.Cancelled is not an Exception)
+            for _ in deliveries:
+                self._settled()
+            raise
+        self._replaced(replaced)
         for delivery in deliveries:
-            self._enqueue(delivery)
+            self._wake(delivery.step)
         if not subscribers:
             self._logs.write(
                 "debug", f"'{event.topic}' has no subscribers", step=source, trace_id=trace_id
             )
         return Accepted(event)
 
-    async def _over_budget(self, deliveries: list[Delivery]) -> None:
+    def _delivery(self, event: Event, step: Step, delay_seconds: float | None) -> Delivery:
+        """A new delivery of the event to the step, placed as the step's options say."""
+        options = self.options(step)
+        delay = options.delay_of(delay_seconds)
+        return Delivery(
+            time_ordered_id(),
+            event,
+            step.name,
+            available_at=event.created + delay if delay > 0 else 0.0,
+            group=options.group_of(event.data, event.message_group_id),
+            debounce=options.debounce_of(event.data),
+        )
+
+    def _replaced(self, replaced: list[Delivery]) -> None:
+        """Deliveries a debounced one replaced: never run, settled."""
+        for delivery in replaced:
+            self._logs.write(
+                "debug",
+                f"'{delivery.event.topic}' ({delivery.event.id}) was replaced by a later event "
+                "within the debounce period",
+                step=delivery.step,
+                trace_id=delivery.event.trace_id,
+            )
+            self._settled()
+
+    async def _over_budget(self, event: Event, deliveries: list[Delivery]) -> None:
         """Dead-letter deliveries a trace may not make: kept, never run, so the fan-out
         stops here and an operator can see (and replay) what it would have done."""
-        event = deliveries[0].event
         message = (
             f"trace {event.trace_id} reached max_trace_deliveries "
             f"({self._budget.limit}); '{event.topic}' was not delivered (an emit loop?)"
@@ -236,25 +281,22 @@ class EventBus:
                 {"name": "TraceDeliveryLimit", "message": message, "stack": None,
                  "attempt": 0, "time": self._clock()}
             )  # fmt: skip
-            await self.store.bury(delivery)
+        await self.store.accept_dead(event, deliveries)
         self._logs.write("error", message, step=event.source, trace_id=event.trace_id)
 
     async def replay(self, ids: Iterable[str] | None) -> list[Delivery]:
         """Deliver dead letters again (all when `ids` is None), from a first attempt."""
         revived = await self.store.revive(ids)
         for delivery in revived:
-            if delivery.step in self._queues:
-                self._enqueue(delivery)
+            if delivery.step in self._wakes:
+                self._count(1)
+                self._wake(delivery.step)
         return revived
 
-    def _enqueue(self, delivery: Delivery) -> None:
-        queue = self._queues.get(delivery.step)
-        if queue is None:
-            raise SteppeError(f"the event bus is not running a worker for {delivery.step}")
-        self._outstanding += 1
-        if self._idle.is_set():
+    def _count(self, deliveries: int) -> None:
+        self._outstanding += deliveries
+        if self._outstanding and self._idle.is_set():
             self._idle = trio.Event()
-        queue.send_nowait(delivery)
 
     def _settled(self) -> None:
         self._outstanding -= 1
@@ -262,35 +304,40 @@ class EventBus:
             self._idle.set()
 
     async def wait_idle(self) -> None:
-        """Until no delivery is queued, running or waiting to be retried."""
+        """Until no delivery is queued, delayed, running or waiting to be retried."""
         await self._idle.wait()
 
-    async def _worker(self, name: str, receive: trio.MemoryReceiveChannel[Delivery]) -> None:
-        step = self._steps[name]
-        policy = RetryPolicy.of(step)
-        limiter = trio.CapacityLimiter(policy.concurrency)
-        async for delivery in receive:
+    async def _dispatcher(self, step: Step) -> None:
+        """Claim and start the step's deliveries, forever; a step removed by a reload
+        has what is left of its deliveries claimed without limits, to dead-letter them."""
+        name = step.name
+        while True:
             current = self._steps.get(name)
-            if current is not step and current is not None:
-                # Edited by a reload: its new config (concurrency, retries) applies now.
-                step, policy = current, RetryPolicy.of(current)
-                limiter.total_tokens = policy.concurrency
-            await limiter.acquire_on_behalf_of(delivery)
-            assert self._running is not None
-            self._in_progress += 1
-            if self._none_in_progress.is_set():
-                self._none_in_progress = trio.Event()
-            self._running.start_soon(
-                self._deliver, step, policy, limiter, delivery, current is None
+            removed = current is None or current.type != "event"
+            if current is not None and not removed:
+                step = current
+            options = self.options(step)
+            wake = self._wakes[name] = trio.Event()
+            claimed = await self.store.claim(
+                name, UNLIMITED if removed else options.limits(), self._clock()
             )
+            for delivery in claimed.deliveries:
+                self._start(step, options, delivery, removed)
+            timeout = math.inf
+            if claimed.wake_at is not None:
+                timeout = max(claimed.wake_at - self._clock(), 0.0) + _WAKE_SLACK
+            with trio.move_on_after(timeout):
+                await wake.wait()
+
+    def _start(self, step: Step, options: QueueOptions, delivery: Delivery, removed: bool) -> None:
+        assert self._running is not None
+        self._in_progress += 1
+        if self._none_in_progress.is_set():
+            self._none_in_progress = trio.Event()
+        self._running.start_soon(self._deliver, step, options, delivery, removed)
 
     async def _deliver(
-        self,
-        step: Step,
-        policy: RetryPolicy,
-        limiter: trio.CapacityLimiter,
-        delivery: Delivery,
-        removed: bool = False,
+        self, step: Step, options: QueueOptions, delivery: Delivery, removed: bool
     ) -> None:
         delivery.attempts += 1
         event = delivery.event
@@ -299,26 +346,31 @@ class EventBus:
                 if removed:
                     raise StepRemoved(f"{step.name} was removed from the project")
                 await self._invoker.invoke(
-                    step, event.trace_id, event.data, attempt=delivery.attempts, depth=event.depth
+                    step,
+                    event.trace_id,
+                    event.data,
+                    attempt=delivery.attempts,
+                    depth=event.depth,
+                    timeout=options.visibility_timeout,
                 )
             except StepRemoved as exc:
-                await self._failed(step, policy, delivery, exc, retry=False)
+                await self._failed(step, options, delivery, exc, retry=False)
             except SteppeError as exc:
-                await self._failed(step, policy, delivery, exc)
+                await self._failed(step, options, delivery, exc)
             else:
                 await self.store.done(delivery)
                 self.delivered += 1
                 self._settled()
         finally:
-            limiter.release_on_behalf_of(delivery)
             self._in_progress -= 1
             if self._in_progress == 0:
                 self._none_in_progress.set()
+            self._wake(step.name)
 
     async def _failed(
         self,
         step: Step,
-        policy: RetryPolicy,
+        options: QueueOptions,
         delivery: Delivery,
         exc: SteppeError,
         retry: bool = True,
@@ -326,9 +378,10 @@ class EventBus:
         record = error_record(exc) | {"attempt": delivery.attempts, "time": self._clock()}
         delivery.errors.append(record)
         event = delivery.event
-        if retry and delivery.attempts <= policy.max_retries:
+        if retry and delivery.attempts <= options.max_retries:
+            delay = options.backoff.delay(delivery.attempts)
+            delivery.available_at = self._clock() + delay
             await self.store.failed(delivery)
-            delay = policy.delay(delivery.attempts)
             self._logs.write(
                 "warn",
                 f"delivery of '{event.topic}' failed (attempt {delivery.attempts}): "
@@ -336,8 +389,6 @@ class EventBus:
                 step=step.name,
                 trace_id=event.trace_id,
             )
-            assert self._dispatch is not None
-            self._dispatch.start_soon(self._retry_later, delivery, delay)
             return
         await self.store.bury(delivery)
         self._logs.write(
@@ -348,7 +399,3 @@ class EventBus:
             trace_id=event.trace_id,
         )
         self._settled()
-
-    async def _retry_later(self, delivery: Delivery, delay: float) -> None:
-        await trio.sleep(delay)
-        self._queues[delivery.step].send_nowait(delivery)

@@ -6,6 +6,7 @@ same whichever runner a handler runs on.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -28,6 +29,8 @@ class EmitRequest:
     data: JSON
     idempotency_key: str | None = None
     message_group_id: str | None = None
+    delay_seconds: float | None = None
+    """Deliver no sooner than this many seconds from now (`delaySeconds`, or `delay`)."""
 
 
 class Emitter(Protocol):
@@ -131,7 +134,22 @@ def parse_emit(params: JSONMap) -> EmitRequest:
         params.get("data"),
         str(key) if key is not None else None,
         str(group) if group is not None else None,
+        _delay(topic, params),
     )
+
+
+def _delay(topic: str, params: JSONMap) -> float | None:
+    """`delaySeconds` (Motia's name in queue configs) or its short form `delay`, in seconds."""
+    name = "delaySeconds" if params.get("delaySeconds") is not None else "delay"
+    value = params.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+        raise CallbackError(
+            "ValidationError",
+            f"emit '{topic}': {name} must be a number of seconds, 0 or more (got {value!r})",
+        )
+    return float(value)
 
 
 Handler = Callable[[Invocation, JSONMap], Awaitable[JSON]]

@@ -50,8 +50,11 @@ class Invoker(Protocol):
         *,
         attempt: int = 1,
         depth: int = 0,
+        timeout: float | None = None,
     ) -> JSON:
-        """Run the step's handler once; raises SteppeError when it fails or times out."""
+        """Run the step's handler once; raises SteppeError when it fails or times out
+        (after its handler timeout, or `timeout` seconds when that is sooner: a queue's
+        visibility timeout)."""
         ...
 
 
@@ -94,9 +97,11 @@ class StepInvoker:
         *,
         attempt: int = 1,
         depth: int = 0,
+        timeout: float | None = None,
     ) -> JSON:
         """Invoke the step's handler; raises what RunnerPool.invoke raises, after
         recording the span."""
+        limit = handler_timeout(step, self.default_timeout)
         span = self.tracer.start_span(trace_id, step.name, step.language, step.type, attempt)
         kwargs: dict[str, Any] = {} if input is NO_INPUT else {"input": input}
         try:
@@ -106,7 +111,7 @@ class StepInvoker:
                 owner=step.name,
                 trace_id=trace_id,
                 step=step,
-                timeout=handler_timeout(step, self.default_timeout),
+                timeout=limit if timeout is None else min(limit, timeout),
                 emitted=span.emitted,
                 depth=depth,
                 **kwargs,

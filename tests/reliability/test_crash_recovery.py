@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable
@@ -19,6 +17,7 @@ from typing import Any
 import trio
 
 from tests.helpers import serving, wait_for
+from tests.started_server import call, free_port, start
 
 EVENTS = 250  # x 4 subscribing steps = 1,000 deliveries
 LANGS = ("ts", "js", "py", "rb")
@@ -73,16 +72,8 @@ end
 TOKEN = "crash-test-token-not-a-secret"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _get(url: str) -> Any:
-    request = urllib.request.Request(url, headers={"authorization": f"Bearer {TOKEN}"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
+    return call(url, TOKEN)
 
 
 def _handled(base: str) -> dict[str, int]:
@@ -90,28 +81,14 @@ def _handled(base: str) -> dict[str, int]:
 
 
 def _start(project: Path, port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "orchestrator", "start", "--dir", str(project), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "STEPPE_ADMIN_TOKEN": TOKEN},
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            _get(f"http://127.0.0.1:{port}/__steppe/api/steps")
-            return process
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise AssertionError("the orchestrator did not start")
+    return start(project, port, TOKEN)
 
 
 def test_sigkill_of_the_orchestrator_loses_no_accepted_event(
     make_project: Callable[..., Path],
 ) -> None:
     project = make_project(PROJECT)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     first = _start(project, port)
     try:
@@ -185,7 +162,7 @@ def test_sigterm_lets_in_flight_handlers_finish_and_keeps_the_rest_queued(
     make_project: Callable[..., Path],
 ) -> None:
     project = make_project(SLOW_PROJECT)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     first = _start(project, port)
     for n in range(3):

@@ -157,11 +157,12 @@ async def test_a_steps_concurrency_limits_its_deliveries_in_progress(
         for n in range(5):
             await bus.publish(EmitRequest("job", n), [worker], "trace-1", None)
         await trio.sleep(10)
-        assert [c.input for c in stub.calls] == [0, 1]
+        assert sorted(c.input for c in stub.calls) == [0, 1]  # the oldest two
         release.set()
         await settle(bus)
         assert bus.delivered == 5
-    assert [c.input for c in stub.calls] == [0, 1, 2, 3, 4]
+    # Started together, deliveries run in whatever order trio schedules them.
+    assert sorted(c.input for c in stub.calls) == [0, 1, 2, 3, 4]
 
 
 async def test_a_repeated_idempotency_key_is_delivered_again_only_after_the_window(

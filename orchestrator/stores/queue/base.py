@@ -1,12 +1,20 @@
-"""Events, deliveries, and the store that keeps them until they are handled (docs/reference.md §6).
+"""Events, deliveries, and the store that keeps them until they are handled
+(docs/reference.md §6, §12).
 
-The bus keeps deliveries moving in memory; the store is what survives a crash.
 A delivery is written before the emit that created it returns, and removed only
 after its handler succeeded, so every accepted event is handled at least once.
+
+The store also decides which deliveries may start (`claim`): what a delivery waits
+for (a delay, a retry's backoff, the head of its FIFO group) is kept with it, and
+the limits of its step (concurrency, rate) are counted over the leases the store
+gave out. A store shared by several orchestrators (Redis, SPEC §11) can then give
+the same answers to all of them; the memory and SQLite stores, which one process
+owns, keep that bookkeeping in memory (`schedule.Schedule`) over durable rows.
 """
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -57,16 +65,25 @@ class Event:
         )
 
 
-# eq=False: identity hashing, since the concurrency limiter holds deliveries in a set.
+# eq=False: identity hashing; a delivery is one object from acceptance to its end.
 @dataclass(slots=True, eq=False)
 class Delivery:
-    """One event on its way to one subscribing step, with every failed attempt so far."""
+    """One event on its way to one subscribing step, with every failed attempt so far.
+
+    `seq` is the store's order of acceptance (FIFO groups run in it); `available_at`
+    (epoch seconds, 0 for at once) is when a delay or a retry's backoff ends; `group`
+    is the FIFO message group (None: not ordered); `debounce` the debounce key (None:
+    not debounced)."""
 
     id: str
     event: Event
     step: str
     attempts: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    available_at: float = 0.0
+    group: str | None = None
+    debounce: str | None = None
+    seq: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -75,6 +92,73 @@ class Delivery:
             "step": self.step,
             "attempts": self.attempts,
             "errors": self.errors,
+            "availableAt": self.available_at or None,
+            "group": self.group,
+        }
+
+
+def data_key(data: JSON, path: str) -> str:
+    """The value of a field of event data (`user.id` looks inside `user`) as a key:
+    a string as it is, anything else as its JSON; "" when the field is missing."""
+    node: Any = data
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return ""
+        node = node[part]
+    if isinstance(node, str):
+        return node
+    return json.dumps(node, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What a claim must respect for one step (from its `infrastructure.queue`, §12).
+
+    `concurrency` bounds the step's leases; with `concurrency_key`, `key_concurrency`
+    bounds the leases per value of that data field. `rate_limit` starts per
+    `rate_period` seconds, per value of `rate_key` when set. `fifo`: one delivery of a
+    group at a time, in `seq` order. `lease`: seconds a claim holds a delivery
+    (the visibility timeout; None: until the claimer says), see `DeliveryStore.claim`."""
+
+    concurrency: int = 100
+    concurrency_key: str | None = None
+    key_concurrency: int = 1
+    rate_limit: int | None = None
+    rate_period: float = 1.0
+    rate_key: str | None = None
+    fifo: bool = False
+    lease: float | None = None
+
+
+UNLIMITED = Limits(concurrency=2**31)
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """What a claim gave: deliveries to start now (leased), and when the next one
+    could be given without anything else happening (a delay or a rate window ending;
+    None when only a delivery finishing or arriving can free one)."""
+
+    deliveries: list[Delivery]
+    wake_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCounts:
+    """One step's pending deliveries: running (leased), waiting for their turn (due,
+    held back by a limit or their group), and delayed (a delay or a backoff)."""
+
+    in_flight: int = 0
+    waiting: int = 0
+    delayed: int = 0
+    next_at: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "inFlight": self.in_flight,
+            "waiting": self.waiting,
+            "delayed": self.delayed,
+            "nextDelayedAt": self.next_at,
         }
 
 
@@ -82,8 +166,25 @@ class DeliveryStore(ABC):
     """Where deliveries live between acceptance and success; one shared test suite."""
 
     @abstractmethod
-    async def accept(self, event: Event, deliveries: list[Delivery]) -> None:
-        """Keep the event and its deliveries; durable once this returns."""
+    async def accept(self, event: Event, deliveries: list[Delivery]) -> list[Delivery]:
+        """Keep the event and its deliveries (giving each its `seq`); durable once this
+        returns. A debounced delivery replaces the one of its step and key that has
+        not started yet: those replaced are forgotten and returned."""
+
+    @abstractmethod
+    async def accept_dead(self, event: Event, deliveries: list[Delivery]) -> None:
+        """Keep deliveries that must never run (a trace over its budget) as dead letters."""
+
+    @abstractmethod
+    async def claim(self, step: str, limits: Limits, now: float) -> Claimed:
+        """Lease every delivery of `step` that may start at `now`, oldest first: due,
+        the head of its FIFO group with no other of its group leased, and within the
+        step's concurrency and rate limits.
+
+        A store shared by several processes leases for `limits.lease` seconds and gives
+        a delivery whose lease ran out to the next claim (its holder counts as lost);
+        a store one process owns has no one else to give it to, and that process
+        bounds each run by the same time (the bus's visibility timeout)."""
 
     @abstractmethod
     async def done(self, delivery: Delivery) -> None:
@@ -95,7 +196,8 @@ class DeliveryStore(ABC):
 
     @abstractmethod
     async def failed(self, delivery: Delivery) -> None:
-        """Record the delivery's attempts and errors after a failure it will retry."""
+        """Record the attempts, errors and `available_at` of a delivery that failed and
+        will be retried, and end its lease."""
 
     @abstractmethod
     async def bury(self, delivery: Delivery) -> None:
@@ -103,7 +205,11 @@ class DeliveryStore(ABC):
 
     @abstractmethod
     async def pending(self) -> list[Delivery]:
-        """Every delivery accepted and not done nor dead, oldest first (restart recovery)."""
+        """Every delivery accepted and not done nor dead, in `seq` order (restart recovery)."""
+
+    @abstractmethod
+    async def counts(self, step: str, now: float) -> QueueCounts:
+        """How many of the step's deliveries run, wait and are delayed at `now`."""
 
     @abstractmethod
     async def dead_letters(self, limit: int = 1000) -> list[Delivery]:
@@ -116,7 +222,7 @@ class DeliveryStore(ABC):
     @abstractmethod
     async def revive(self, ids: Iterable[str] | None) -> list[Delivery]:
         """Move dead letters (all when `ids` is None) back to pending with no attempts,
-        and return them so that the bus can deliver them again."""
+        due at once, and return them so that the bus can deliver them again."""
 
     @abstractmethod
     async def purge(self, ids: Iterable[str] | None) -> int:

@@ -6,31 +6,57 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable
 
-from orchestrator.stores.queue.base import Delivery, DeliveryStore, Event
+from orchestrator.stores.queue.base import (
+    Claimed,
+    Delivery,
+    DeliveryStore,
+    Event,
+    Limits,
+    QueueCounts,
+)
+from orchestrator.stores.queue.schedule import Schedule
 
 
 class MemoryDeliveryStore(DeliveryStore):
     def __init__(self) -> None:
-        self._pending: dict[str, Delivery] = {}
+        self._schedule = Schedule()
         self._dead: dict[str, Delivery] = {}
         self._keys: dict[str, float] = {}
 
-    async def accept(self, event: Event, deliveries: list[Delivery]) -> None:
+    async def accept(self, event: Event, deliveries: list[Delivery]) -> list[Delivery]:
+        replaced = []
         for delivery in deliveries:
-            self._pending[delivery.id] = delivery
+            delivery.seq = self._schedule.next_seq()
+            if delivery.debounce is not None:
+                waiting = self._schedule.supersede(delivery.step, delivery.debounce)
+                if waiting is not None:
+                    replaced.append(waiting)
+            self._schedule.add(delivery)
+        return replaced
+
+    async def accept_dead(self, event: Event, deliveries: list[Delivery]) -> None:
+        for delivery in deliveries:
+            delivery.seq = self._schedule.next_seq()
+            self._dead[delivery.id] = delivery
+
+    async def claim(self, step: str, limits: Limits, now: float) -> Claimed:
+        return self._schedule.claim(step, limits, now)
 
     async def done(self, delivery: Delivery) -> None:
-        self._pending.pop(delivery.id, None)
+        self._schedule.remove(delivery)
 
     async def failed(self, delivery: Delivery) -> None:
-        return None  # the delivery object itself carries its attempts
+        self._schedule.retry(delivery)  # the delivery object itself carries its attempts
 
     async def bury(self, delivery: Delivery) -> None:
-        self._pending.pop(delivery.id, None)
+        self._schedule.remove(delivery)
         self._dead[delivery.id] = delivery
 
     async def pending(self) -> list[Delivery]:
-        return sorted(self._pending.values(), key=lambda d: d.event.created)
+        return list(self._schedule)
+
+    async def counts(self, step: str, now: float) -> QueueCounts:
+        return self._schedule.counts(step, now)
 
     async def dead_letters(self, limit: int = 1000) -> list[Delivery]:
         newest = sorted(self._dead.values(), key=lambda d: d.event.created, reverse=True)
@@ -45,8 +71,9 @@ class MemoryDeliveryStore(DeliveryStore):
         revived = []
         for delivery_id in chosen:
             dead = self._dead.pop(delivery_id)
-            fresh = Delivery(dead.id, dead.event, dead.step)
-            self._pending[fresh.id] = fresh
+            # Back in its place in its FIFO group; no longer debounced (a replay runs).
+            fresh = Delivery(dead.id, dead.event, dead.step, group=dead.group, seq=dead.seq)
+            self._schedule.add(fresh)
             revived.append(fresh)
         return revived
 

@@ -131,6 +131,8 @@ export function createContext(invocation, ctx) {
         data: event?.data,
         idempotencyKey: event?.idempotencyKey,
         messageGroupId: event?.messageGroupId,
+        delaySeconds: event?.delaySeconds,
+        delay: event?.delay,
       }),
     state: new State(invocation),
     streams: streamsOf(invocation),

@@ -190,7 +190,11 @@ class Streams:
 
 
 # emit's optional keys, in the Python spelling and the protocol's.
-_EMIT_KEYS = {"idempotency_key": "idempotencyKey", "message_group_id": "messageGroupId"}
+_EMIT_KEYS = {
+    "idempotency_key": "idempotencyKey",
+    "message_group_id": "messageGroupId",
+    "delay_seconds": "delaySeconds",
+}
 # Every key of the context, and the attribute behind it.
 _KEYS = {
     "traceId": "traceId",

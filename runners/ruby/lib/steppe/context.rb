@@ -62,7 +62,8 @@ module Steppe
 
     # emit.call(topic: 't', data: {...}), emit.(...), emit[...] or emit.call({...}).
     class Emit
-      CAMEL = { 'idempotency_key' => 'idempotencyKey', 'message_group_id' => 'messageGroupId' }.freeze
+      CAMEL = { 'idempotency_key' => 'idempotencyKey', 'message_group_id' => 'messageGroupId',
+                'delay_seconds' => 'delaySeconds' }.freeze
 
       def initialize(iid, session)
         @iid = iid

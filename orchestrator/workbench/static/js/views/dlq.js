@@ -1,8 +1,10 @@
-// Dead letters (list, inspect, replay, purge) and cron steps (next run, run now).
+// Queues (kind, limits, counts), dead letters (list, inspect, replay, purge) and cron
+// steps (next run, run now).
 
 import { api, enc } from '../api.js'
 import { h, replace, empty, errorBox, languageBadge, statusChip, fmtDate, fmtRelative, shortId } from '../dom.js'
 import { jsonView } from '../json.js'
+import { queuePanel } from './queues.js'
 
 function lastError (letter) {
   const e = letter.errors[letter.errors.length - 1]
@@ -36,8 +38,10 @@ export default {
     const replayAll = h('button', { type: 'button', class: 'small', name: 'replay-all' }, 'Replay all')
     const purgeAll = h('button', { type: 'button', class: 'small danger ghost', name: 'purge-all' }, 'Purge all')
     const cronBody = h('tbody')
+    const queues = queuePanel()
     container.append(
       h('header', { class: 'view-head' }, h('h1', null, 'Dead letters & cron')),
+      queues.element,
       h('section', { class: 'card' },
         h('div', { class: 'row spread' }, h('h2', null, 'Dead letters'), h('div', { class: 'row' }, replaySelected, purgeSelected, replayAll, purgeAll)),
         message,
@@ -160,9 +164,13 @@ export default {
         : h('tr', null, h('td', { colspan: 5, class: 'empty' }, 'No cron steps.')))
     }
 
-    await Promise.all([loadLetters(true), loadCron()])
-    // Dead letters appear after the last retry; a short poll keeps the list current.
-    const poll = setInterval(() => { loadLetters().catch(() => {}) }, 2000)
+    await Promise.all([loadLetters(true), loadCron(), queues.load()])
+    // Dead letters appear after the last retry, queue counts change all the time: a
+    // short poll keeps both current.
+    const poll = setInterval(() => {
+      loadLetters().catch(() => {})
+      queues.load().catch(() => {})
+    }, 2000)
     const tick = setInterval(() => {
       for (const el of cronBody.querySelectorAll('.countdown')) {
         const at = Number(el.dataset.at)
