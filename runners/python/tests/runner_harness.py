@@ -57,7 +57,8 @@ class Orchestrator:
         self.streams: dict[tuple[str, str], dict[str, Any]] = {}
         self.ids = itertools.count(1)
         threading.Thread(target=self._read_frames, daemon=True).start()
-        threading.Thread(target=self._read_stderr, daemon=True).start()
+        self._stderr_reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self._stderr_reader.start()
 
     # Plumbing -------------------------------------------------------------------------
 
@@ -189,4 +190,8 @@ class Orchestrator:
         if self.process.poll() is None:
             assert self.process.stdin is not None
             self.process.stdin.close()
-        return self.process.wait(timeout=5)
+        code = self.process.wait(timeout=5)
+        # The runner has exited, but its last stderr lines may still be in the pipe:
+        # `stderr_lines` is complete only once the reader has met the end of it.
+        self._stderr_reader.join(timeout=5)
+        return code
