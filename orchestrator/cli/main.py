@@ -305,24 +305,8 @@ def _run(args: argparse.Namespace, project_dir: Path, settings: Settings) -> Exi
 
 
 def _print_report(report: RunReport) -> None:
-    out = {
-        "step": report.step.name,
-        "traceId": report.trace_id,
-        "result": report.result,
-        "emits": [{"topic": e.topic, "data": e.data} for e in report.emitted],
-        "stateWrites": [_write_json(w.op, w.group, w.key, w.value) for w in report.writes],
-    }
-    text = json.dumps(out, indent=2, ensure_ascii=False, default=str)
+    text = json.dumps(report.as_json(), indent=2, ensure_ascii=False, default=str)
     if sys.stdout.isatty():
         err_console.print(Syntax(text, "json", background_color="default"))
     else:
         print(text)
-
-
-def _write_json(op: str, group: str, key: str | None, value: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {"op": op, "group": group}
-    if key is not None:
-        entry["key"] = key
-    if op == "set":
-        entry["value"] = value
-    return entry

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from quart import Blueprint, Response, request, websocket
 
-from orchestrator.http.admin import cron, events, live, state, steps, streams, traces
+from orchestrator.http.admin import cron, events, live, state, steps, streams, testing, traces
 from orchestrator.http.auth import admin_refusal, bearer, subprotocol_token
 from orchestrator.http.env import current_env
 
 ADMIN_PREFIX = "/__steppe/api"
 
 admin = Blueprint("steppe_admin", __name__, url_prefix=ADMIN_PREFIX)
-for resource in (steps, traces, state, streams, events, cron, live):
+for resource in (steps, traces, state, streams, events, cron, live, testing):
     admin.register_blueprint(resource.routes)
 
 
