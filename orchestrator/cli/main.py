@@ -31,6 +31,7 @@ from orchestrator.cli.report import (
 from orchestrator.cli.run_once import RunReport, run_step
 from orchestrator.cli.scaffold import ProjectExists, create_project
 from orchestrator.cli.serve import run_until_signalled
+from orchestrator.cli.test_command import run_tests
 from orchestrator.core.console import err_console
 from orchestrator.core.errors import ConfigError, RemoteError, SteppeError, UsageError
 from orchestrator.model.discovery import skipped_files
@@ -127,6 +128,15 @@ def _parser() -> argparse.ArgumentParser:
 
     types = command("types", "Write types.d.ts (and steppe_types.py) from the step configs.")
     types.set_defaults(command=_types)
+
+    test = command("test", "Run the project's tests (pytest, jest/vitest/node, minitest).")
+    test.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATHS",
+        help="test files or folders, relative to the current folder (default: the project)",
+    )
+    test.set_defaults(command=_test)
 
     create = command("create", "Create a new project in DIR that `steppe dev` serves at once.")
     create.add_argument("target", metavar="DIR", help="the new project's directory")
@@ -251,6 +261,10 @@ def _types(args: argparse.Namespace, project_dir: Path, settings: Settings) -> E
         return ExitCode.OK
 
     return trio.run(types)
+
+
+def _test(args: argparse.Namespace, project_dir: Path, settings: Settings) -> ExitCode:
+    return ExitCode.OK if run_tests(project_dir, settings, args.paths) else ExitCode.FAILED
 
 
 def _create(args: argparse.Namespace, project_dir: Path, settings: Settings) -> ExitCode:

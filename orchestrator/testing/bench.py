@@ -18,6 +18,7 @@ from orchestrator.core.types import JSON
 from orchestrator.http.admin import testing as test_api
 from orchestrator.services.context import ContextRouter, EmitRequest
 from orchestrator.testing.journal import Journal
+from orchestrator.testing.logs import format_logs
 from orchestrator.testing.reset import clear_stores
 from orchestrator.testing.tap import EventTap
 from orchestrator.testing.unit import run_unit
@@ -61,6 +62,9 @@ class TestBench:
 
     def logs(self, since: int) -> tuple[list[dict[str, Any]], int]:
         return self.log_journal.since(since)
+
+    def logs_text(self, entries: list[dict[str, Any]]) -> str:
+        return format_logs(entries)
 
     async def emit(self, event: dict[str, Any]) -> str:
         """Publish as the admin API's emit does, under the given `traceId` if any, and

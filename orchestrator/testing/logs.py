@@ -37,3 +37,10 @@ def format_entry(entry: dict[str, Any]) -> str:
         detail = stack if stack.startswith(header) else f"{header}\n{stack}".rstrip()
         line += "\n" + "\n".join(f"    {text}" for text in detail.splitlines())
     return line
+
+
+def failed_traces(entries: list[dict[str, Any]]) -> str:
+    """The entries of every trace that logged an error, as text: what a spec run that
+    failed shows after its own output (a spec's runner cannot say which test failed)."""
+    failed = {e.get("traceId") for e in entries if e.get("level") == "error" and e.get("traceId")}
+    return format_logs([e for e in entries if e.get("traceId") in failed])

@@ -6,7 +6,7 @@ exposes a route that wipes its state.
     POST /testing/reset          wait for the bus, then empty state, streams and dead letters
     POST /testing/idle           wait until every accepted event is handled (retries too)
     GET  /testing/events?since=  events emitted since a cursor: `{events, next}`
-    GET  /testing/logs?since=    log entries since a cursor: `{entries, next}`
+    GET  /testing/logs?since=    log entries since a cursor: `{entries, next, text}`
     POST /testing/emit           publish `{topic, data, traceId?, flows?, ...}` (202)
     POST /testing/run            invoke one step with a recording context (`steppe run`)
 """
@@ -42,6 +42,10 @@ class TestHooks(Protocol):
     def events(self, since: int) -> tuple[list[dict[str, Any]], int]: ...
 
     def logs(self, since: int) -> tuple[list[dict[str, Any]], int]: ...
+
+    def logs_text(self, entries: list[dict[str, Any]]) -> str:
+        """The entries of a test's traces as text, for its failure report."""
+        ...
 
     async def emit(self, event: dict[str, Any]) -> str:
         """Publish a tester's event; its trace id. CallbackError when refused."""
@@ -133,7 +137,7 @@ async def logs() -> Response:
     if isinstance(hooks, Response):
         return hooks
     entries, cursor = hooks.logs(request.args.get("since", default=0, type=int) or 0)
-    return json_response({"entries": entries, "next": cursor})
+    return json_response({"entries": entries, "next": cursor, "text": hooks.logs_text(entries)})
 
 
 @routes.post("/testing/emit")
