@@ -5,7 +5,6 @@
 
 import { inspect, isDeepStrictEqual } from 'node:util'
 
-const ASYMMETRIC = Symbol('steppe.asymmetric')
 
 class AssertionFailure extends Error {
   constructor(message, expected, actual) {
@@ -18,12 +17,16 @@ class AssertionFailure extends Error {
 }
 
 function show(value) {
-  if (value?.[ASYMMETRIC]) return value.toString()
   return inspect(value, { depth: 8, colors: false, breakLength: 100 })
 }
 
 function asymmetric(description, test) {
-  return { [ASYMMETRIC]: true, asymmetricMatch: test, toString: () => description, toJSON: () => description }
+  return {
+    asymmetricMatch: test,
+    toString: () => description,
+    toJSON: () => description,
+    [inspect.custom]: () => description,
+  }
 }
 
 function typeCheck(expected) {
