@@ -40,19 +40,19 @@ class Suite:
 def python_suite(root: Path, files: list[Path]) -> Suite:
     """pytest on the orchestrator's own interpreter, with the `steppe` fixture loaded (by
     its entry point when Steppe is installed, else named with -p)."""
-    argv = [sys.executable, "-m", "pytest"]
-    if not _plugin_registered():
-        argv += ["-p", _PLUGIN]
-    argv += ["--steppe-dir", str(root), *map(str, files)]
+    argv = [sys.executable, "-m", "pytest", *plugin_args(), "--steppe-dir", str(root)]
+    argv += map(str, files)
     missing = None
     if importlib.util.find_spec("pytest") is None:
         missing = f"pytest is not installed for {sys.executable} (pip install pytest)"
     return Suite("python", "pytest", files, argv, root, needs_server=False, missing=missing)
 
 
-def _plugin_registered() -> bool:
+def plugin_args() -> list[str]:
+    """`-p` and the plugin, unless pytest loads it by itself (Steppe installed with its
+    entry point): naming it twice would register it twice."""
     entries = importlib.metadata.entry_points(group="pytest11")
-    return any(entry.value == _PLUGIN for entry in entries)
+    return [] if any(entry.value == _PLUGIN for entry in entries) else ["-p", _PLUGIN]
 
 
 def ruby_suite(root: Path, files: list[Path]) -> Suite:

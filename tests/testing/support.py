@@ -1,0 +1,63 @@
+"""Helpers for the tests of `steppe test` and its harnesses: running the command on a
+project as a user does, and a jest install shared by every run of the suite."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import REPO_ROOT
+
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "testing"
+# In the repository's data folder, which git ignores: installed once, kept between runs.
+JEST_CACHE = REPO_ROOT / ".steppe" / "test-cache" / "jest"
+JEST_PACKAGES = ["jest@30", "ts-jest@29", "typescript@5"]
+
+
+def steppe_test(project: Path, *paths: str) -> subprocess.CompletedProcess[str]:
+    """`steppe test PATHS…` in `project`; stdout and stderr together in `.stdout`."""
+    env = {k: v for k, v in os.environ.items() if k != "STEPPE_TEST_URL"}
+    return subprocess.run(
+        [sys.executable, "-m", "orchestrator", "test", *paths],
+        cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, timeout=300,
+    )  # fmt: skip
+
+
+def jest_modules() -> Path:
+    """A node_modules with jest, ts-jest and typescript, installed with npm the first time
+    (a few seconds) and reused afterwards; a project links to it to "have jest"."""
+    modules = JEST_CACHE / "node_modules"
+    stamp = JEST_CACHE / "installed.json"
+    wanted = json.dumps(JEST_PACKAGES)
+    JEST_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    with (JEST_CACHE.parent / "jest.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one install, whoever asks at the same time
+        if stamp.is_file() and stamp.read_text() == wanted and modules.is_dir():
+            return modules
+        shutil.rmtree(JEST_CACHE, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix="jest-", dir=JEST_CACHE.parent))
+        (staging / "package.json").write_text('{"name": "jest-cache", "private": true}')
+        npm = subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", *JEST_PACKAGES],
+            cwd=staging, capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        if npm.returncode != 0:
+            shutil.rmtree(staging, ignore_errors=True)
+            pytest.fail(f"npm could not install {' '.join(JEST_PACKAGES)}:\n{npm.stderr}")
+        staging.rename(JEST_CACHE)
+        stamp.write_text(wanted)
+    return modules
+
+
+def copy_fixture(name: str, target: Path) -> Path:
+    shutil.copytree(FIXTURES / name, target)
+    return target
