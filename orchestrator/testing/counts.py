@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Counts:
+class Counts(NamedTuple):
     passed: int | None = None  # None: the runner's summary was not found
     failed: int | None = None
 
