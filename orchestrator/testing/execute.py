@@ -3,6 +3,7 @@ read the runner's own summary (counts.py) once it exits."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ from orchestrator.testing.counts import READERS, Counts
 from orchestrator.testing.suites import Suite
 
 _KEPT_LINES = 200
+_COLOURS = re.compile(r"\x1b\[[0-9;]*m")  # vitest colours its summary even into a pipe
 
 
 @dataclass
@@ -49,5 +51,5 @@ def run_suite(suite: Suite, env: dict[str, str]) -> SuiteResult:
             kept.append(line)
             if len(kept) > _KEPT_LINES:
                 del kept[0]
-    counts = READERS[suite.runner]("".join(kept))
+    counts = READERS[suite.runner](_COLOURS.sub("", "".join(kept)))
     return SuiteResult(suite, process.returncode, time.monotonic() - started, counts)

@@ -1,5 +1,5 @@
 """Helpers for the tests of `steppe test` and its harnesses: running the command on a
-project as a user does, and a jest install shared by every run of the suite."""
+project as a user does, and jest and vitest installs shared by every run of the suite."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ from tests.helpers import REPO_ROOT
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "testing"
 # In the repository's data folder, which git ignores: installed once, kept between runs.
-JEST_CACHE = REPO_ROOT / ".steppe" / "test-cache" / "jest"
+NPM_CACHE = REPO_ROOT / ".steppe" / "test-cache"
 JEST_PACKAGES = ["jest@30", "ts-jest@29", "typescript@5"]
+VITEST_PACKAGES = ["vitest@4"]
 
 
 def steppe_test(project: Path, *paths: str) -> subprocess.CompletedProcess[str]:
@@ -33,27 +34,39 @@ def steppe_test(project: Path, *paths: str) -> subprocess.CompletedProcess[str]:
 
 
 def jest_modules() -> Path:
-    """A node_modules with jest, ts-jest and typescript, installed with npm the first time
-    (a few seconds) and reused afterwards; a project links to it to "have jest"."""
-    modules = JEST_CACHE / "node_modules"
-    stamp = JEST_CACHE / "installed.json"
-    wanted = json.dumps(JEST_PACKAGES)
-    JEST_CACHE.parent.mkdir(parents=True, exist_ok=True)
-    with (JEST_CACHE.parent / "jest.lock").open("w") as lock:
+    """A node_modules with jest, ts-jest and typescript; a project links to it to "have jest"."""
+    return installed("jest", JEST_PACKAGES)
+
+
+def vitest_modules() -> Path:
+    return installed("vitest", VITEST_PACKAGES)
+
+
+def installed(name: str, packages: list[str]) -> Path:
+    """A node_modules with `packages`, installed with npm the first time (a few seconds) and
+    reused by every later run."""
+    folder = NPM_CACHE / name
+    modules, stamp, wanted = (
+        folder / "node_modules",
+        folder / "installed.json",
+        json.dumps(packages),
+    )
+    NPM_CACHE.mkdir(parents=True, exist_ok=True)
+    with (NPM_CACHE / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one install, whoever asks at the same time
         if stamp.is_file() and stamp.read_text() == wanted and modules.is_dir():
             return modules
-        shutil.rmtree(JEST_CACHE, ignore_errors=True)
-        staging = Path(tempfile.mkdtemp(prefix="jest-", dir=JEST_CACHE.parent))
-        (staging / "package.json").write_text('{"name": "jest-cache", "private": true}')
+        shutil.rmtree(folder, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=NPM_CACHE))
+        (staging / "package.json").write_text(f'{{"name": "{name}-cache", "private": true}}')
         npm = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", *JEST_PACKAGES],
+            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", *packages],
             cwd=staging, capture_output=True, text=True, timeout=600,
         )  # fmt: skip
         if npm.returncode != 0:
             shutil.rmtree(staging, ignore_errors=True)
-            pytest.fail(f"npm could not install {' '.join(JEST_PACKAGES)}:\n{npm.stderr}")
-        staging.rename(JEST_CACHE)
+            pytest.fail(f"npm could not install {' '.join(packages)}:\n{npm.stderr}")
+        staging.rename(folder)
         stamp.write_text(wanted)
     return modules
 

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 from tests.helpers import REPO_ROOT
-from tests.testing.support import copy_fixture, jest_modules, steppe_test
+from tests.testing.support import copy_fixture, jest_modules, steppe_test, vitest_modules
 
 MOTIA = REPO_ROOT.parent / ".mirror" / "MotiaDev+motia" / "repo"
 SPEC = "integration-tests/parallelMerge.spec.ts"
@@ -73,6 +73,17 @@ def test_runs_with_jest_and_steppes_transform_when_the_project_has_no_config(
     assert result.returncode == 0, result.stdout
     assert "PASS integration-tests/parallelMerge.spec.ts" in result.stdout
     assert "│ js       │ jest   │ 1     │ 1      │ 0      │" in result.stdout
+
+
+def test_runs_with_the_projects_vitest(tmp_path: Path) -> None:
+    project = copy_fixture("parallel_merge", tmp_path / "project")
+    (project / "node_modules").symlink_to(vitest_modules())
+    (project / "package.json").write_text('{"devDependencies": {"vitest": "^4"}}')
+
+    result = steppe_test(project)
+
+    assert result.returncode == 0, result.stdout
+    assert "│ js       │ vitest │ 1     │ 1      │ 0      │" in result.stdout
 
 
 def test_a_failing_spec_fails_the_run_and_shows_the_failed_traces(tmp_path: Path) -> None:
