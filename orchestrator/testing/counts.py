@@ -35,22 +35,22 @@ def pytest_counts(text: str) -> Counts:
     return Counts(passed, failed)
 
 
-def jest_counts(text: str) -> Counts:
-    # "Tests:       1 failed, 2 passed, 3 total"
-    lines = re.findall(r"^Tests:.*$", text, re.M)
+def _summary_line(text: str, pattern: str) -> Counts:
+    """The counts of the last line matching `pattern` ("N passed", "N failed" in it)."""
+    lines = re.findall(pattern, text, re.M)
     if not lines:
         return Counts()
-    line = lines[-1]
-    return Counts(_number(r"(\d+) passed", line) or 0, _number(r"(\d+) failed", line) or 0)
+    return Counts(
+        _number(r"(\d+) passed", lines[-1]) or 0, _number(r"(\d+) failed", lines[-1]) or 0
+    )
+
+
+def jest_counts(text: str) -> Counts:
+    return _summary_line(text, r"^Tests:.*$")  # "Tests:       1 failed, 2 passed, 3 total"
 
 
 def vitest_counts(text: str) -> Counts:
-    # "      Tests  1 failed | 2 passed (3)"
-    lines = re.findall(r"^\s*Tests\s+.*\(\d+\)\s*$", text, re.M)
-    if not lines:
-        return Counts()
-    line = lines[-1]
-    return Counts(_number(r"(\d+) passed", line) or 0, _number(r"(\d+) failed", line) or 0)
+    return _summary_line(text, r"^\s*Tests\s+.*\(\d+\)\s*$")  # "   Tests  1 failed | 2 passed (3)"
 
 
 def node_counts(text: str) -> Counts:

@@ -31,14 +31,17 @@ def test_the_spec_is_motias_own(tmp_path: Path) -> None:
     assert (project / SPEC).read_text() == motia.stdout
 
 
+def passes(project: Path, runner: str, *paths: str) -> str:
+    """`steppe test` in `project` passes the spec with `runner`; its output."""
+    result = steppe_test(project, *paths)
+    assert result.returncode == 0, result.stdout
+    assert f"│ js       │ {runner:6} │ 1     │ 1      │ 0      │" in result.stdout
+    return result.stdout
+
+
 def test_runs_with_nodes_test_runner_when_the_project_has_no_jest(tmp_path: Path) -> None:
     project = copy_fixture("parallel_merge", tmp_path / "project")
-
-    result = steppe_test(project)
-
-    assert result.returncode == 0, result.stdout
-    assert "✔ should run steps concurrently" in result.stdout
-    assert "│ js       │ node   │ 1     │ 1      │ 0      │" in result.stdout
+    assert "✔ should run steps concurrently" in passes(project, "node")
 
 
 def test_runs_with_the_projects_jest_and_ts_jest_config(tmp_path: Path) -> None:
@@ -55,11 +58,7 @@ def test_runs_with_the_projects_jest_and_ts_jest_config(tmp_path: Path) -> None:
         ' "isolatedModules": true, "skipLibCheck": true}}\n'
     )
 
-    result = steppe_test(project)
-
-    assert result.returncode == 0, result.stdout
-    assert "PASS integration-tests/parallelMerge.spec.ts" in result.stdout
-    assert "│ js       │ jest   │ 1     │ 1      │ 0      │" in result.stdout
+    assert "PASS integration-tests/parallelMerge.spec.ts" in passes(project, "jest")
 
 
 def test_runs_with_jest_and_steppes_transform_when_the_project_has_no_config(
@@ -68,11 +67,7 @@ def test_runs_with_jest_and_steppes_transform_when_the_project_has_no_config(
     project = copy_fixture("parallel_merge", tmp_path / "project")
     (project / "node_modules").symlink_to(jest_modules())
 
-    result = steppe_test(project, SPEC)
-
-    assert result.returncode == 0, result.stdout
-    assert "PASS integration-tests/parallelMerge.spec.ts" in result.stdout
-    assert "│ js       │ jest   │ 1     │ 1      │ 0      │" in result.stdout
+    assert "PASS integration-tests/parallelMerge.spec.ts" in passes(project, "jest", SPEC)
 
 
 def test_runs_with_the_projects_vitest(tmp_path: Path) -> None:
@@ -80,10 +75,7 @@ def test_runs_with_the_projects_vitest(tmp_path: Path) -> None:
     (project / "node_modules").symlink_to(vitest_modules())
     (project / "package.json").write_text('{"devDependencies": {"vitest": "^4"}}')
 
-    result = steppe_test(project)
-
-    assert result.returncode == 0, result.stdout
-    assert "│ js       │ vitest │ 1     │ 1      │ 0      │" in result.stdout
+    assert "integration-tests/parallelMerge.spec.ts" in passes(project, "vitest")
 
 
 def test_a_failing_spec_fails_the_run_and_shows_the_failed_traces(tmp_path: Path) -> None:

@@ -13,6 +13,8 @@ exposes a route that wipes its state.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from quart import Blueprint, Response, request
@@ -89,12 +91,27 @@ async def _body() -> dict[str, Any] | Response:
     return body
 
 
-async def _hooks_and_body() -> tuple[TestHooks, dict[str, Any]] | Response:
-    hooks = _hooks()
-    if isinstance(hooks, Response):
-        return hooks
-    body = await _body()
-    return body if isinstance(body, Response) else (hooks, body)
+def _required_text(body: dict[str, Any], name: str) -> str | Response:
+    value = body.get(name)
+    if not isinstance(value, str) or not value:
+        return validation_error(name, "a non-empty string is required", new_trace_id())
+    return value
+
+
+def _with_body(
+    handler: Callable[[TestHooks, dict[str, Any]], Awaitable[Response]],
+) -> Callable[[], Awaitable[Response]]:
+    """A route that takes the hooks and a JSON object body, or answers 404 or 400."""
+
+    @functools.wraps(handler)
+    async def route() -> Response:
+        hooks = _hooks()
+        if isinstance(hooks, Response):
+            return hooks
+        body = await _body()
+        return body if isinstance(body, Response) else await handler(hooks, body)
+
+    return route
 
 
 @routes.post("/testing/reset")
@@ -107,11 +124,8 @@ async def reset() -> Response:
 
 
 @routes.post("/testing/idle")
-async def idle() -> Response:
-    found = await _hooks_and_body()
-    if isinstance(found, Response):
-        return found
-    hooks, body = found
+@_with_body
+async def idle(hooks: TestHooks, body: dict[str, Any]) -> Response:
     timeout = body.get("timeout", DEFAULT_IDLE_TIMEOUT)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
         return validation_error("timeout", "a positive number of seconds", new_trace_id())
@@ -141,14 +155,10 @@ async def logs() -> Response:
 
 
 @routes.post("/testing/emit")
-async def emit() -> Response:
-    found = await _hooks_and_body()
-    if isinstance(found, Response):
-        return found
-    hooks, body = found
-    topic = body.get("topic")
-    if not isinstance(topic, str) or not topic:
-        return validation_error("topic", "a non-empty string is required", new_trace_id())
+@_with_body
+async def emit(hooks: TestHooks, body: dict[str, Any]) -> Response:
+    if isinstance(topic := _required_text(body, "topic"), Response):
+        return topic
     try:
         trace_id = await hooks.emit(body)
     except CallbackError as exc:
@@ -157,15 +167,11 @@ async def emit() -> Response:
 
 
 @routes.post("/testing/run")
-async def run() -> Response:
+@_with_body
+async def run(hooks: TestHooks, body: dict[str, Any]) -> Response:
     """`{step, data?, params?, query?}` → what `steppe run` prints, and the run's logs."""
-    found = await _hooks_and_body()
-    if isinstance(found, Response):
-        return found
-    hooks, body = found
-    step = body.get("step")
-    if not isinstance(step, str) or not step:
-        return validation_error("step", "the step's name is required", new_trace_id())
+    if isinstance(step := _required_text(body, "step"), Response):
+        return step
     params, query = body.get("params") or {}, body.get("query") or {}
     for name, value in (("params", params), ("query", query)):
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
