@@ -9,7 +9,7 @@ STAMP_PY  := $(VENV)/.steppe-installed
 STAMP_JS  := $(NODE_DIR)/node_modules/.steppe-installed
 ARGS      ?=
 
-.PHONY: setup dev test test-python test-node test-ruby lint bench bench-quick bench-tools soak clean ruby-check chromium-check screenshots
+.PHONY: setup dev test test-python test-node test-ruby test-project lint bench bench-quick bench-tools soak clean ruby-check chromium-check screenshots
 
 setup: $(STAMP_PY) $(STAMP_JS) ruby-check
 
@@ -50,7 +50,7 @@ screenshots: setup chromium-check
 dev: setup
 	$(VENV)/bin/steppe dev --dir . $(ARGS)
 
-test: setup chromium-check lint test-python test-node test-ruby
+test: setup chromium-check lint test-python test-node test-ruby test-project
 
 test-python: setup chromium-check
 	$(PY) -m pytest $(ARGS)
@@ -60,6 +60,10 @@ test-node: $(STAMP_JS)
 
 test-ruby: ruby-check
 	ruby runners/ruby/test/all.rb
+
+# The example project's own tests (steps/tests), run as a user runs a project's tests.
+test-project: setup
+	$(PY) -m orchestrator test --dir . steps
 
 lint: $(STAMP_PY)
 	$(VENV)/bin/ruff check orchestrator tests runners/python bench

@@ -48,6 +48,9 @@ def test_the_project_has_every_file(created: Path) -> None:
         "steps/compose-greeting.step.js",
         "steps/create-greeting.step.ts",
         "steps/store-greeting.step.rb",
+        "tests/greetings.spec.ts",
+        "tests/greetings_test.rb",
+        "tests/test_greetings.py",
         "tsconfig.json",
     ]
     ignored = (created / ".gitignore").read_text().splitlines()

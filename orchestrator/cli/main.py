@@ -31,6 +31,7 @@ from orchestrator.cli.report import (
 from orchestrator.cli.run_once import RunReport, run_step
 from orchestrator.cli.scaffold import ProjectExists, create_project
 from orchestrator.cli.serve import run_until_signalled
+from orchestrator.cli.test_command import run_tests
 from orchestrator.core.console import err_console
 from orchestrator.core.errors import ConfigError, RemoteError, SteppeError, UsageError
 from orchestrator.model.discovery import skipped_files
@@ -127,6 +128,15 @@ def _parser() -> argparse.ArgumentParser:
 
     types = command("types", "Write types.d.ts (and steppe_types.py) from the step configs.")
     types.set_defaults(command=_types)
+
+    test = command("test", "Run the project's tests (pytest, jest/vitest/node, minitest).")
+    test.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATHS",
+        help="test files or folders, relative to the current folder (default: the project)",
+    )
+    test.set_defaults(command=_test)
 
     create = command("create", "Create a new project in DIR that `steppe dev` serves at once.")
     create.add_argument("target", metavar="DIR", help="the new project's directory")
@@ -253,6 +263,10 @@ def _types(args: argparse.Namespace, project_dir: Path, settings: Settings) -> E
     return trio.run(types)
 
 
+def _test(args: argparse.Namespace, project_dir: Path, settings: Settings) -> ExitCode:
+    return ExitCode.OK if run_tests(project_dir, settings, args.paths) else ExitCode.FAILED
+
+
 def _create(args: argparse.Namespace, project_dir: Path, settings: Settings) -> ExitCode:
     target = project_dir / args.target
     try:
@@ -305,24 +319,8 @@ def _run(args: argparse.Namespace, project_dir: Path, settings: Settings) -> Exi
 
 
 def _print_report(report: RunReport) -> None:
-    out = {
-        "step": report.step.name,
-        "traceId": report.trace_id,
-        "result": report.result,
-        "emits": [{"topic": e.topic, "data": e.data} for e in report.emitted],
-        "stateWrites": [_write_json(w.op, w.group, w.key, w.value) for w in report.writes],
-    }
-    text = json.dumps(out, indent=2, ensure_ascii=False, default=str)
+    text = json.dumps(report.as_json(), indent=2, ensure_ascii=False, default=str)
     if sys.stdout.isatty():
         err_console.print(Syntax(text, "json", background_color="default"))
     else:
         print(text)
-
-
-def _write_json(op: str, group: str, key: str | None, value: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {"op": op, "group": group}
-    if key is not None:
-        entry["key"] = key
-    if op == "set":
-        entry["value"] = value
-    return entry

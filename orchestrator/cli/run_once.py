@@ -29,6 +29,14 @@ class StateWrite:
     key: str | None
     value: JSON = None
 
+    def as_json(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"op": self.op, "group": self.group}
+        if self.key is not None:
+            entry["key"] = self.key
+        if self.op == "set":
+            entry["value"] = self.value
+        return entry
+
 
 class RecordingState(MemoryStateStore):
     """Memory state that remembers every write, for the run report."""
@@ -67,6 +75,16 @@ class RunReport:
     result: JSON
     emitted: list[EmitRequest]
     writes: list[StateWrite]
+
+    def as_json(self) -> dict[str, Any]:
+        """What `steppe run` prints (docs/reference.md §9)."""
+        return {
+            "step": self.step.name,
+            "traceId": self.trace_id,
+            "result": self.result,
+            "emits": [{"topic": e.topic, "data": e.data} for e in self.emitted],
+            "stateWrites": [w.as_json() for w in self.writes],
+        }
 
 
 class InputRejected(SteppeError):

@@ -11,7 +11,17 @@ from __future__ import annotations
 
 from quart import Blueprint, Response, request, websocket
 
-from orchestrator.http.admin import cron, events, live, queues, state, steps, streams, traces
+from orchestrator.http.admin import (
+    cron,
+    events,
+    live,
+    queues,
+    state,
+    steps,
+    streams,
+    testing,
+    traces,
+)
 from orchestrator.http.admin.body_type import body_type_refusal
 from orchestrator.http.auth import admin_refusal, bearer, subprotocol_token
 from orchestrator.http.env import current_env
@@ -20,7 +30,7 @@ from orchestrator.http.origin import STATE_CHANGING, foreign_refusal
 ADMIN_PREFIX = "/__steppe/api"
 
 admin = Blueprint("steppe_admin", __name__, url_prefix=ADMIN_PREFIX)
-for resource in (steps, traces, state, streams, events, queues, cron, live):
+for resource in (steps, traces, state, streams, events, queues, cron, live, testing):
     admin.register_blueprint(resource.routes)
 
 
