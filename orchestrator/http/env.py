@@ -45,6 +45,8 @@ class HttpEnv:
     access_log: bool = True
     streams: StreamsService | None = None
     in_flight: InFlight = field(default_factory=InFlight)
+    # Set when shutdown begins, before the grace period: /__steppe/ready answers 503.
+    shutting_down: bool = False
     _body_validators: dict[str, DataValidator] = field(default_factory=dict)
 
     def use_project(self, project: Project) -> None:

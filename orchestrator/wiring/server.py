@@ -201,6 +201,7 @@ async def _running(
             # own and would hold Hypercorn's graceful shutdown for its whole timeout.
             # API requests still running when the grace ends are answered 503 rather
             # than dropped with their connections; runners get what is left of it.
+            env.shutting_down = True
             runtime.stop_by = trio.current_time() + settings.shutdown_grace
             streams.hub.close_all()
             env.live.close_all()
