@@ -20,6 +20,7 @@ from orchestrator.core.errors import (
     SteppeError,
 )
 from orchestrator.core.tracing import new_trace_id
+from orchestrator.http.cors import add_cors_headers, preflight_headers
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.json_body import BadRequest, parse_json_body
 from orchestrator.http.responses import JSON_TYPE, encode_json, error_body
@@ -86,6 +87,11 @@ def api_error(
 
 async def serve_api_request(env: HttpEnv, request: ApiRequest) -> ApiResponse:
     began = time.perf_counter()
+    if request.method == "OPTIONS":
+        steps = env.router.steps_at(request.raw_path)
+        preflight = preflight_headers(env.cors, steps, request.headers)
+        if preflight is not None:
+            return ApiResponse(204, preflight)
     try:
         match = env.router.match(request.method, request.raw_path)
     except NoRoute:
@@ -100,6 +106,9 @@ async def serve_api_request(env: HttpEnv, request: ApiRequest) -> ApiResponse:
     step = match.step
     trace_id = env.tracer.start_trace("http", f"{request.method} {request.path}")
     response = await _serve_step(env, request, step, match.path_params, trace_id)
+    origin = request.headers.get("origin")
+    if origin is not None:
+        add_cors_headers(env.cors, step, origin, response.headers)
     if env.access_log:
         elapsed = (time.perf_counter() - began) * 1000
         level = "error" if response.status >= 500 else "info"
