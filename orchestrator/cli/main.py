@@ -33,6 +33,7 @@ from orchestrator.cli.scaffold import ProjectExists, create_project
 from orchestrator.cli.serve import run_until_signalled
 from orchestrator.core.console import err_console
 from orchestrator.core.errors import ConfigError, RemoteError, SteppeError, UsageError
+from orchestrator.core.json_lines import JsonLogHandler
 from orchestrator.model.discovery import skipped_files
 from orchestrator.model.dotenv import load_dotenv
 from orchestrator.model.settings import Settings, load_settings
@@ -52,10 +53,16 @@ class ExitCode(IntEnum):
 def main(argv: Sequence[str] | None = None) -> None:
     parser = _parser()
     args = parser.parse_args(argv)
+    # With --json every logger (Hypercorn's, the file watcher's) writes JSON lines too.
+    handler: logging.Handler = (
+        JsonLogHandler()
+        if getattr(args, "json", False)
+        else RichHandler(console=err_console, show_path=False, markup=False)
+    )
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(message)s",
-        handlers=[RichHandler(console=err_console, show_path=False, markup=False)],
+        handlers=[handler],
     )
     project_dir = Path(args.dir).resolve()
     if not project_dir.is_dir():
@@ -109,7 +116,9 @@ def _parser() -> argparse.ArgumentParser:
         serve = command(name, help_text)
         serve.add_argument("--host", help="interface to bind (default 127.0.0.1)")
         serve.add_argument("--port", type=int, help="port to bind (default 3000)")
-        serve.add_argument("--json", action="store_true", help="JSON lines on the console")
+        serve.add_argument(
+            "--json", action="store_true", help="JSON log lines on stdout, nothing else"
+        )
         serve.set_defaults(command=_serve, mode=name)
 
     emit = command("emit", "Emit an event to a running server (through its admin API).")
