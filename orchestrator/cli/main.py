@@ -20,6 +20,8 @@ from rich.markup import escape
 from rich.syntax import Syntax
 
 from orchestrator import __version__
+from orchestrator.cli.completion import SHELLS
+from orchestrator.cli.completion import script as completion_script
 from orchestrator.cli.remote import AdminCallFailed, admin_call, post_emit
 from orchestrator.cli.report import (
     print_ignored_fields,
@@ -141,7 +143,16 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("target", metavar="DIR", help="the new project's directory")
     create.add_argument("--force", action="store_true", help="write into DIR even if it has files")
     create.set_defaults(command=_create, dotenv=False)
+
+    completion = command("completion", "Print a shell completion script: bash, zsh or fish.")
+    completion.add_argument("shell", choices=SHELLS)
+    completion.set_defaults(command=_completion, dotenv=False)
     return parser
+
+
+def _completion(args: argparse.Namespace, project_dir: Path, settings: Settings) -> ExitCode:
+    sys.stdout.write(completion_script(args.shell, _parser()))
+    return ExitCode.OK
 
 
 def _serve(args: argparse.Namespace, project_dir: Path, settings: Settings) -> ExitCode:
