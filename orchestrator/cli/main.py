@@ -20,6 +20,8 @@ from rich.markup import escape
 from rich.syntax import Syntax
 
 from orchestrator import __version__
+from orchestrator.cli.completion import SHELLS
+from orchestrator.cli.completion import script as completion_script
 from orchestrator.cli.remote import AdminCallFailed, admin_call, post_emit
 from orchestrator.cli.report import (
     print_ignored_fields,
@@ -34,6 +36,7 @@ from orchestrator.cli.serve import run_until_signalled
 from orchestrator.cli.test_command import run_tests
 from orchestrator.core.console import err_console
 from orchestrator.core.errors import ConfigError, RemoteError, SteppeError, UsageError
+from orchestrator.core.json_lines import JsonLogHandler
 from orchestrator.model.discovery import skipped_files
 from orchestrator.model.dotenv import load_dotenv
 from orchestrator.model.settings import Settings, load_settings
@@ -53,10 +56,16 @@ class ExitCode(IntEnum):
 def main(argv: Sequence[str] | None = None) -> None:
     parser = _parser()
     args = parser.parse_args(argv)
+    # With --json every logger (Hypercorn's, the file watcher's) writes JSON lines too.
+    handler: logging.Handler = (
+        JsonLogHandler()
+        if getattr(args, "json", False)
+        else RichHandler(console=err_console, show_path=False, markup=False)
+    )
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(message)s",
-        handlers=[RichHandler(console=err_console, show_path=False, markup=False)],
+        handlers=[handler],
     )
     project_dir = Path(args.dir).resolve()
     if not project_dir.is_dir():
@@ -110,7 +119,9 @@ def _parser() -> argparse.ArgumentParser:
         serve = command(name, help_text)
         serve.add_argument("--host", help="interface to bind (default 127.0.0.1)")
         serve.add_argument("--port", type=int, help="port to bind (default 3000)")
-        serve.add_argument("--json", action="store_true", help="JSON lines on the console")
+        serve.add_argument(
+            "--json", action="store_true", help="JSON log lines on stdout, nothing else"
+        )
         serve.set_defaults(command=_serve, mode=name)
 
     emit = command("emit", "Emit an event to a running server (through its admin API).")
@@ -142,7 +153,16 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("target", metavar="DIR", help="the new project's directory")
     create.add_argument("--force", action="store_true", help="write into DIR even if it has files")
     create.set_defaults(command=_create, dotenv=False)
+
+    completion = command("completion", "Print a shell completion script: bash, zsh or fish.")
+    completion.add_argument("shell", choices=SHELLS)
+    completion.set_defaults(command=_completion, dotenv=False)
     return parser
+
+
+def _completion(args: argparse.Namespace, project_dir: Path, settings: Settings) -> ExitCode:
+    sys.stdout.write(completion_script(args.shell, _parser()))
+    return ExitCode.OK
 
 
 def _serve(args: argparse.Namespace, project_dir: Path, settings: Settings) -> ExitCode:

@@ -17,6 +17,9 @@ from orchestrator.wiring.server import Services, open_services
 
 def announce(services: Services) -> None:
     project = services.runtime.project
+    if services.json_console:
+        _announce_as_entries(services)
+        return
     err_console.print(steps_table(project))
     err_console.print(topic_graph(project))
     print_problems(err_console, project.problems, project.root)
@@ -25,6 +28,21 @@ def announce(services: Services) -> None:
     err_console.print(f"  OpenAPI   {url}/openapi.json")
     err_console.print(f"  Workbench {url}/__steppe/")
     err_console.print(f"  Admin API {url}/__steppe/api/steps")
+
+
+def _announce_as_entries(services: Services) -> None:
+    """With --json stdout holds log entries only: the announcement is one, and each
+    problem another, rather than tables."""
+    project, logs = services.runtime.project, services.env.logs
+    for problem in project.problems:
+        level = "error" if problem.severity == "error" else "warn"
+        logs.write(level, problem.describe(project.root), source="steppe")
+    url = services.url
+    logs.write(
+        "info",
+        f"Steppe is serving {url}",
+        fields={"url": url, "steps": len(project.steps), "mode": services.env.mode},
+    )
 
 
 async def run_until_signalled(

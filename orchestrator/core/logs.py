@@ -15,6 +15,8 @@ import trio
 from rich.console import Console
 from rich.markup import escape
 
+from orchestrator.core.json_lines import json_line
+
 LEVELS = ("debug", "info", "warn", "error")
 LEVEL_STYLES = {"debug": "dim", "info": "cyan", "warn": "yellow", "error": "bold red"}
 _TAIL = 2000
@@ -78,7 +80,7 @@ class LogSink:
                 self._file.flush()
         if self._console is not None and LEVELS.index(level) >= self._min_rank:
             if self._json_console:
-                self._console.out(text, highlight=False)
+                self._console.out(json_line(entry), highlight=False)
             else:
                 line = log_line(level, message, step=step, trace_id=trace_id, fields=fields)
                 self._console.print(line)

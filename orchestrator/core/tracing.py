@@ -13,6 +13,7 @@ from typing import Any
 
 from orchestrator.core.ids import random_id
 from orchestrator.core.logs import LogSink
+from orchestrator.core.metrics import Metrics
 
 _MAX_TRACES = 1000
 
@@ -100,6 +101,7 @@ class Tracer:
         self._delivery_level = delivery_level
         self._traces: OrderedDict[str, Trace] = OrderedDict()
         self._max = max_traces
+        self.metrics = Metrics()
 
     def start_trace(self, trigger: str, detail: str, trace_id: str | None = None) -> str:
         trace = Trace(trace_id or new_trace_id(), trigger, detail, time.time())
@@ -130,6 +132,7 @@ class Tracer:
         span.status = "error" if error else "ok"
         span.error = error
         span.emitted = list(emitted or ())
+        self.metrics.count_invocation(span.step, span.kind, span.status)
         if not error and (span.kind == "api" or self._delivery_level == "debug"):
             # An API span has its access-log line; in `start` a successful delivery is
             # kept in the trace only, sparing the hot path a log entry per event.

@@ -20,6 +20,7 @@ from orchestrator.core.errors import (
     SteppeError,
 )
 from orchestrator.core.tracing import new_trace_id
+from orchestrator.http.cors import add_cors_headers, preflight_headers
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.json_body import BadRequest, parse_json_body
 from orchestrator.http.responses import JSON_TYPE, encode_json, error_body
@@ -53,6 +54,8 @@ class ApiResponse:
     body: bytes = b""
 
 
+# Methods a metric names as sent; any other is counted as OTHER (labels must be bounded).
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # Statuses whose responses carry no content (RFC 9110 §6.4.1): no body, no length.
 BODILESS_STATUSES = frozenset({204, 304})
 # A handler's header name must be an HTTP token, and no value may break the header block.
@@ -86,22 +89,29 @@ def api_error(
 
 async def serve_api_request(env: HttpEnv, request: ApiRequest) -> ApiResponse:
     began = time.perf_counter()
+    if request.method == "OPTIONS":
+        steps = env.router.steps_at(request.raw_path)
+        preflight = preflight_headers(env.cors, steps, request.headers)
+        if preflight is not None:
+            return ApiResponse(204, preflight)
     try:
         match = env.router.match(request.method, request.raw_path)
-    except NoRoute:
-        return api_error(404, f"no route for {request.path}", new_trace_id())
-    except MethodNotAllowed as exc:
-        return api_error(
-            405,
-            f"{request.method} is not allowed on {request.path}",
-            new_trace_id(),
-            headers={"allow": ", ".join(exc.allowed)},
-        )
+    except (NoRoute, MethodNotAllowed) as exc:
+        response = _no_step(request, exc)
+        # One series for every path no step answers: paths are unbounded, series must not be.
+        method = request.method if request.method in _METHODS else "OTHER"
+        env.tracer.metrics.observe_request("", method, response.status, time.perf_counter() - began)
+        return response
     step = match.step
     trace_id = env.tracer.start_trace("http", f"{request.method} {request.path}")
     response = await _serve_step(env, request, step, match.path_params, trace_id)
+    origin = request.headers.get("origin")
+    if origin is not None:
+        add_cors_headers(env.cors, step, origin, response.headers)
+    seconds = time.perf_counter() - began
+    env.tracer.metrics.observe_request(step.api_path, request.method, response.status, seconds)
     if env.access_log:
-        elapsed = (time.perf_counter() - began) * 1000
+        elapsed = seconds * 1000
         level = "error" if response.status >= 500 else "info"
         env.logs.write(
             level,
@@ -111,6 +121,17 @@ async def serve_api_request(env: HttpEnv, request: ApiRequest) -> ApiResponse:
             source="http",
         )
     return response
+
+
+def _no_step(request: ApiRequest, exc: NoRoute | MethodNotAllowed) -> ApiResponse:
+    if isinstance(exc, NoRoute):
+        return api_error(404, f"no route for {request.path}", new_trace_id())
+    return api_error(
+        405,
+        f"{request.method} is not allowed on {request.path}",
+        new_trace_id(),
+        headers={"allow": ", ".join(exc.allowed)},
+    )
 
 
 async def _serve_step(

@@ -12,6 +12,8 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from orchestrator.core.tracing import new_trace_id
 from orchestrator.http.admin.blueprint import admin
 from orchestrator.http.env import HttpEnv
+from orchestrator.http.health import health
+from orchestrator.http.metrics import metrics
 from orchestrator.http.openapi import openapi_document
 from orchestrator.http.responses import error_response, json_response
 from orchestrator.http.step_requests import FixedRoutes, serve_step_request
@@ -58,6 +60,8 @@ def create_app(env: HttpEnv) -> SteppeApp:
     # Every route is ours to answer, OPTIONS included.
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     app.register_blueprint(admin)
+    app.register_blueprint(health)
+    app.register_blueprint(metrics)
     app.register_blueprint(workbench_site())
     app.register_blueprint(streams)
     register_stream_sockets(app)

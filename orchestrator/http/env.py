@@ -9,6 +9,7 @@ from quart import current_app
 
 from orchestrator.core.logs import LogSink
 from orchestrator.core.tracing import Tracer
+from orchestrator.http.cors import CorsPolicies
 from orchestrator.http.in_flight import InFlight
 from orchestrator.http.router import Router
 from orchestrator.model.settings import Settings
@@ -45,13 +46,21 @@ class HttpEnv:
     access_log: bool = True
     streams: StreamsService | None = None
     in_flight: InFlight = field(default_factory=InFlight)
+    # Set when shutdown begins, before the grace period: /__steppe/ready answers 503.
+    shutting_down: bool = False
     _body_validators: dict[str, DataValidator] = field(default_factory=dict)
+    cors: CorsPolicies = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cors = CorsPolicies(self.settings.cors)
 
     def use_project(self, project: Project) -> None:
-        """Serve a reloaded project; compiled body schemas are dropped with the old one."""
+        """Serve a reloaded project; compiled body schemas and CORS policies are dropped
+        with the old one."""
         self.project = project
         self.router = Router(project.steps.values())
         self._body_validators = {}
+        self.cors = CorsPolicies(self.settings.cors)
 
     def body_validator(self, step_name: str, schema: object) -> DataValidator:
         validator = self._body_validators.get(step_name)

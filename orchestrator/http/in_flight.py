@@ -21,6 +21,10 @@ class InFlight:
         self._scopes: set[trio.CancelScope] = set()
         self.closed = False
 
+    def __len__(self) -> int:
+        """How many requests are being answered now."""
+        return len(self._scopes)
+
     @contextmanager
     def track(self) -> Iterator[trio.CancelScope]:
         """A scope around one request's work; `end_all` cancels it."""

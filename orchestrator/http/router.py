@@ -95,3 +95,8 @@ class Router:
         if allowed:
             raise MethodNotAllowed(sorted(set(allowed)))
         raise NoRoute(path)
+
+    def steps_at(self, path: str) -> list[Step]:
+        """Every API step whose path matches, whatever its method (CORS preflights)."""
+        parts = list(split_path(path))
+        return [r.step for r in self._by_length.get(len(parts), ()) if r.match(parts) is not None]

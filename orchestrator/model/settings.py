@@ -17,6 +17,32 @@ from orchestrator.model.discovery import DEFAULT_STEP_DIRS
 
 
 @dataclass(frozen=True, slots=True)
+class CorsSettings:
+    """The `[cors]` table: which other origins' pages may call API steps
+    (docs/reference.md §14). Off while `origins` is empty."""
+
+    # Origins allowed, as `scheme://host[:port]`; "*" is any.
+    origins: tuple[str, ...] = ()
+    # Methods a preflight allows; empty: those the path's API steps answer.
+    methods: tuple[str, ...] = ()
+    # Request headers a preflight allows; empty: whatever the browser asks for.
+    headers: tuple[str, ...] = ()
+    # Whether cookies and HTTP auth may be sent (the origin is then echoed, never "*").
+    credentials: bool = False
+    # Seconds a browser may cache a preflight's answer; 0 sends no Access-Control-Max-Age.
+    max_age: int = 600
+
+
+_CORS_TYPES: dict[str, tuple[type, ...]] = {
+    "origins": (list,),
+    "methods": (list,),
+    "headers": (list,),
+    "credentials": (bool,),
+    "max_age": (int,),
+}
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Every setting, with its default."""
 
@@ -50,6 +76,8 @@ class Settings:
     # Host names /__steppe/ answers besides loopback and `host`: `.x` is x and its
     # subdomains, "*" any name (http/origin.py).
     allowed_hosts: tuple[str, ...] = ()
+    # Cross-origin requests to API steps; an API step's config `cors` wins.
+    cors: CorsSettings = CorsSettings()
     source: Path | None = field(default=None, compare=False)
 
 
@@ -70,6 +98,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "max_trace_deliveries": (int,),
     "max_json_depth": (int,),
     "allowed_hosts": (list,),
+    "cors": (dict,),
 }
 _CHOICES = {"state": ("sqlite", "memory"), "queue": ("sqlite", "memory")}
 
@@ -93,20 +122,32 @@ def load_settings(project_dir: Path) -> Settings:
 
 def _settings_from(path: Path, table: dict[str, Any]) -> Settings:
     # TOML users write kebab-case keys as often as snake_case; accept both.
+    values = _checked(path, table, _TYPES, prefix="")
+    if "cors" in values:
+        values["cors"] = CorsSettings(**_checked(path, values["cors"], _CORS_TYPES, prefix="cors."))
+    known = {f.name for f in fields(Settings)}
+    return Settings(**{k: v for k, v in values.items() if k in known}, source=path)
+
+
+def _checked(
+    path: Path, table: dict[str, Any], types: dict[str, tuple[type, ...]], *, prefix: str
+) -> dict[str, Any]:
+    """The table's values by snake_case key, lists made tuples; raises ConfigError naming
+    the key (`prefix` + key) for an unknown key or a value of the wrong type."""
     values: dict[str, Any] = {}
     for raw_key, value in table.items():
         key = raw_key.replace("-", "_")
-        if key not in _TYPES:
-            close = difflib.get_close_matches(key, list(_TYPES), n=1)
+        if key not in types:
+            close = difflib.get_close_matches(key, list(types), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise ConfigError(str(path), f"unknown setting{hint}", raw_key)
-        expected = _TYPES[key]
+            raise ConfigError(str(path), f"unknown setting{hint}", prefix + raw_key)
+        expected = types[key]
         # Booleans are ints to Python, never numbers to a person writing TOML.
         if not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected):
-            wanted = " or ".join(t.__name__ for t in expected)
-            raise ConfigError(str(path), f"must be {wanted}, got {value!r}", raw_key)
+            wanted = "a table" if expected == (dict,) else " or ".join(t.__name__ for t in expected)
+            raise ConfigError(str(path), f"must be {wanted}, got {value!r}", prefix + raw_key)
         if key in _CHOICES and value not in _CHOICES[key]:
-            raise ConfigError(str(path), f"must be one of {', '.join(_CHOICES[key])}", raw_key)
+            choices = ", ".join(_CHOICES[key])
+            raise ConfigError(str(path), f"must be one of {choices}", prefix + raw_key)
         values[key] = tuple(str(v) for v in value) if isinstance(value, list) else value
-    known = {f.name for f in fields(Settings)}
-    return Settings(**{k: v for k, v in values.items() if k in known}, source=path)
+    return values

@@ -177,12 +177,11 @@ def check_step_config(config: Any) -> tuple[list[Problem], list[Problem]]:
         errors = [Problem("type", STEP_TYPES_MESSAGE)] + [e for e in errors if e.field != "type"]
     if isinstance(config, Mapping) and config.get("subscribes") == []:
         warnings.append(Problem("subscribes", "is empty: this step can never run"))
-    if (
-        isinstance(config, Mapping)
-        and "middleware" in config
-        and config.get("type") in ("event", "cron", "noop")
-    ):
-        errors.append(_middleware_off_api(config))
+    if isinstance(config, Mapping) and config.get("type") in ("event", "cron", "noop"):
+        if "middleware" in config:
+            errors.append(_middleware_off_api(config))
+        if "cors" in config:
+            errors.append(Problem("cors", "only API steps answer cross-origin requests"))
     if isinstance(config, Mapping) and isinstance(config.get("name"), str):
         errors = [_naming_step(e, config["name"]) for e in errors]
     return errors, warnings

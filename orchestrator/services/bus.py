@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -94,6 +95,9 @@ class EventBus:
         self._none_in_progress = trio.Event()
         self._none_in_progress.set()
         self.delivered = 0
+        # By step, for /__steppe/metrics: failed attempts retried, deliveries dead-lettered.
+        self.retries: Counter[str] = Counter()
+        self.dead_letters: Counter[str] = Counter()
 
     async def serve(
         self,
@@ -282,6 +286,7 @@ class EventBus:
                  "attempt": 0, "time": self._clock()}
             )  # fmt: skip
         await self.store.accept_dead(event, deliveries)
+        self.dead_letters.update(delivery.step for delivery in deliveries)
         self._logs.write("error", message, step=event.source, trace_id=event.trace_id)
 
     async def replay(self, ids: Iterable[str] | None) -> list[Delivery]:
@@ -382,6 +387,7 @@ class EventBus:
             delay = options.backoff.delay(delivery.attempts)
             delivery.available_at = self._clock() + delay
             await self.store.failed(delivery)
+            self.retries[step.name] += 1
             self._logs.write(
                 "warn",
                 f"delivery of '{event.topic}' failed (attempt {delivery.attempts}): "
@@ -391,6 +397,7 @@ class EventBus:
             )
             return
         await self.store.bury(delivery)
+        self.dead_letters[step.name] += 1
         self._logs.write(
             "error",
             f"delivery of '{event.topic}' failed {delivery.attempts} times and was dead-lettered: "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 
@@ -35,13 +36,42 @@ DEBOUNCE_MS = 50
 
 class ProjectFilter(DefaultFilter):
     """watchfiles' defaults (.git, __pycache__, node_modules, editors' swap files…)
-    plus Steppe's own data folder and generated files."""
+    plus Steppe's own data folder, generated files, and files the server writes: its
+    stdout and stderr when they are files (`steppe dev > dev.log` in the project) and
+    any `*.log`, so that its own output never wakes the reloader."""
 
     def __init__(self, data_dir: str) -> None:
-        super().__init__(ignore_dirs=(*DefaultFilter.ignore_dirs, data_dir, ".venv", ".steppe"))
+        super().__init__(
+            ignore_dirs=(*DefaultFilter.ignore_dirs, data_dir, ".venv", ".steppe"),
+            ignore_entity_patterns=(*DefaultFilter.ignore_entity_patterns, r"\.log$"),
+        )
+        self._outputs = _output_files()
 
     def __call__(self, change: Change, path: str) -> bool:
-        return Path(path).name not in GENERATED and super().__call__(change, path)
+        if Path(path).name in GENERATED or not super().__call__(change, path):
+            return False
+        return not self._outputs or _identity(path) not in self._outputs
+
+
+def _output_files() -> frozenset[tuple[int, int]]:
+    """(device, inode) of this process's stdout and stderr where they are regular files."""
+    found = set()
+    for fd in (1, 2):
+        try:
+            info = os.fstat(fd)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode):
+            found.add((info.st_dev, info.st_ino))
+    return frozenset(found)
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
 
 
 class Reloader:

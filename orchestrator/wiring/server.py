@@ -8,6 +8,7 @@ stop runners (SIGTERM, then SIGKILL).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +20,7 @@ from hypercorn.config import Config as HypercornConfig
 from hypercorn.trio import serve as hypercorn_serve
 
 from orchestrator.core.console import err_console
+from orchestrator.core.json_lines import stdout_console
 from orchestrator.core.logs import LogSink
 from orchestrator.core.tracing import Tracer
 from orchestrator.http.app import create_app
@@ -53,6 +55,7 @@ class Services:
     cron: CronScheduler
     url: str
     reloader: Reloader | None = None
+    json_console: bool = False
 
     async def apply_project(self, project: Project) -> None:
         """Serve `project` from now on (hot reload). Each service swaps its whole view
@@ -86,7 +89,8 @@ async def open_services(
     root = root.resolve()
     logs = LogSink(
         root / settings.data_dir / "logs" / "steppe.jsonl",
-        err_console,
+        # --json: JSON lines on stdout, and nothing else there (core/json_lines.py).
+        stdout_console() if json_console else err_console,
         console_level=console_level,
         json_console=json_console,
     )
@@ -98,6 +102,7 @@ async def open_services(
         ):
             env, cron = _wire(runtime, mode, logs, state, queue, streams)
             async with _running(runtime, env, cron, streams, watch) as services:
+                services.json_console = json_console
                 yield services
     finally:
         logs.close()
@@ -201,6 +206,7 @@ async def _running(
             # own and would hold Hypercorn's graceful shutdown for its whole timeout.
             # API requests still running when the grace ends are answered 503 rather
             # than dropped with their connections; runners get what is left of it.
+            env.shutting_down = True
             runtime.stop_by = trio.current_time() + settings.shutdown_grace
             streams.hub.close_all()
             env.live.close_all()
@@ -230,8 +236,11 @@ async def _serve_http(
     config.bind = [f"{settings.host}:{settings.port}"]
     config.accesslog = None
     # Its "Running on …" line repeats what `announce` says (and lands in benchmarks'
-    # and tests' output); its warnings and errors still show.
-    config.loglevel = "WARNING"
+    # and tests' output); its warnings and errors still show, through the root
+    # logger's handler (rich, or JSON lines with --json) rather than its own.
+    error_log = logging.getLogger("hypercorn.error")
+    error_log.setLevel(logging.WARNING)
+    config.errorlog = error_log
     # A second past the grace: requests it cuts short are answered 503 (in_flight.py)
     # before Hypercorn closes what is left.
     config.graceful_timeout = settings.shutdown_grace + 1

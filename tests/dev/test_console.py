@@ -35,14 +35,15 @@ async def handler(data, context):
 
 
 def _run_dev(root: Path, *extra: str) -> tuple[str, str]:
-    """Serve, send one request, stop; the console output and the request's trace id."""
+    """Serve, send one request, stop; the console output (stdout with --json, where
+    its JSON lines go, else stderr) and the request's trace id."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(
         [sys.executable, "-m", "orchestrator", "dev", "--dir", str(root), "--port", str(port),
          *extra],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"},
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 30
@@ -63,8 +64,8 @@ def _run_dev(root: Path, *extra: str) -> tuple[str, str]:
         time.sleep(0.5)  # let the delivery run
     finally:
         server.send_signal(signal.SIGTERM)
-        _, stderr = server.communicate(timeout=30)
-    return stderr.decode(errors="replace"), trace_id
+        stdout, stderr = server.communicate(timeout=30)
+    return (stdout if "--json" in extra else stderr).decode(errors="replace"), trace_id
 
 
 def test_dev_console_is_readable(make_project: Callable[..., Path]) -> None:
@@ -81,8 +82,8 @@ def test_dev_console_is_readable(make_project: Callable[..., Path]) -> None:
 
 def test_json_console_prints_one_json_object_per_line(make_project: Callable[..., Path]) -> None:
     out, trace_id = _run_dev(make_project(PROJECT), "--json")
-    entries = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    entries = [json.loads(line) for line in out.splitlines()]
     ours = [e for e in entries if e.get("traceId") == trace_id]
     assert {e["step"] for e in ours} >= {"Hello", "Greeted"}
-    assert {"saying hello", "greeting recorded"} <= {e["msg"] for e in ours}
-    assert all({"time", "level", "msg", "step", "traceId"} <= set(e) for e in entries)
+    assert {"saying hello", "greeting recorded"} <= {e["message"] for e in ours}
+    assert all({"time", "level", "message", "step", "traceId"} <= set(e) for e in entries)
