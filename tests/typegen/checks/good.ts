@@ -59,4 +59,5 @@ const timing: ApiMiddleware = async (_req, ctx, next) => {
 }
 export const withMiddleware: ApiRouteConfig = {
   type: 'api', name: 'Timed', method: 'GET', path: '/timed', middleware: [timing],
+  cors: { origins: ['https://app.example'], credentials: true, maxAge: 60 },
 }
