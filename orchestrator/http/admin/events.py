@@ -19,8 +19,8 @@ from quart import Blueprint, Response, request
 from orchestrator.core.errors import CallbackError
 from orchestrator.core.tracing import new_trace_id
 from orchestrator.http.admin.emit_body import read_emit_body
+from orchestrator.http.admin.request_body import read_json_body
 from orchestrator.http.env import current_env
-from orchestrator.http.json_body import BadRequest, parse_json_body
 from orchestrator.http.responses import error_response, json_response, validation_error
 
 routes = Blueprint("events", __name__)
@@ -30,7 +30,7 @@ routes = Blueprint("events", __name__)
 async def emit() -> Response:
     env = current_env()
     trace_id = env.tracer.start_trace("emit", "admin API")
-    event = await read_emit_body(request, trace_id)
+    event = await read_emit_body(trace_id)
     if isinstance(event, Response):
         return event
     try:
@@ -53,7 +53,7 @@ async def emit() -> Response:
 @routes.post("/emit/check")
 async def emit_check() -> Response:
     """Every subscriber's verdict, where `/emit` stops at the first that refuses."""
-    event = await read_emit_body(request, new_trace_id())
+    event = await read_emit_body(new_trace_id())
     if isinstance(event, Response):
         return event
     subscribers: list[dict[str, Any]] = [
@@ -108,13 +108,9 @@ async def purge() -> Response:
 async def _picked_ids() -> list[str] | Response | None:
     """`{"ids": [...]}` picks dead letters; `{"all": true}` (None) takes every one."""
     trace_id = new_trace_id()
-    try:
-        body = parse_json_body(
-            await request.get_data(cache=False, as_text=False),
-            current_env().settings.max_json_depth,
-        )
-    except BadRequest as exc:
-        return error_response(400, "malformed JSON", trace_id, message=str(exc))
+    body = await read_json_body(trace_id)
+    if isinstance(body, Response):
+        return body
     if isinstance(body, dict) and body.get("all") is True:
         return None
     ids = body.get("ids") if isinstance(body, dict) else None

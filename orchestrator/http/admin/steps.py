@@ -17,8 +17,8 @@ import trio
 from quart import Blueprint, Response, request
 
 from orchestrator.core.tracing import new_trace_id
+from orchestrator.http.admin.request_body import read_json_body
 from orchestrator.http.env import current_env
-from orchestrator.http.json_body import BadRequest, parse_json_body
 from orchestrator.http.responses import error_response, json_response, validation_error
 from orchestrator.model.step import Step
 from orchestrator.workbench.graph import flow_graph, topics
@@ -109,13 +109,9 @@ async def put_layout() -> Response:
     trace_id = new_trace_id()
     if (request.content_length or 0) > LAYOUT_BODY_LIMIT:
         return error_response(413, "layout too large", trace_id)
-    try:
-        body = parse_json_body(
-            await request.get_data(cache=False, as_text=False),
-            current_env().settings.max_json_depth,
-        )
-    except BadRequest as exc:
-        return error_response(400, "malformed JSON", trace_id, message=str(exc))
+    body = await read_json_body(trace_id)
+    if isinstance(body, Response):
+        return body
     try:
         saved = await trio.to_thread.run_sync(write_layout, root, body)
     except LayoutError as exc:
