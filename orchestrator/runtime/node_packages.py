@@ -183,8 +183,12 @@ async def _show_elapsed(status: Status, started: float) -> None:
 
 
 def _npm_failure(code: int, stderr: bytes) -> str:
-    text = _CREDENTIALS.sub("//", stderr.decode("utf-8", errors="replace"))
-    tail = "\n".join(text.strip().splitlines()[-6:])
+    lines = _CREDENTIALS.sub("//", stderr.decode("utf-8", errors="replace")).splitlines()
+    text = "\n".join(lines)
+    # npm's first lines name the error (code, syscall, the failed request); its last
+    # one, where the full log is.
+    said = [line for line in lines if line.strip()][:4]
+    said += [line for line in lines[-1:] if "complete log" in line]
     if _NETWORK_ERROR.search(text):
         why = (
             "npm could not reach the package registry (no network, or a proxy npm is not "
@@ -192,7 +196,8 @@ def _npm_failure(code: int, stderr: bytes) -> str:
         )
     else:
         why = f"npm ci failed (exit {code})"
-    return f"the Node runner's packages could not be installed: {why}. npm said:\n{tail}"
+    shown = "\n".join(said)
+    return f"the Node runner's packages could not be installed: {why}. npm said:\n{shown}"
 
 
 @cache
