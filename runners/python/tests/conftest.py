@@ -28,7 +28,8 @@ def orchestrator(project: Path, request: pytest.FixtureRequest) -> Iterator[Orch
     assert ready["p"]["language"] == "python"
     assert ready["p"]["pid"] == orch.process.pid
     assert ready["p"]["runtime"].endswith(" (uvloop)") == (request.param == "uvloop")
-    schema = json.loads((Path(__file__).parents[3] / "schemas" / "protocol.schema.json").read_text())
+    schema_file = Path(__file__).parents[3] / "schemas" / "protocol.schema.json"
+    schema = json.loads(schema_file.read_text())
     assert ready["p"]["protocol"] == schema["protocolVersion"]
     yield orch
     orch.close()
