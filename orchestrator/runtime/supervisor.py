@@ -78,6 +78,9 @@ class Supervisor:
         # Why the last runner was refused (another Steppe version's): never restarted.
         self._refusal: str | None = None
         self.restarts = 0
+        # True once `serve` stopped trying: this machine cannot run the language, or the
+        # runner was refused. Calls fail with the reason (RunnerUnavailable).
+        self.given_up = False
 
     @property
     def pid(self) -> int | None:
@@ -101,6 +104,7 @@ class Supervisor:
             await prepare_runner(self.language)
         except RunnerSetupError as exc:
             self._fail(str(exc))
+            self.given_up = True
             task_status.started()
             return
         attempt = 0
@@ -117,7 +121,10 @@ class Supervisor:
             if first is not None:
                 first.started()
                 first = None
-            if self._stopping or self._refusal is not None:
+            if self._stopping:
+                break
+            if self._refusal is not None:
+                self.given_up = True
                 break
             if trio.current_time() - began > HEALTHY_AFTER:
                 attempt = 0

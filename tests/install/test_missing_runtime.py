@@ -1,7 +1,7 @@
 """A missing runtime (issue 22, item 3): runners start only for the languages a project
 uses, and a file whose language cannot run here is reported by name, also when it
 appears while `steppe dev` runs (runtime/supervisor.py prepares a runner before it
-starts it; runtime/languages.prepare_runner).
+starts it; runtime/languages.prepare_runner), until the runtime is installed.
 
 Motia checks for Python only when the project has Python files
 (packages/snap/src/utils/validate-python-environment.ts).
@@ -9,6 +9,7 @@ Motia checks for Python only when the project has Python files
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +34,7 @@ export const handler = async () => ({ status: 200, body: {} })
 async def test_a_first_typescript_file_in_dev_without_node_is_a_problem_naming_node(
     make_project: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    full_path = os.environ["PATH"]
     monkeypatch.setenv("PATH", str(bin_with(tmp_path / "bin", "ruby")))
     root = make_project({"steps/hello.step.py": PYTHON_STEP})
     async with serving(root) as (services, client):
@@ -49,3 +51,9 @@ async def test_a_first_typescript_file_in_dev_without_node_is_a_problem_naming_n
             "Install it: apt-get install nodejs npm (Node.js 20.6 or later; https://nodejs.org)"
         )
         assert (await client.get("/hello")).status_code == 200  # the rest still serves
+
+        # Node installed since: the next change of the file starts the runner.
+        monkeypatch.setenv("PATH", full_path)
+        await reloader_for(services).apply_changes({late})
+        assert services.runtime.project.problems == []
+        assert (await client.get("/late")).status_code == 200
