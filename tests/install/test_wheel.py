@@ -133,14 +133,15 @@ def test_without_node_a_python_and_ruby_project_builds_and_serves(
     project = tmp_path / "app"
 
     # The TypeScript and JavaScript steps need Node: one error naming them, no traceback.
-    refused = installed.run("build", cwd=project, cache=cache, path=no_node)
-    assert refused.returncode == 1
-    message = " ".join(refused.stderr.split())
-    assert (
-        "Node.js is not installed (no `node` on PATH), and 2 file(s) need it: "
-        "steps/compose-greeting.step.js, steps/create-greeting.step.ts" in message
-    )
-    assert "apt-get install nodejs" in message and "Traceback" not in refused.stderr
+    for command in ("build", "dev"):
+        refused = installed.run(command, cwd=project, cache=cache, path=no_node)
+        assert refused.returncode == 1
+        message = " ".join(refused.stderr.split())
+        assert (
+            "Node.js is not installed (no `node` on PATH), and 2 file(s) need it: "
+            "steps/compose-greeting.step.js, steps/create-greeting.step.ts" in message
+        )
+        assert "apt-get install nodejs" in message and "Traceback" not in refused.stderr
 
     (project / "steps" / "create-greeting.step.ts").unlink()
     (project / "steps" / "compose-greeting.step.js").unlink()
