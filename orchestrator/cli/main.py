@@ -22,6 +22,7 @@ from rich.syntax import Syntax
 from orchestrator import __version__
 from orchestrator.cli.completion import SHELLS
 from orchestrator.cli.completion import script as completion_script
+from orchestrator.cli.doctor import run_doctor
 from orchestrator.cli.remote import AdminCallFailed, admin_call, post_emit
 from orchestrator.cli.report import (
     print_ignored_fields,
@@ -35,11 +36,18 @@ from orchestrator.cli.scaffold import ProjectExists, create_project
 from orchestrator.cli.serve import run_until_signalled
 from orchestrator.cli.test_command import run_tests
 from orchestrator.core.console import err_console
-from orchestrator.core.errors import ConfigError, RemoteError, SteppeError, UsageError
+from orchestrator.core.errors import (
+    ConfigError,
+    RemoteError,
+    RunnerSetupError,
+    SteppeError,
+    UsageError,
+)
 from orchestrator.core.json_lines import JsonLogHandler
 from orchestrator.model.discovery import skipped_files
 from orchestrator.model.dotenv import load_dotenv
 from orchestrator.model.settings import Settings, load_settings
+from orchestrator.runtime.languages import PROTOCOL_VERSION
 from orchestrator.stores.data_lock import hold_data_dir
 from orchestrator.stores.sqlite_worker import StorageError
 from orchestrator.typegen.write import write_types
@@ -80,6 +88,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except (ConfigError, UsageError) as exc:
         err_console.print(f"[bold red]error[/] {escape(str(exc))}")
         code = ExitCode.USAGE
+    except RunnerSetupError as exc:
+        err_console.print(f"[bold red]error[/] {escape(str(exc))}")
+        code = ExitCode.FAILED
     except KeyboardInterrupt:
         code = ExitCode.FAILED
     sys.exit(int(code))
@@ -89,7 +100,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="steppe", description="Run a polyglot backend made of step files."
     )
-    parser.add_argument("--version", action="version", version=f"steppe {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"steppe {__version__} (runner protocol {PROTOCOL_VERSION})",
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -157,6 +172,10 @@ def _parser() -> argparse.ArgumentParser:
     completion = command("completion", "Print a shell completion script: bash, zsh or fish.")
     completion.add_argument("shell", choices=SHELLS)
     completion.set_defaults(command=_completion, dotenv=False)
+    doctor = command("doctor", "Check that this machine has what the project needs; exit 1 if not.")
+    doctor.set_defaults(
+        command=lambda args, project_dir, settings: run_doctor(project_dir, settings)
+    )
     return parser
 
 
@@ -180,10 +199,10 @@ def _serve(args: argparse.Namespace, project_dir: Path, settings: Settings) -> E
                 )
             )
     except BaseExceptionGroup as group:
-        # A store that cannot open (a damaged state.db, a full disk) is the user's to fix:
-        # one line naming the file and what to do, not the task tree's traceback.
+        # A store that cannot open (a damaged state.db, a full disk) or a missing runtime
+        # is the user's to fix: one line saying what to do, not the task tree's traceback.
         failures = _leaves(group)
-        if not all(isinstance(f, StorageError) for f in failures):
+        if not all(isinstance(f, StorageError | RunnerSetupError) for f in failures):
             raise
         for message in dict.fromkeys(str(f) for f in failures):
             err_console.print(f"[bold red]error[/] {escape(message)}")

@@ -30,6 +30,12 @@ class RunnerCrashed(RunnerError):
     retryable = True
 
 
+class RunnerSetupError(SteppeError):
+    """Raised when a language's runner cannot be started on this machine: its interpreter
+    is missing, or the Node runner's npm packages cannot be installed. The message says
+    what to install or fix."""
+
+
 class RemoteError(SteppeError):
     """Raised when a runner answers a call with an error (the handler threw, the file failed)."""
 

@@ -1,23 +1,61 @@
-"""How to start each language's runner (and its echo twin, the benchmark floor)."""
+"""How to start each language's runner (and its echo twin, the benchmark floor), what
+each needs on this machine, and the protocol version a runner must speak."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from orchestrator.core.paths import RUNNERS_DIR
+from orchestrator import __version__
+from orchestrator.core.errors import RunnerSetupError
+from orchestrator.core.paths import RUNNERS_DIR, SCHEMAS_DIR, relative_label
 from orchestrator.core.types import Language
+from orchestrator.model.discovery import StepFile
+from orchestrator.runtime.node_packages import cache_root, ensure_packages, node_runner_home
 
 LANGUAGES: tuple[Language, ...] = ("node", "python", "ruby")
 
 
+def _protocol_version() -> int:
+    schema = json.loads((SCHEMAS_DIR / "protocol.schema.json").read_text(encoding="utf-8"))
+    version: int = schema["protocolVersion"]
+    return version
+
+
+# The runners read the same field from the schema shipped beside them, and say it in
+# their `ready` note.
+PROTOCOL_VERSION = _protocol_version()
+
+
+@dataclass(frozen=True, slots=True)
+class Interpreter:
+    """A program a language's runner needs on PATH (Python's runner uses Steppe's own)."""
+
+    program: str
+    name: str
+    install: str
+
+
+INTERPRETERS: dict[Language, Interpreter] = {
+    "node": Interpreter(
+        "node", "Node.js", "apt-get install nodejs npm (Node.js 20.6 or later; https://nodejs.org)"
+    ),
+    "ruby": Interpreter("ruby", "Ruby", "apt-get install ruby ruby-msgpack"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class RunnerSpec:
-    """The command line and environment of one language's runner."""
+    """The command line and environment of one language's runner; `home` is its folder."""
 
     language: Language
+    home: Path
     argv: tuple[str, ...]
     echo_argv: tuple[str, ...]
     env: tuple[tuple[str, str], ...] = ()
@@ -37,16 +75,83 @@ def runner_spec(language: Language) -> RunnerSpec:
     """The spec for a language; the Python runner uses the orchestrator's own interpreter,
     so pydantic and anything else installed beside Steppe is importable by steps."""
     if language == "node":
-        entry = RUNNERS_DIR / "node" / "src"
+        home = node_runner_home()
+        entry = home / "src"
         return RunnerSpec(
-            "node", ("node", str(entry / "runner.mjs")), ("node", str(entry / "echo.mjs"))
+            "node", home, ("node", str(entry / "runner.mjs")), ("node", str(entry / "echo.mjs"))
         )
     if language == "python":
+        home = RUNNERS_DIR / "python"
         return RunnerSpec(
             "python",
+            home,
             (sys.executable, "-m", "steppe_runner"),
             (sys.executable, "-m", "steppe_runner.echo"),
-            (("PYTHONPATH", str(RUNNERS_DIR / "python")),),
+            (("PYTHONPATH", str(home)),),
         )
-    entry = RUNNERS_DIR / "ruby"
-    return RunnerSpec("ruby", ("ruby", str(entry / "runner.rb")), ("ruby", str(entry / "echo.rb")))
+    home = RUNNERS_DIR / "ruby"
+    return RunnerSpec(
+        "ruby", home, ("ruby", str(home / "runner.rb")), ("ruby", str(home / "echo.rb"))
+    )
+
+
+def missing_interpreter(language: Language) -> Interpreter | None:
+    """The interpreter the language's runner needs when it is not on PATH, else None."""
+    interpreter = INTERPRETERS.get(language)
+    if interpreter is None or shutil.which(interpreter.program):
+        return None
+    return interpreter
+
+
+async def prepare_runners(files: Iterable[StepFile], root: Path) -> None:
+    """Check, before any runner starts, that this machine has what the files' languages
+    need, and install the Node runner's packages the first time. Raises RunnerSetupError
+    naming the files that need a missing interpreter."""
+    paths: dict[Language, list[Path]] = {}
+    for step_file in files:
+        paths.setdefault(step_file.language, []).append(step_file.path)
+    problems = []
+    for language, needing in paths.items():
+        missing = missing_interpreter(language)
+        if missing is not None:
+            shown = ", ".join(relative_label(p, root) for p in sorted(needing))
+            problems.append(
+                f"{missing.name} is not installed (no `{missing.program}` on PATH), and "
+                f"{len(needing)} file(s) need it: {shown}. Install it: {missing.install}"
+            )
+    if problems:
+        raise RunnerSetupError("\n".join([*problems, "`steppe doctor` checks everything."]))
+    if "node" in paths:
+        await ensure_packages()
+
+
+async def prepare_runner(language: Language) -> None:
+    """What `prepare_runners` does for a runner started later (a first file of a new
+    language while `steppe dev` runs). Raises RunnerSetupError."""
+    missing = missing_interpreter(language)
+    if missing is not None:
+        raise RunnerSetupError(
+            f"the {language} runner cannot start: {missing.name} is not installed "
+            f"(no `{missing.program}` on PATH). Install it: {missing.install}"
+        )
+    if language == "node":
+        await ensure_packages()
+
+
+def protocol_refusal(spec: RunnerSpec, ready: Any) -> str | None:
+    """Why a runner whose `ready` note carries another protocol version is refused, or
+    None when it speaks this orchestrator's."""
+    theirs = ready.get("protocol") if isinstance(ready, dict) else None
+    if type(theirs) is int and theirs == PROTOCOL_VERSION:
+        return None
+    said = f"protocol {theirs}" if type(theirs) is int else "no protocol version"
+    remedy = "reinstall Steppe"
+    if cache_root() in spec.home.parents:
+        remedy = (
+            f"delete {spec.home.parents[1]} (Steppe's copy of it, made again on the next start)"
+        )
+    return (
+        f"the {spec.language} runner in {spec.home} says {said}, and this Steppe "
+        f"({__version__}) speaks protocol {PROTOCOL_VERSION}: the runner comes from another "
+        f"Steppe version and was refused; {remedy}"
+    )

@@ -60,9 +60,10 @@ class RunnerPool:
 
     async def ensure_runner(self, language: Language) -> Supervisor:
         """The language's supervisor, starting a runner for it if the project had none
-        (a first Ruby file added while `steppe dev` runs)."""
+        (a first Ruby file added while `steppe dev` runs) or if its runner was given up
+        (the interpreter was missing: it may have been installed since)."""
         supervisor = self.supervisors.get(language)
-        if supervisor is None:
+        if supervisor is None or supervisor.given_up:
             assert self._nursery is not None, "the pool is not serving"
             supervisor = self._supervisor_for(language)
             self.supervisors[language] = supervisor

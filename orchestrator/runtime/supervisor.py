@@ -13,11 +13,17 @@ from typing import Any
 
 import trio
 
-from orchestrator.core.errors import LoadTimeout, ProtocolError, RemoteError, RunnerUnavailable
+from orchestrator.core.errors import (
+    LoadTimeout,
+    ProtocolError,
+    RemoteError,
+    RunnerSetupError,
+    RunnerUnavailable,
+)
 from orchestrator.core.types import JSON, FileKind, LineHandler, NoteHandler, RequestHandler
 from orchestrator.rpc.session import RpcSession
 from orchestrator.runtime.heartbeat import until_wedged
-from orchestrator.runtime.languages import RunnerSpec
+from orchestrator.runtime.languages import RunnerSpec, prepare_runner, protocol_refusal
 from orchestrator.runtime.process import RunnerProcess
 
 log = logging.getLogger("steppe.runtime")
@@ -69,7 +75,12 @@ class Supervisor:
         self._ready = trio.Event()
         self._stopping = False
         self._fatal: str | None = None
+        # Why the last runner was refused (another Steppe version's): never restarted.
+        self._refusal: str | None = None
         self.restarts = 0
+        # True once `serve` stopped trying: this machine cannot run the language, or the
+        # runner was refused. Calls fail with the reason (RunnerUnavailable).
+        self.given_up = False
 
     @property
     def pid(self) -> int | None:
@@ -87,7 +98,15 @@ class Supervisor:
     async def serve(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Run the runner until `stop`. Reports started once the first process is ready or
         has failed to start; in the latter case calls raise RunnerUnavailable until a
-        restart succeeds."""
+        restart succeeds. A machine that cannot run the language (RunnerSetupError) or a
+        runner from another Steppe version is not tried again."""
+        try:
+            await prepare_runner(self.language)
+        except RunnerSetupError as exc:
+            self._fail(str(exc))
+            self.given_up = True
+            task_status.started()
+            return
         attempt = 0
         first: trio.TaskStatus[None] | None = task_status
         while not self._stopping:
@@ -103,6 +122,9 @@ class Supervisor:
                 first.started()
                 first = None
             if self._stopping:
+                break
+            if self._refusal is not None:
+                self.given_up = True
                 break
             if trio.current_time() - began > HEALTHY_AFTER:
                 attempt = 0
@@ -144,7 +166,7 @@ class Supervisor:
             process.kill()
             with trio.CancelScope(shield=True):
                 code = await process.wait()
-            if not available:
+            if not available and self._refusal is None:
                 self._fail(
                     f"the {self.language} runner exited before it was ready (code {code})"
                     + _tail(process)
@@ -204,6 +226,10 @@ class Supervisor:
         if timeout.cancelled_caught:
             self._fail(f"the {self.language} runner sent no 'ready' within {READY_TIMEOUT}s")
             return False
+        if self._refusal is not None:
+            self._fail(self._refusal)
+            self.kill()  # ends this run: its tasks end when the process does
+            return False
         for path, kind in list(self._loaded.items()):
             try:
                 await session.call("load", {"path": path, "kind": kind})
@@ -226,6 +252,7 @@ class Supervisor:
 
     def _handle_note(self, method: str, params: Any) -> None:
         if method == "ready":
+            self._refusal = protocol_refusal(self.spec, params)
             self._ready.set()
         else:
             self._on_note(method, params)

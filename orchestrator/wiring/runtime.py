@@ -23,6 +23,7 @@ from orchestrator.model.discovery import discover
 from orchestrator.model.dotenv import load_dotenv
 from orchestrator.model.settings import Settings
 from orchestrator.runtime.host import Invocation, LogRecord
+from orchestrator.runtime.languages import prepare_runners
 from orchestrator.runtime.pool import RunnerPool
 from orchestrator.services.context import ContextRouter
 from orchestrator.services.project import Project, languages_of, load_project
@@ -81,7 +82,9 @@ class Runtime:
 async def open_runtime(
     root: Path, settings: Settings, host: Host | None = None
 ) -> AsyncIterator[Runtime]:
-    """Start the runners the project needs, load every file, and stop the runners on exit.
+    """Start the runners the project needs (only the languages it has files in), load
+    every file, and stop the runners on exit. Raises RunnerSetupError when this machine
+    lacks what a language needs.
 
     The project's `.env` is loaded first (never overriding variables already set), so
     the runners inherit its values and `requiredEnv` sees them."""
@@ -89,6 +92,9 @@ async def open_runtime(
     load_dotenv(root)
     host = host or Host(root, LogSink(None, err_console))
     files = discover(root, settings.step_dirs)
+    # Before any runner starts: a missing interpreter is one error naming the files that
+    # need it (RunnerSetupError), not a failed load per file.
+    await prepare_runners(files, root)
     pool = RunnerPool(root, host, languages_of(files))
     runtime: Runtime | None = None
     async with trio.open_nursery() as nursery:

@@ -23,6 +23,11 @@ const FILE_METHODS = new Set(['invoke', 'load', 'unload'])
 const METHODS = new Set([...FILE_METHODS, 'ping', 'shutdown'])
 // Milliseconds between checks that the orchestrator that started the runner is still its parent.
 const PARENT_CHECK_MS = 1000
+// The protocol version this runner speaks, from the schema shipped with it (runners/ and
+// schemas/ sit side by side in the repository and in the installed package).
+const PROTOCOL = JSON.parse(
+  readFileSync(new URL('../../../schemas/protocol.schema.json', import.meta.url), 'utf8'),
+).protocolVersion
 
 // The project folder named by --project DIR (or --project=DIR), or null.
 function projectDir(argv) {
@@ -225,7 +230,7 @@ function main() {
   // Ahead of readFrames' own 'end' listener (exit 0): the orchestrator is gone.
   if (leadsGroup) process.stdin.on('end', () => process.kill(0, 'SIGKILL'))
   readFrames(process.stdin, 'steppe node runner', (frame) => runner.dispatch(frame))
-  session.note('ready', { language: 'node', pid: process.pid, runtime: `node ${process.version}` })
+  session.note('ready', { language: 'node', pid: process.pid, runtime: `node ${process.version}`, protocol: PROTOCOL })
 }
 
 main()

@@ -55,9 +55,15 @@ describe('runner', TIMEOUT, () => {
   })
 
   describe('start-up', () => {
-    it('says ready with its language, pid and runtime', async () => {
+    it('says ready with its language, pid, runtime and protocol version', async () => {
       const ready = await runner.ready()
-      assert.deepEqual(ready.p, { language: 'node', pid: runner.child.pid, runtime: `node ${process.version}` })
+      const schema = JSON.parse(readFileSync(new URL('../../../schemas/protocol.schema.json', import.meta.url), 'utf8'))
+      assert.deepEqual(ready.p, {
+        language: 'node',
+        pid: runner.child.pid,
+        runtime: `node ${process.version}`,
+        protocol: schema.protocolVersion,
+      })
     })
 
     it('answers ping with its parameters and refuses unknown methods', async () => {

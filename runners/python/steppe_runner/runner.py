@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import contextvars
 import inspect
+import json
 import os
 import platform
 import signal
@@ -22,6 +23,7 @@ import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from pathlib import Path
 from typing import Any, NoReturn
 
 from .context import Context, Input
@@ -94,7 +96,12 @@ class Runner:
         runtime = f"{platform.python_implementation().lower()} {platform.python_version()}"
         if type(self._loop).__module__.startswith("uvloop"):
             runtime += " (uvloop)"
-        ready = {"language": "python", "pid": os.getpid(), "runtime": runtime}
+        ready = {
+            "language": "python",
+            "pid": os.getpid(),
+            "runtime": runtime,
+            "protocol": protocol_version(),
+        }
         await self._connection.open(protocol_in, protocol_out, encode_note("ready", ready))
         await asyncio.Future()  # the runner ends through _exit
         raise AssertionError("unreachable")
@@ -253,6 +260,14 @@ class Runner:
 
     def _fail(self, request_id: int, name: str, message: str) -> None:
         self._connection.send(encode_error(request_id, {"name": name, "message": message}))
+
+
+def protocol_version() -> int:
+    """The protocol version this runner speaks, from the schema shipped with it (runners/
+    and schemas/ sit side by side in the repository and in the installed package)."""
+    schema = Path(__file__).resolve().parents[3] / "schemas" / "protocol.schema.json"
+    version: int = json.loads(schema.read_text(encoding="utf-8"))["protocolVersion"]
+    return version
 
 
 def _as_input(value: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,5 +28,8 @@ def orchestrator(project: Path, request: pytest.FixtureRequest) -> Iterator[Orch
     assert ready["p"]["language"] == "python"
     assert ready["p"]["pid"] == orch.process.pid
     assert ready["p"]["runtime"].endswith(" (uvloop)") == (request.param == "uvloop")
+    schema_file = Path(__file__).parents[3] / "schemas" / "protocol.schema.json"
+    schema = json.loads(schema_file.read_text())
+    assert ready["p"]["protocol"] == schema["protocolVersion"]
     yield orch
     orch.close()

@@ -1,5 +1,6 @@
 # frozen_string_literal: true
 
+require 'json'
 require 'minitest/autorun'
 require_relative 'support/fake_orchestrator'
 
@@ -80,6 +81,8 @@ class RunnerTest < Minitest::Test
     assert_equal 'ruby', runner.ready['language']
     assert_equal runner.pid, runner.ready['pid']
     assert_match(/\Aruby 3\./, runner.ready['runtime'])
+    schema = JSON.parse(File.read(File.expand_path('../../../schemas/protocol.schema.json', __dir__)))
+    assert_equal schema['protocolVersion'], runner.ready['protocol']
   end
 
   def test_the_seed_report_step_loads_with_plain_config

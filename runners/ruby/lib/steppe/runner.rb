@@ -25,6 +25,9 @@ module Steppe
     METHODS = [*FILE_METHODS, 'ping', 'shutdown'].freeze
     # Seconds between checks that the orchestrator that started the runner is still its parent.
     PARENT_CHECK_SECONDS = 1
+    # The protocol version this runner speaks, from the schema shipped with it (runners/ and
+    # schemas/ sit side by side in the repository and in the installed package).
+    PROTOCOL_SCHEMA = File.expand_path('../../../../schemas/protocol.schema.json', __dir__)
 
     def initialize(project)
       @project = File.realpath(project)
@@ -47,7 +50,8 @@ module Steppe
       PRELOADED.each { |lib| require lib }
       start_load_thread
       @writer.note('ready', 'language' => 'ruby', 'pid' => Process.pid,
-                            'runtime' => "ruby #{RUBY_VERSION}p#{RUBY_PATCHLEVEL}")
+                            'runtime' => "ruby #{RUBY_VERSION}p#{RUBY_PATCHLEVEL}",
+                            'protocol' => JSON.parse(File.read(PROTOCOL_SCHEMA))['protocolVersion'])
       Framing::Reader.new(@input, on_end: method(:stop)) { |messages| take(messages) }.run
     end
 
