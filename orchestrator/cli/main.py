@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from enum import IntEnum
 from functools import partial
@@ -127,6 +127,38 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(command=_run)
 
+    _server_commands(command)
+
+    types = command("types", "Write types.d.ts (and steppe_types.py) from the step configs.")
+    types.set_defaults(command=_types)
+
+    test = command("test", "Run the project's tests (pytest, jest/vitest/node, minitest).")
+    test.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATHS",
+        help="test files or folders, relative to the current folder (default: the project)",
+    )
+    test.set_defaults(command=_test)
+
+    create = command("create", "Create a new project in DIR that `steppe dev` serves at once.")
+    create.add_argument("target", metavar="DIR", help="the new project's directory")
+    create.add_argument("--force", action="store_true", help="write into DIR even if it has files")
+    create.set_defaults(command=_create, dotenv=False)
+
+    completion = command("completion", "Print a shell completion script: bash, zsh or fish.")
+    completion.add_argument("shell", choices=SHELLS)
+    completion.set_defaults(command=_completion, dotenv=False)
+
+    doctor = command("doctor", "Check that this machine has what the project needs; exit 1 if not.")
+    doctor.set_defaults(
+        command=lambda args, project_dir, settings: run_doctor(project_dir, settings)
+    )
+    return parser
+
+
+def _server_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """`dev` and `start`, which serve, and `emit` and `dlq`, which talk to a server."""
     for name, help_text in (
         ("dev", "Serve the project for development: console log per request, admin API open."),
         ("start", "Serve the project for production: admin API only with STEPPE_ADMIN_TOKEN."),
@@ -151,32 +183,6 @@ def _parser() -> argparse.ArgumentParser:
     dlq.add_argument("--all", action="store_true", help="replay or purge every dead letter")
     dlq.add_argument("--url", help="server URL (default http://HOST:PORT from the settings)")
     dlq.set_defaults(command=_dlq)
-
-    types = command("types", "Write types.d.ts (and steppe_types.py) from the step configs.")
-    types.set_defaults(command=_types)
-
-    test = command("test", "Run the project's tests (pytest, jest/vitest/node, minitest).")
-    test.add_argument(
-        "paths",
-        nargs="*",
-        metavar="PATHS",
-        help="test files or folders, relative to the current folder (default: the project)",
-    )
-    test.set_defaults(command=_test)
-
-    create = command("create", "Create a new project in DIR that `steppe dev` serves at once.")
-    create.add_argument("target", metavar="DIR", help="the new project's directory")
-    create.add_argument("--force", action="store_true", help="write into DIR even if it has files")
-    create.set_defaults(command=_create, dotenv=False)
-
-    completion = command("completion", "Print a shell completion script: bash, zsh or fish.")
-    completion.add_argument("shell", choices=SHELLS)
-    completion.set_defaults(command=_completion, dotenv=False)
-    doctor = command("doctor", "Check that this machine has what the project needs; exit 1 if not.")
-    doctor.set_defaults(
-        command=lambda args, project_dir, settings: run_doctor(project_dir, settings)
-    )
-    return parser
 
 
 def _completion(args: argparse.Namespace, project_dir: Path, settings: Settings) -> ExitCode:
