@@ -86,22 +86,33 @@ export function captureOutput(storage, emit) {
   }
 }
 
-/** Bytes of UTF-8 kept of one note's text (orchestrator/core/truncate.py has the same). */
+/**
+ * Bytes (UTF-8) of one note's text, and the room left for the marker in text that
+ * was cut: at most LINE_LIMIT bytes in all (orchestrator/core/truncate.py has the
+ * same, so what is sent passes there unchanged).
+ */
 export const LINE_LIMIT = 64 * 1024
+const MARKER_ROOM = 64
 
 /**
- * `text` when its UTF-8 fits in `limit` bytes; else its first `limit` bytes (whole
- * characters) and a marker saying how many bytes were cut.
+ * `text` when its UTF-8 fits in `limit` bytes; else its start (whole characters)
+ * and a marker saying how many bytes were cut, in at most `limit` bytes.
  */
 export function capText(text, limit = LINE_LIMIT) {
   if (text.length * 3 <= limit) return text // a UTF-16 unit is at most 3 bytes
   const size = Buffer.byteLength(text, 'utf8')
   if (size <= limit) return text
-  // The first `limit` units hold at least the first `limit` bytes.
-  const head = Buffer.from(text.slice(0, limit), 'utf8')
-  let end = limit
-  while (end > 0 && (head[end] & 0xc0) === 0x80) end-- // not inside a character
+  const keep = limit - MARKER_ROOM
+  // The first `keep` units hold at least the first `keep` bytes.
+  const head = Buffer.from(text.slice(0, keep), 'utf8')
+  const end = characterStart(head, keep)
   return head.toString('utf8', 0, end) + truncationMarker(size - end)
+}
+
+// The offset at or before `at` where a character begins.
+function characterStart(bytes, at) {
+  while (at > 0 && (bytes[at] & 0xc0) === 0x80) at--
+  return at
 }
 
 export function truncationMarker(dropped) {
@@ -117,7 +128,6 @@ function bytesText(chunk, encoding) {
   if (!['utf8', 'utf-8'].includes(charset.toLowerCase())) return capText(withoutNewline(bytes.toString(charset)))
   const length = bytes.length - (bytes[bytes.length - 1] === 0x0a ? 1 : 0)
   if (length <= LINE_LIMIT) return bytes.toString('utf8', 0, length)
-  let end = LINE_LIMIT
-  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end-- // not inside a character
+  const end = characterStart(bytes, LINE_LIMIT - MARKER_ROOM)
   return bytes.toString('utf8', 0, end) + truncationMarker(length - end)
 }

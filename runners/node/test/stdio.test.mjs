@@ -11,18 +11,23 @@ import { LINE_LIMIT, capText, captureOutput } from '../src/stdio.mjs'
 
 describe('capText', () => {
   it('keeps text that fits', () => {
-    assert.equal(capText('short', 10), 'short')
-    assert.equal(capText('é'.repeat(5), 10), 'é'.repeat(5))
+    assert.equal(capText('short', 100), 'short')
+    assert.equal(capText('é'.repeat(50), 100), 'é'.repeat(50))
+    assert.equal(capText('x'.repeat(LINE_LIMIT)), 'x'.repeat(LINE_LIMIT))
   })
 
-  it('cuts at the byte limit and says how much was cut', () => {
-    assert.equal(capText('x'.repeat(25), 10), 'xxxxxxxxxx… [truncated 15 bytes]')
-    assert.equal(capText('y'.repeat(5_000_000)).slice(LINE_LIMIT), '… [truncated 4,934,464 bytes]')
+  it('cuts what does not fit, marker included, and says how much was cut', () => {
+    // 64 bytes are left for the marker: 36 of 100 are kept.
+    assert.equal(capText('x'.repeat(250), 100), 'x'.repeat(36) + '… [truncated 214 bytes]')
+    const cut = capText('y'.repeat(5_000_000))
+    assert.equal(cut.slice(LINE_LIMIT - 64), '… [truncated 4,934,528 bytes]')
+    assert.ok(Buffer.byteLength(cut) <= LINE_LIMIT)
+    assert.equal(capText('x'.repeat(LINE_LIMIT + 1)).slice(LINE_LIMIT - 64), '… [truncated 65 bytes]')
   })
 
   it('never splits a character', () => {
-    assert.equal(capText('é'.repeat(10), 11), 'ééééé… [truncated 10 bytes]')
-    assert.equal(capText('😀'.repeat(10), 10), '😀😀… [truncated 32 bytes]')
+    assert.equal(capText('é'.repeat(100), 103), 'é'.repeat(19) + '… [truncated 162 bytes]')
+    assert.equal(capText('😀'.repeat(30), 102), '😀'.repeat(9) + '… [truncated 84 bytes]')
   })
 })
 
@@ -36,9 +41,9 @@ describe('captureOutput', () => {
       process.stderr.write(Buffer.from('w'.repeat(200_000) + '\n'))
       process.stdout.write(Buffer.from('small\n'))
     })
-    assert.deepEqual(notes.map(n => [n.level, n.source, n.msg.slice(LINE_LIMIT - 1)]), [
-      ['info', 'stdout', 'z… [truncated 2,934,464 bytes]'],
-      ['error', 'stderr', 'w… [truncated 134,464 bytes]'],
+    assert.deepEqual(notes.map(n => [n.level, n.source, n.msg.slice(LINE_LIMIT - 65)]), [
+      ['info', 'stdout', 'z… [truncated 2,934,528 bytes]'],
+      ['error', 'stderr', 'w… [truncated 134,528 bytes]'],
       ['info', 'stdout', ''],
     ])
     assert.equal(notes[2].msg, 'small')

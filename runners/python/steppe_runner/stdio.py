@@ -19,9 +19,11 @@ from typing import Any, TextIO
 
 LEVELS = {"stdout": "info", "stderr": "error"}
 LINE_LIMIT = 64 * 1024
-"""Bytes (UTF-8) sent of one printed line (orchestrator/core/truncate.py has the same):
-a handler printing 50 MB must not make a 50 MB note, which every other call would
-queue behind. The rest is counted, not kept, and a marker says how much was cut."""
+"""Bytes (UTF-8) sent of one printed line, marker included (orchestrator/core/truncate.py
+has the same, so what is sent passes there unchanged): a handler printing 50 MB must
+not make a 50 MB note, which every other call would queue behind. The rest is
+counted, not kept, and a marker says how much was cut."""
+MARKER_ROOM = 64
 
 
 class OutputSink:
@@ -85,8 +87,8 @@ class _Line:
         head = "".join(self._head)
         if self._size <= LINE_LIMIT:
             return head.removesuffix("\r")
-        # The first LINE_LIMIT characters hold at least the first LINE_LIMIT bytes.
-        kept = head.encode("utf-8", "surrogatepass")[:LINE_LIMIT]
+        # The first LINE_LIMIT characters hold at least the bytes kept.
+        kept = head.encode("utf-8", "surrogatepass")[: LINE_LIMIT - MARKER_ROOM]
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         shown = decoder.decode(kept, final=False)  # less a character cut in two
         dropped = self._size - len(kept) + len(decoder.getstate()[0])

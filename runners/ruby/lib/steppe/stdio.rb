@@ -103,11 +103,13 @@ module Steppe
       alias isatty tty?
     end
 
-    # Bytes (UTF-8) sent of one printed line (orchestrator/core/truncate.py has
-    # the same): a handler printing 50 MB must not make a 50 MB note, which every
-    # other call would queue behind. The rest is counted, not kept, and a marker
-    # says how much was cut.
+    # Bytes (UTF-8) sent of one printed line, marker included
+    # (orchestrator/core/truncate.py has the same, so what is sent passes there
+    # unchanged): a handler printing 50 MB must not make a 50 MB note, which
+    # every other call would queue behind. The rest is counted, not kept, and a
+    # marker says how much was cut.
     LINE_LIMIT = 64 * 1024
+    MARKER_ROOM = 64
 
     def truncation_marker(dropped)
       "… [truncated #{dropped.to_s.reverse.scan(/\d{1,3}/).join(',').reverse} bytes]"
@@ -171,7 +173,7 @@ module Steppe
         head = @head.force_encoding(Encoding::UTF_8)
         return head.delete_suffix("\r") if @size <= LINE_LIMIT
 
-        kept = head.scrub('') # a character the cut split in two
+        kept = head.byteslice(0, LINE_LIMIT - MARKER_ROOM).scrub('') # less a split character
         "#{kept}#{Stdio.truncation_marker(@size - kept.bytesize)}"
       end
     end
