@@ -24,6 +24,8 @@ import httpx
 import pytest
 import trio
 
+from tests.helpers import serving
+
 SIZE = 50_000_000
 MARKER = "… [truncated 49,934,528 bytes]"  # 50,000,000 less the 65,472 bytes kept
 PAGE_LIMIT = 5_000_000
@@ -193,3 +195,39 @@ def test_the_orchestrators_memory_returns_after_the_burst(dev_server: tuple[int,
         logs = client.get("/__steppe/api/logs")
         assert len(logs.content) <= PAGE_LIMIT
         assert logs.text.count(MARKER) == len(BIG)
+
+
+THROWS = {
+    "steps/throws_step.py": (
+        "config = {'type': 'api', 'name': 'Throws', 'method': 'GET', 'path': '/throws'}\n\n"
+        "async def handler(req, context):\n"
+        "    raise ValueError('e' * 5_000_000)\n"
+    ),
+    "steps/ok_step.py": STEPS["steps/ok_step.py"],
+}
+
+
+async def test_a_trace_too_big_for_a_page_reads_back_cut_and_traces_page_by_id(
+    make_project: Callable[..., Path],
+) -> None:
+    """A span's error holds what the handler threw, whatever its size: the trace
+    answers within a page, its error cut as log messages are."""
+    async with serving(make_project(THROWS)) as (_services, client):
+        threw = await client.get("/throws")
+        assert threw.status_code == 500
+        trace_id = threw.headers["x-trace-id"]
+        oks = [(await client.get("/ok/python")).headers["x-trace-id"] for _ in range(3)]
+
+        response = await client.get(f"/__steppe/api/traces/{trace_id}")
+        assert len(response.content) <= PAGE_LIMIT
+        trace = response.json()
+        assert trace["spansOmitted"] == 0
+        [span] = trace["spans"]
+        assert span["error"]["name"] == "ValueError"
+        assert span["error"]["message"].endswith("… [truncated 4,934,528 bytes]")
+
+        listed = await client.get("/__steppe/api/traces", params={"limit": 2})
+        assert [t["traceId"] for t in listed.json()] == [oks[2], oks[1]]
+        older = await client.get("/__steppe/api/traces", params={"before": oks[1]})
+        assert [t["traceId"] for t in older.json()] == [oks[0], trace_id]
+        assert len(older.content) <= PAGE_LIMIT
