@@ -65,6 +65,11 @@ _BREAKS_HEADER = re.compile(r"[\r\n\0]")
 _FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
 
 
+# What a context call's StorageError is called when it reaches the handler
+# (wiring/runtime.Host.handle_call), and so when it comes back uncaught.
+STORAGE_ERRORS = frozenset({"StorageError", "StorageFull", "StorageClosed"})
+
+
 class InvalidHandlerResponse(Exception):
     """A handler returned something that is not an HTTP response; says what."""
 
@@ -164,6 +169,8 @@ async def _serve_step(
     try:
         result = await env.invoker.invoke(step, trace_id, request_input)
     except RemoteError as exc:
+        if exc.name in STORAGE_ERRORS:
+            return _storage_unavailable(env, step, exc, trace_id)
         return _handler_threw(env, step, exc, trace_id)
     except InvocationTimeout as exc:
         return api_error(504, "handler timed out", trace_id, message=str(exc))
@@ -180,6 +187,19 @@ async def _serve_step(
         log_line = f"invalid handler response: {message}"
         env.logs.write("error", log_line, step=step.name, trace_id=trace_id)
         return api_error(500, "invalid handler response", trace_id, message=message)
+
+
+def _storage_unavailable(env: HttpEnv, step: Step, exc: RemoteError, trace_id: str) -> ApiResponse:
+    """A context call failed to save (state, emit, streams) and the handler let it
+    through: the server's trouble, not the request's, and worth a retry (503)."""
+    logged = f"{step.name} [{step.path}] could not save its data: {exc.remote_message}"
+    env.logs.write("error", logged, step=step.name, trace_id=trace_id)
+    if env.mode == "start":  # no file names to the outside
+        why = "the disk is full" if exc.name == "StorageFull" else "storage is unavailable"
+        message = f"{step.name} could not save its data: {why}; retry later"
+    else:
+        message = logged
+    return api_error(503, "storage unavailable", trace_id, message=message)
 
 
 def _handler_threw(env: HttpEnv, step: Step, exc: RemoteError, trace_id: str) -> ApiResponse:

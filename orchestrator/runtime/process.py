@@ -12,6 +12,7 @@ from pathlib import Path
 
 import trio
 
+from orchestrator.core.truncate import LineCutter
 from orchestrator.runtime.languages import RunnerSpec
 
 # Kept so that a crash report can show what the runner said last.
@@ -68,20 +69,20 @@ class RunnerProcess:
         return self.process.stdout
 
     async def pump_stderr(self, on_line: Callable[[str], None]) -> None:
-        """Hand every stderr line to `on_line` until the pipe closes."""
+        """Hand every stderr line to `on_line` until the pipe closes. A line longer
+        than `LINE_LIMIT` bytes is cut (`core/truncate.py`): only that much of it is
+        ever held, however long it runs."""
         stream = self.process.stderr
         assert stream is not None
-        pending = b""
+        lines = LineCutter()
         while chunk := await stream.receive_some(65536):
-            pending += chunk
-            *lines, pending = pending.split(b"\n")
-            for raw in lines:
-                self._emit_line(raw, on_line)
-        if pending:
-            self._emit_line(pending, on_line)
+            for line in lines.feed(chunk):
+                self._emit_line(line, on_line)
+        last = lines.finish()
+        if last is not None:
+            self._emit_line(last, on_line)
 
-    def _emit_line(self, raw: bytes, on_line: Callable[[str], None]) -> None:
-        line = raw.decode("utf-8", errors="replace").rstrip("\r")
+    def _emit_line(self, line: str, on_line: Callable[[str], None]) -> None:
         if line:
             self.stderr_tail.append(line)
             on_line(line)

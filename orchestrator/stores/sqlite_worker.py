@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import errno
 import logging
 import os
 import queue
@@ -51,6 +52,11 @@ class StorageError(SteppeError):
 
 class StorageClosed(StorageError):
     """Raised when a call reaches a SqliteWorker that is not open (not yet, or no longer)."""
+
+
+class StorageFull(StorageError):
+    """Raised when the disk is full: the caller's work was not saved, and can be once
+    there is space again."""
 
 
 @dataclass(eq=False, slots=True)
@@ -337,16 +343,17 @@ class SqliteWorker:
                     connection.execute("ROLLBACK")
             self._fail(
                 [j for j in jobs if j.result is None or isinstance(j.result, outcome.Value)],
-                f"the transaction was not committed: {exc}",
+                f"the transaction was not committed: {_why(exc)}",
                 exc,
             )
         else:
             self.commits += 1
 
     def _fail(self, jobs: list[_Job], message: str, cause: BaseException | None = None) -> None:
+        kind = StorageFull if _disk_full(cause) else StorageError
         for job in jobs:
             # One exception per caller: a shared instance would gather every caller's traceback.
-            error = StorageError(f"{self.label}: {message}")
+            error = kind(f"{self.label}: {message}")
             error.__cause__ = cause if cause is not None else self._open_error
             job.result = outcome.Error(error)
 
@@ -365,9 +372,12 @@ class SqliteWorker:
     def _callers(self, job: _Job) -> list[_Job]:
         """The jobs to tell of `job`'s outcome: itself, or the members of a merged job,
         each with an outcome of its own. A failure nobody waits for is logged."""
-        if job.members is None:
-            return [job]
         error = job.result.error if isinstance(job.result, outcome.Error) else None
+        if job.members is None:
+            if error is not None and _disk_full(error) and not isinstance(error, StorageError):
+                # A statement of the job met the full disk.
+                job.result = outcome.Error(_storage_error(self.label, job.fn, error))
+            return [job]
         if error is not None and any(m.token is None for m in job.members):
             log.error("%s: %s failed: %s", self.label, _name(job.fn), error, exc_info=error)
         for member in job.members:
@@ -375,9 +385,7 @@ class SqliteWorker:
                 member.result = outcome.Value(None)
             else:
                 # One exception per caller: a shared instance would gather every traceback.
-                failure = StorageError(f"{self.label}: {_name(job.fn)} failed: {error}")
-                failure.__cause__ = error
-                member.result = outcome.Error(failure)
+                member.result = outcome.Error(_storage_error(self.label, job.fn, error))
         return job.members
 
 
@@ -406,6 +414,31 @@ def _run_apart(connection: sqlite3.Connection, jobs: list[_Job]) -> None:
 
 def _name(fn: Callable[..., Any]) -> str:
     return getattr(fn, "__name__", type(fn).__name__)
+
+
+def _disk_full(error: BaseException | None) -> bool:
+    """True for SQLite's SQLITE_FULL or the system's ENOSPC, or a StorageFull."""
+    return isinstance(error, StorageFull) or (
+        getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+        or (isinstance(error, OSError) and error.errno == errno.ENOSPC)
+    )
+
+
+def _why(error: BaseException) -> str:
+    """What went wrong, in words: a full disk is said plainly."""
+    return f"the disk is full ({error})" if _disk_full(error) else str(error)
+
+
+def _storage_error(label: str, fn: Callable[..., Any], error: BaseException) -> StorageError:
+    """A caller's own StorageError for the failure of `fn`: a StorageError from the
+    worker already names the files and why; anything else is named with `fn`."""
+    kind = StorageFull if _disk_full(error) else StorageError
+    if isinstance(error, StorageError):
+        failure = kind(str(error))
+    else:
+        failure = kind(f"{label}: {_name(fn)} failed: {_why(error)}")
+    failure.__cause__ = error
+    return failure
 
 
 async def _wait_for(job: _Job) -> Any:

@@ -27,6 +27,7 @@ from orchestrator.runtime.languages import prepare_runners
 from orchestrator.runtime.pool import RunnerPool
 from orchestrator.services.context import ContextRouter
 from orchestrator.services.project import Project, languages_of, load_project
+from orchestrator.stores.sqlite_worker import StorageError
 
 log = logging.getLogger("steppe")
 
@@ -46,7 +47,12 @@ class Host:
     async def handle_call(self, invocation: Invocation, method: str, params: JSONMap) -> JSON:
         if self.router is None:
             raise CallbackError("NotReady", f"{method} was called while the project was loading")
-        return await self.router.handle_call(invocation, method, params)
+        try:
+            return await self.router.handle_call(invocation, method, params)
+        except StorageError as exc:
+            # Named for the handler to tell apart (`StorageFull` when the disk is full);
+            # uncaught, it answers an API request with 503 (http/api.py).
+            raise CallbackError(type(exc).__name__, str(exc)) from exc
 
     def handle_log(self, invocation: Invocation | None, record: LogRecord) -> None:
         self.logs.write(

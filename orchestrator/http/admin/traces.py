@@ -1,25 +1,55 @@
-"""Traces and logs, newest last for logs:
+"""Traces and logs, in pages (newest first for traces, oldest first for logs):
 
-GET /traces?limit=          the most recent traces (100 by default)
-GET /traces/{traceId}       one trace with its spans (404 once forgotten)
-GET /logs?traceId=          the last 1000 log entries, of one trace if asked
+GET /traces?limit=&before=          recent traces (100 by default), older than `before`
+GET /traces/{traceId}               one trace with its spans (404 once forgotten)
+GET /logs?traceId=&limit=&before=   the newest log entries (1000 by default) whose `seq`
+                                    is below `before`, of one trace if asked
+
+No answer carries more than `PAGE_BYTES` of JSON, however big entries and traces get:
+a page ends early instead (at least one item), and a trace too big on its own keeps
+the spans that fit and says how many it left out (`spansOmitted`).
 """
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 from quart import Blueprint, Response, request
 
-from orchestrator.core.tracing import new_trace_id
+from orchestrator.core.logs import TAIL_ENTRIES
+from orchestrator.core.tracing import Trace, new_trace_id
+from orchestrator.core.truncate import cap_text, utf8_size
 from orchestrator.http.env import current_env
-from orchestrator.http.responses import error_response, json_response
+from orchestrator.http.responses import JSON_TYPE, encode_json, error_response, json_response
 
 routes = Blueprint("traces", __name__)
+
+PAGE_BYTES = 4 * 1024 * 1024
+"""The most JSON one answer holds: under 5 MB, with room for the brackets and commas."""
+LOGS_PAGE = 1000
+TRACES_PAGE = 100
+TRACES_MAX = 1000
 
 
 @routes.get("/traces")
 async def traces() -> Response:
-    limit = request.args.get("limit", default=100, type=int) or 100
-    return json_response([t.as_json() for t in current_env().tracer.recent(limit)])
+    limit = _count("limit", TRACES_PAGE, TRACES_MAX)
+    before = request.args.get("before")
+    # Every trace kept, newest first; those up to `before` are skipped.
+    recent = current_env().tracer.recent(sys.maxsize)
+    if before:
+        ids = [t.trace_id for t in recent]
+        recent = recent[ids.index(before) + 1 :] if before in ids else []
+    parts: list[str] = []
+    total = 0
+    for found in recent[:limit]:
+        text = _trace_text(found)
+        total += utf8_size(text) + 1
+        if total > PAGE_BYTES and parts:
+            break
+        parts.append(text)
+    return Response(f"[{','.join(parts)}]", status=200, content_type=JSON_TYPE)
 
 
 @routes.get("/traces/<trace_id>")
@@ -27,12 +57,50 @@ async def trace(trace_id: str) -> Response:
     found = current_env().tracer.get(trace_id)
     if found is None:
         return error_response(404, f"no trace {trace_id}", new_trace_id())
-    return json_response(found.as_json())
+    return Response(_trace_text(found), status=200, content_type=JSON_TYPE)
 
 
 @routes.get("/logs")
 async def logs() -> Response:
-    trace_filter = request.args.get("traceId")
-    tail = current_env().logs.tail
-    entries = [e for e in tail if not trace_filter or e["traceId"] == trace_filter]
-    return json_response(entries[-1000:])
+    page = current_env().logs.tail.page(
+        limit=_count("limit", LOGS_PAGE, TAIL_ENTRIES),
+        max_bytes=PAGE_BYTES,
+        before=request.args.get("before", type=int),
+        trace_id=request.args.get("traceId") or None,
+    )
+    return json_response(page)
+
+
+def _count(name: str, default: int, most: int) -> int:
+    """A positive count from the query (the default when missing or not a number), at
+    most `most`."""
+    value = request.args.get(name, default=default, type=int)
+    return min(value, most) if value is not None and value > 0 else default
+
+
+def _trace_text(found: Trace) -> str:
+    """A trace's JSON, within PAGE_BYTES: a span's error message and stack cut to
+    LINE_LIMIT, and the spans that do not fit left out (counted in `spansOmitted`)."""
+    text = encode_json(found.as_json())
+    if utf8_size(text) <= PAGE_BYTES:
+        return text
+    body = found.as_json()
+    spans: list[dict[str, Any]] = body.pop("spans")
+    total = utf8_size(encode_json(body)) + 64  # and the two keys added below
+    kept: list[dict[str, Any]] = []
+    for span in spans:
+        _cap_error(span)
+        total += utf8_size(encode_json(span)) + 1
+        if total > PAGE_BYTES:
+            break
+        kept.append(span)
+    return encode_json(body | {"spans": kept, "spansOmitted": len(spans) - len(kept)})
+
+
+def _cap_error(span: dict[str, Any]) -> None:
+    error = span.get("error")
+    if isinstance(error, dict):
+        span["error"] = {
+            key: cap_text(value) if isinstance(value, str) else value
+            for key, value in error.items()
+        }

@@ -64,6 +64,8 @@ function keepSocketStdout() {
  * Turn writes to process.stdout/stderr (and so console.*) made inside an
  * AsyncLocalStorage context into `log` notes; `emit(store, level, msg, source)`
  * sends one. Writes outside any context go to the real stream (fd 1 is stderr).
+ * A write over LINE_LIMIT bytes is cut (`capText`): a handler printing 50 MB
+ * must not make a 50 MB note, which every other step's call would queue behind.
  */
 export function captureOutput(storage, emit) {
   const targets = [
@@ -76,11 +78,56 @@ export function captureOutput(storage, emit) {
       const store = storage.getStore()
       if (store === undefined) return write.apply(this, arguments)
       if (typeof encoding === 'function') callback = encoding
-      let text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString(typeof encoding === 'string' ? encoding : 'utf8')
-      if (text.endsWith('\n')) text = text.slice(0, -1)
+      const text = typeof chunk === 'string' ? capText(withoutNewline(chunk)) : bytesText(chunk, encoding)
       emit(store, level, text, source)
       if (typeof callback === 'function') process.nextTick(callback)
       return true
     }
   }
+}
+
+/**
+ * Bytes (UTF-8) of one note's text, and the room left for the marker in text that
+ * was cut: at most LINE_LIMIT bytes in all (orchestrator/core/truncate.py has the
+ * same, so what is sent passes there unchanged).
+ */
+export const LINE_LIMIT = 64 * 1024
+const MARKER_ROOM = 64
+
+/**
+ * `text` when its UTF-8 fits in `limit` bytes; else its start (whole characters)
+ * and a marker saying how many bytes were cut, in at most `limit` bytes.
+ */
+export function capText(text, limit = LINE_LIMIT) {
+  if (text.length * 3 <= limit) return text // a UTF-16 unit is at most 3 bytes
+  const size = Buffer.byteLength(text, 'utf8')
+  if (size <= limit) return text
+  const keep = limit - MARKER_ROOM
+  // The first `keep` units hold at least the first `keep` bytes.
+  const head = Buffer.from(text.slice(0, keep), 'utf8')
+  const end = characterStart(head, keep)
+  return head.toString('utf8', 0, end) + truncationMarker(size - end)
+}
+
+// The offset at or before `at` where a character begins.
+function characterStart(bytes, at) {
+  while (at > 0 && (bytes[at] & 0xc0) === 0x80) at--
+  return at
+}
+
+export function truncationMarker(dropped) {
+  return `… [truncated ${dropped.toLocaleString('en-US')} bytes]`
+}
+
+const withoutNewline = (text) => text.endsWith('\n') ? text.slice(0, -1) : text
+
+// A Buffer (or Uint8Array) written, as capped text: only what is kept is decoded.
+function bytesText(chunk, encoding) {
+  const bytes = ArrayBuffer.isView(chunk) ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.from(chunk)
+  const charset = typeof encoding === 'string' && Buffer.isEncoding(encoding) ? encoding : 'utf8'
+  if (!['utf8', 'utf-8'].includes(charset.toLowerCase())) return capText(withoutNewline(bytes.toString(charset)))
+  const length = bytes.length - (bytes[bytes.length - 1] === 0x0a ? 1 : 0)
+  if (length <= LINE_LIMIT) return bytes.toString('utf8', 0, length)
+  const end = characterStart(bytes, LINE_LIMIT - MARKER_ROOM)
+  return bytes.toString('utf8', 0, end) + truncationMarker(length - end)
 }

@@ -9,6 +9,7 @@ tied to it, and write everything else to fd 2.
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
 import sys
@@ -17,6 +18,12 @@ from contextvars import ContextVar
 from typing import Any, TextIO
 
 LEVELS = {"stdout": "info", "stderr": "error"}
+LINE_LIMIT = 64 * 1024
+"""Bytes (UTF-8) sent of one printed line, marker included (orchestrator/core/truncate.py
+has the same, so what is sent passes there unchanged): a handler printing 50 MB must
+not make a 50 MB note, which every other call would queue behind. The rest is
+counted, not kept, and a marker says how much was cut."""
+MARKER_ROOM = 64
 
 
 class OutputSink:
@@ -28,23 +35,68 @@ class OutputSink:
         self._key = key  # "iid" for an invocation, "path" for a load
         self._value = value
         self._note = note  # sends a log note; callable from any thread
-        self._partial: dict[str, str] = {}
+        self._partial: dict[str, _Line] = {}
 
     def write(self, source: str, text: str) -> None:
-        *lines, rest = (self._partial.pop(source, "") + text).split("\n")
-        for line in lines:
-            self._send(source, line.removesuffix("\r"))
-        if rest:
-            self._partial[source] = rest
+        start = 0
+        while (end := text.find("\n", start)) != -1:
+            self._line(source).add(text, start, end)
+            self._send(source, self._partial.pop(source).text())
+            start = end + 1
+        if start < len(text):
+            self._line(source).add(text, start, len(text))
 
     def close(self) -> None:
         """Send what is left of unfinished lines."""
         while self._partial:
-            self._send(*self._partial.popitem())
+            source, line = self._partial.popitem()
+            self._send(source, line.text())
+
+    def _line(self, source: str) -> _Line:
+        line = self._partial.get(source)
+        if line is None:
+            line = self._partial[source] = _Line()
+        return line
 
     def _send(self, source: str, line: str) -> None:
         level = LEVELS[source]
         self._note({self._key: self._value, "level": level, "msg": line, "source": source})
+
+
+class _Line:
+    """A line being printed, in pieces: at most its first LINE_LIMIT characters, and
+    its whole size in bytes."""
+
+    __slots__ = ("_chars", "_head", "_size")
+
+    def __init__(self) -> None:
+        self._head: list[str] = []
+        self._chars = 0
+        self._size = 0
+
+    def add(self, text: str, start: int, end: int) -> None:
+        room = LINE_LIMIT - self._chars
+        if room > 0:
+            piece = text[start : min(end, start + room)]
+            self._head.append(piece)
+            self._chars += len(piece)
+        # An ASCII string's length is its size; other text is measured encoded.
+        self._size += end - start if text.isascii() else _utf8_size(text[start:end])
+
+    def text(self) -> str:
+        head = "".join(self._head)
+        if self._size <= LINE_LIMIT:
+            return head.removesuffix("\r")
+        # The first LINE_LIMIT characters hold at least the bytes kept.
+        kept = head.encode("utf-8", "surrogatepass")[: LINE_LIMIT - MARKER_ROOM]
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        shown = decoder.decode(kept, final=False)  # less a character cut in two
+        dropped = self._size - len(kept) + len(decoder.getstate()[0])
+        return f"{shown}… [truncated {dropped:,} bytes]"
+
+
+def _utf8_size(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 # The sink of the invocation or load running in this task or thread, if any.

@@ -103,6 +103,18 @@ module Steppe
       alias isatty tty?
     end
 
+    # Bytes (UTF-8) sent of one printed line, marker included
+    # (orchestrator/core/truncate.py has the same, so what is sent passes there
+    # unchanged): a handler printing 50 MB must not make a 50 MB note, which
+    # every other call would queue behind. The rest is counted, not kept, and a
+    # marker says how much was cut.
+    LINE_LIMIT = 64 * 1024
+    MARKER_ROOM = 64
+
+    def truncation_marker(dropped)
+      "… [truncated #{dropped.to_s.reverse.scan(/\d{1,3}/).join(',').reverse} bytes]"
+    end
+
     # Printed text of one invocation or one load, cut into lines; a line is
     # sent as a note once it is complete, a last partial line when the scope
     # closes (pp and print write a line in pieces). Only the thread that
@@ -115,25 +127,54 @@ module Steppe
       end
 
       def add(source, text)
-        return if text.empty?
-
-        buffered = @pending.delete(source)
-        text = buffered + text if buffered
-        lines = text.split("\n", -1)
-        rest = lines.pop
-        @pending[source] = rest unless rest.empty?
-        lines.each { |line| send_line(source, line) }
+        # As bytes (`b` shares the buffer): a character offset into a long
+        # non-ASCII line would cost a scan from its start each time.
+        bytes = text.b
+        start = 0
+        while (stop = bytes.index("\n", start))
+          line(source).add(bytes, start, stop)
+          send_line(source, @pending.delete(source).text)
+          start = stop + 1
+        end
+        line(source).add(bytes, start, bytes.bytesize) if start < bytes.bytesize
       end
 
       def close
-        @pending.each { |source, rest| send_line(source, rest) }
+        @pending.each { |source, rest| send_line(source, rest.text) }
         @pending.clear
       end
 
       private
 
+      def line(source)
+        @pending[source] ||= Line.new
+      end
+
       def send_line(source, line)
         @session.note('log', @tag.merge('level' => LEVELS[source], 'msg' => line, 'source' => source))
+      end
+    end
+
+    # A line being printed, in pieces (bytes): at most its first LINE_LIMIT
+    # bytes, and its whole size.
+    class Line
+      def initialize
+        @head = String.new(encoding: Encoding::BINARY)
+        @size = 0
+      end
+
+      def add(text, start, stop)
+        room = LINE_LIMIT - @head.bytesize
+        @head << text.byteslice(start, [stop - start, room].min) if room.positive?
+        @size += stop - start
+      end
+
+      def text
+        head = @head.force_encoding(Encoding::UTF_8)
+        return head.delete_suffix("\r") if @size <= LINE_LIMIT
+
+        kept = head.byteslice(0, LINE_LIMIT - MARKER_ROOM).scrub('') # less a split character
+        "#{kept}#{Stdio.truncation_marker(@size - kept.bytesize)}"
       end
     end
   end
