@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-
 import trio
 
 from orchestrator.core.errors import CallbackError
