@@ -188,8 +188,10 @@ class ContextRouter:
 
     async def handle_call(self, invocation: Invocation, method: str, params: JSONMap) -> JSON:
         # The value a call carries sits one level inside its params ({group, key, value},
-        # {topic, data}): the params may nest one level more than the limit.
-        if deeper_than(params, self._max_json_depth + 1):
+        # {topic, data}), or three in an update ({ops: [{value}]}): the params may nest
+        # that much more than the limit.
+        inside = 3 if method.endswith(".update") else 1
+        if deeper_than(params, self._max_json_depth + inside):
             raise CallbackError(
                 "ValidationError",
                 f"{method}: the value is nested deeper than {self._max_json_depth} levels "

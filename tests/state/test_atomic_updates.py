@@ -195,3 +195,16 @@ async def test_stream_update_list_and_list_groups_reach_subscribers(
     await call(client, lang, op="streamUpdate", ops=INCREMENT, **{**where, "groupId": "hall"})
     groups = await call(client, lang, op="streamListGroups", stream="counters")
     assert groups == ["hall", "room"]
+
+
+async def test_a_value_in_an_update_is_held_to_max_json_depth_like_a_set() -> None:
+    """A value `max_json_depth` deep may be stored by `update` as by `set`; one deeper
+    is refused (services/context.py counts the levels `{ops: [{value}]}` adds)."""
+    async with serving(PROJECT) as (services, client):
+        await call(client, "ts", op="deep", group="deep", key="k", count=100)
+        stored = (await services.env.state.get("deep", "k"))["v"]
+        for _ in range(99):
+            stored = stored[0]
+        assert stored == []
+        error = await call_error(client, "ts", op="deep", group="deep", key="k", count=101)
+        assert "state.update: the value is nested deeper than 100 levels" in error["message"]

@@ -13,6 +13,12 @@ export const handler = async (req: any, { state, streams }: any) => {
       streamUpdate: () => streams[stream].update(groupId, id, ops),
       streamList: () => streams[stream].list(groupId),
       streamListGroups: () => streams[stream].listGroups(),
+      // A value `count` arrays deep, built here: a request body cannot carry one that deep.
+      deep: () => {
+        let value: unknown[] = []
+        for (let n = 1; n < count; n++) value = [value]
+        return state.update(group, key, [{ type: 'set', path: 'v', value }])
+      },
     }
     return { status: 200, body: { result: (await calls[op]()) ?? null } }
   } catch (err: any) {
