@@ -19,12 +19,13 @@ from orchestrator.services.context import ContextRouter, EmitChecker, EmitReques
 from orchestrator.services.invoker import NO_INPUT, StepInvoker
 from orchestrator.services.streams.setup import open_streams
 from orchestrator.stores.state.memory import MemoryStateStore
+from orchestrator.stores.update_ops import UpdateOp, UpdateResult
 from orchestrator.wiring.runtime import Runtime
 
 
 @dataclass(frozen=True, slots=True)
 class StateWrite:
-    op: str  # set, delete or clear
+    op: str  # set, update (value: the new value), delete or clear
     group: str
     key: str | None
     value: JSON = None
@@ -33,7 +34,7 @@ class StateWrite:
         entry: dict[str, Any] = {"op": self.op, "group": self.group}
         if self.key is not None:
             entry["key"] = self.key
-        if self.op == "set":
+        if self.op in ("set", "update"):
             entry["value"] = self.value
         return entry
 
@@ -48,6 +49,11 @@ class RecordingState(MemoryStateStore):
     async def set(self, group: str, key: str, value: JSON) -> JSON:
         self.writes.append(StateWrite("set", group, key, value))
         return await super().set(group, key, value)
+
+    async def update(self, group: str, key: str, ops: list[UpdateOp]) -> UpdateResult:
+        result = await super().update(group, key, ops)
+        self.writes.append(StateWrite("update", group, key, result.new_value))
+        return result
 
     async def delete(self, group: str, key: str) -> JSON:
         self.writes.append(StateWrite("delete", group, key))

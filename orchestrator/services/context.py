@@ -19,6 +19,7 @@ from orchestrator.model.validation import DataValidator, FieldError
 from orchestrator.runtime.host import Invocation
 from orchestrator.services.project import Project
 from orchestrator.stores.state.base import StateStore
+from orchestrator.stores.update_ops import parse_ops
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,12 +180,18 @@ class ContextRouter:
             "state.delete": self._state_delete,
             "state.getGroup": self._state_get_group,
             "state.clear": self._state_clear,
+            # Motia 1.0's names (frameworks/motia/motia-js/packages/motia/src/new/state.ts).
+            "state.list": self._state_get_group,
+            "state.listGroups": self._state_list_groups,
+            "state.update": self._state_update,
         }
 
     async def handle_call(self, invocation: Invocation, method: str, params: JSONMap) -> JSON:
         # The value a call carries sits one level inside its params ({group, key, value},
-        # {topic, data}): the params may nest one level more than the limit.
-        if deeper_than(params, self._max_json_depth + 1):
+        # {topic, data}), or three in an update ({ops: [{value}]}): the params may nest
+        # that much more than the limit.
+        inside = 3 if method.endswith(".update") else 1
+        if deeper_than(params, self._max_json_depth + inside):
             raise CallbackError(
                 "ValidationError",
                 f"{method}: the value is nested deeper than {self._max_json_depth} levels "
@@ -219,6 +226,14 @@ class ContextRouter:
 
     async def _state_clear(self, invocation: Invocation, params: JSONMap) -> None:
         await self.state.clear(_text(params, "group"))
+
+    async def _state_list_groups(self, invocation: Invocation, params: JSONMap) -> JSON:
+        return await self.state.groups()
+
+    async def _state_update(self, invocation: Invocation, params: JSONMap) -> JSON:
+        group, key = _group_key(params)
+        ops = parse_ops(params.get("ops"), f"state.update({group!r}, {key!r})")
+        return (await self.state.update(group, key, ops)).as_json()
 
 
 def _text(params: Mapping[str, Any], name: str) -> str:

@@ -100,6 +100,26 @@ FRAMES = [
             },
         },
     ),
+    (
+        "state_update",
+        {
+            "t": "req",
+            "id": 301,
+            "m": "state.update",
+            "p": {
+                "iid": 7,
+                "group": "counters",
+                "key": "hits",
+                "ops": [
+                    {"type": "increment", "path": "n", "by": 1},
+                    {"type": "decrement", "path": "left", "by": -2.5},
+                    {"type": "set", "path": "status", "value": "done"},
+                    {"type": "merge", "value": {"a": [1]}},
+                    {"type": "remove", "path": "tmp"},
+                ],
+            },
+        },
+    ),
     ("long_string", {"t": "note", "m": "log", "p": {"level": "warn", "msg": "x" * 300}}),
     (
         "many_keys",

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 import trio
 
+from orchestrator.core.errors import CallbackError
 from orchestrator.stores.state import MemoryStateStore, StateStore, open_sqlite_state
+from orchestrator.stores.update_ops import UpdateOp, parse_ops
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -221,3 +223,105 @@ async def test_concurrent_mixed_operations_across_groups(store: StateStore) -> N
     assert await store.groups() == sorted(f"g:{g}" for g in range(20))
     for g in range(20):
         assert await store.get_group(f"g:{g}") == list(range(1, 20, 2))
+
+
+# Motia 1.0's `update` (orchestrator/stores/update_ops.py; the engine's built-in store,
+# MotiaDev/motia engine/src/builtins/kv.rs `update`, is the reference for each op).
+
+
+def ops(*raw: dict[str, Any]) -> list[UpdateOp]:
+    return parse_ops(list(raw), "test")
+
+
+async def test_update_of_a_missing_key_starts_from_an_empty_object(store: StateStore) -> None:
+    result = await store.update("g", "k", ops({"type": "increment", "path": "n", "by": 2}))
+    assert result.as_json() == {"old_value": None, "new_value": {"n": 2}}
+    assert await store.get("g", "k") == {"n": 2}
+    assert await store.groups() == ["g"]
+
+
+async def test_update_applies_every_op_in_order_and_returns_old_and_new(
+    store: StateStore,
+) -> None:
+    await store.set("g", "k", {"n": 1, "left": 3, "tmp": True, "meta": {"a": 1}})
+    result = await store.update(
+        "g",
+        "k",
+        ops(
+            {"type": "increment", "path": "n", "by": 10},
+            {"type": "decrement", "path": "left", "by": 1},
+            {"type": "set", "path": "status", "value": "shipped"},
+            {"type": "remove", "path": "tmp"},
+            {"type": "merge", "value": {"extra": [1], "n": 100}},
+            {"type": "merge", "path": "meta", "value": {"b": 2}},
+            {"type": "increment", "path": "n", "by": 0.5},
+        ),
+    )
+    expected = {"n": 100.5, "left": 2, "status": "shipped", "meta": {"a": 1, "b": 2}, "extra": [1]}
+    assert result.old_value == {"n": 1, "left": 3, "tmp": True, "meta": {"a": 1}}
+    assert result.new_value == expected
+    assert await store.get("g", "k") == expected
+
+
+async def test_update_set_with_an_empty_path_replaces_the_whole_value(store: StateStore) -> None:
+    await store.set("g", "k", {"old": True})
+    result = await store.update("g", "k", ops({"type": "set", "path": "", "value": 7}))
+    assert (result.old_value, result.new_value) == ({"old": True}, 7)
+    assert await store.get("g", "k") == 7
+
+
+async def test_increment_of_a_missing_or_non_numeric_field_starts_at_by(store: StateStore) -> None:
+    await store.set("g", "k", {"text": "x", "flag": True})
+    result = await store.update(
+        "g",
+        "k",
+        ops(
+            {"type": "increment", "path": "text", "by": 3},
+            {"type": "increment", "path": "flag", "by": 1},
+            {"type": "decrement", "path": "missing", "by": 4},
+        ),
+    )
+    assert result.new_value == {"text": 3, "flag": 1, "missing": -4}
+
+
+async def test_an_op_that_does_not_fit_changes_nothing(store: StateStore) -> None:
+    await store.set("g", "k", 5)
+    with pytest.raises(CallbackError) as caught:
+        await store.update("g", "k", ops({"type": "increment", "path": "n", "by": 1}))
+    assert caught.value.name == "ValidationError"
+    assert "ops[0]" in str(caught.value) and "a number" in str(caught.value)
+    await store.set("g", "obj", {"n": 1, "f": "text"})
+    with pytest.raises(CallbackError):
+        await store.update(
+            "g",
+            "obj",
+            ops(
+                {"type": "increment", "path": "n", "by": 1},
+                {"type": "merge", "path": "f", "value": {"a": 1}},
+            ),
+        )
+    # The first op is not kept either: an update is all or nothing.
+    assert await store.get("g", "obj") == {"n": 1, "f": "text"}
+    assert await store.get("g", "k") == 5
+
+
+async def test_update_returns_copies(store: StateStore) -> None:
+    result = await store.update("g", "k", ops({"type": "set", "path": "list", "value": [1]}))
+    result.new_value["list"].append(2)
+    assert await store.get("g", "k") == {"list": [1]}
+
+
+async def test_concurrent_increments_of_one_key_lose_none(store: StateStore) -> None:
+    increment = ops({"type": "increment", "path": "count", "by": 1})
+    olds: list[Any] = []
+
+    async def bump() -> None:
+        olds.append((await store.update("counters", "hits", increment)).old_value)
+
+    async with trio.open_nursery() as nursery:
+        for _ in range(300):
+            nursery.start_soon(bump)
+    assert await store.get("counters", "hits") == {"count": 300}
+    # Each update saw a different value before it: none read a stale one.
+    seen = sorted(-1 if old is None else old["count"] for old in olds)
+    assert seen == [-1, *range(1, 300)]

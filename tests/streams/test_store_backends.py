@@ -9,8 +9,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import trio
 
+from orchestrator.core.errors import CallbackError
+from orchestrator.core.types import JSONMap
 from orchestrator.stores.streams import MemoryStreamStore, StreamStore, open_sqlite_streams
+from orchestrator.stores.update_ops import UpdateOp, parse_ops
 
 T0 = 1_000_000.0
 
@@ -190,3 +194,91 @@ async def test_sqlite_items_survive_a_reopen_until_their_ttl(tmp_path: Path) -> 
         # Creation order continues after a reopen.
         await second.set("s", "g", item("c", n=3), now=T0, max_items=2)
         assert [i["id"] for i in await second.get_group("s", "g", T0)] == ["b", "c"]
+
+
+# Motia 1.0's `update` (orchestrator/stores/update_ops.py; MotiaDev/motia
+# engine/src/modules/stream/stream.rs `update` publishes create or update by old_value).
+
+
+def ops(*raw: dict[str, object]) -> list[UpdateOp]:
+    return parse_ops(list(raw), "test")
+
+
+async def test_update_of_a_missing_item_creates_it_with_its_id(store: StreamStore) -> None:
+    outcome = await store.update(
+        "s", "g", "a", ops({"type": "increment", "path": "n", "by": 1}), now=T0
+    )
+    assert outcome.created and outcome.old is None
+    assert outcome.new == {"n": 1, "id": "a"}
+    assert await store.get("s", "g", "a", T0) == {"n": 1, "id": "a"}
+    assert await store.list_groups("s", T0) == {"g": 1}
+
+
+async def test_update_keeps_the_place_and_the_id_whatever_the_ops_do(store: StreamStore) -> None:
+    for name in ("a", "b"):
+        await store.set("s", "g", item(name, n=0), now=T0)
+    outcome = await store.update(
+        "s",
+        "g",
+        "a",
+        ops(
+            {"type": "set", "path": "text", "value": "hi"},
+            {"type": "increment", "path": "n", "by": 5},
+            {"type": "remove", "path": "id"},
+        ),
+        now=T0,
+    )
+    assert not outcome.created
+    assert outcome.old == {"n": 0, "id": "a"}
+    assert outcome.new == {"n": 5, "text": "hi", "id": "a"}
+    assert [i["id"] for i in await store.get_group("s", "g", T0)] == ["a", "b"]
+
+
+async def test_a_refused_update_stores_nothing(store: StreamStore) -> None:
+    await store.set("s", "g", item("a", n=1), now=T0)
+
+    def refuse(new: JSONMap) -> None:
+        raise CallbackError("ValidationError", f"no: {new['n']}")
+
+    with pytest.raises(CallbackError, match="no: 2"):
+        await store.update(
+            "s", "g", "a", ops({"type": "increment", "path": "n", "by": 1}), now=T0, check=refuse
+        )
+    with pytest.raises(CallbackError, match="must be an object"):
+        await store.update("s", "g", "a", ops({"type": "set", "path": "", "value": 3}), now=T0)
+    assert await store.get("s", "g", "a", T0) == {"n": 1, "id": "a"}
+    with pytest.raises(CallbackError):
+        await store.update("s", "g", "new", ops({"type": "set", "path": "", "value": []}), now=T0)
+    assert await store.get("s", "g", "new", T0) is None
+
+
+async def test_update_of_an_expired_item_starts_again_with_its_ttl_and_max_items(
+    store: StreamStore,
+) -> None:
+    await store.set("s", "g", item("a", n=7), now=T0, expires_at=T0 + 1)
+    await store.set("s", "g", item("b", n=1), now=T0)
+    outcome = await store.update(
+        "s",
+        "g",
+        "a",
+        ops({"type": "increment", "path": "n", "by": 1}),
+        now=T0 + 2,
+        expires_at=T0 + 5,
+        max_items=1,
+    )
+    assert outcome.created and outcome.new == {"n": 1, "id": "a"}
+    assert outcome.evicted == [{"n": 1, "id": "b"}]
+    assert await store.get("s", "g", "a", T0 + 4) == {"n": 1, "id": "a"}
+    assert await store.get("s", "g", "a", T0 + 6) is None
+
+
+async def test_concurrent_updates_of_one_item_lose_none(store: StreamStore) -> None:
+    increment = ops({"type": "increment", "path": "count", "by": 1})
+
+    async def bump() -> None:
+        await store.update("s", "g", "counter", increment, now=T0)
+
+    async with trio.open_nursery() as nursery:
+        for _ in range(300):
+            nursery.start_soon(bump)
+    assert await store.get("s", "g", "counter", T0) == {"count": 300, "id": "counter"}

@@ -37,7 +37,8 @@ from orchestrator.services.streams.messages import (
     error_message,
     event_message,
 )
-from orchestrator.stores.streams.base import StreamStore
+from orchestrator.stores.streams.base import StreamStore, UpdateOutcome
+from orchestrator.stores.update_ops import UpdateOp, UpdateResult, parse_ops
 
 _IDLE_SWEEP = 3600.0
 """Seconds the sweeper sleeps when nothing expires; a set with a ttl wakes it sooner."""
@@ -129,8 +130,15 @@ class StreamsService:
             )
         if method == "streams.delete":
             return await self.delete(stream, _text(params, "groupId"), _text(params, "id"))
-        if method == "streams.getGroup":
+        if method in ("streams.getGroup", "streams.list"):  # `list` is Motia 1.0's name
             return await self.get_group(stream, _text(params, "groupId"))
+        if method == "streams.listGroups":
+            return list(await self.store.list_groups(stream.name, time.time()))
+        if method == "streams.update":
+            group, item_id = _text(params, "groupId"), _text(params, "id")
+            where = f"streams.{stream.name}.update({group!r}, {item_id!r})"
+            ops = parse_ops(params.get("ops"), where)
+            return (await self.update(stream, group, item_id, ops)).as_json()
         if method == "streams.send":
             self.send(stream, params.get("channel"), params.get("event"))
             return None
@@ -177,10 +185,44 @@ class StreamsService:
             )
             for old in outcome.evicted:
                 self._publish(stream.name, group, str(old.get("id")), "delete", old)
+        self._note_expiry(expires_at)
+        return item
+
+    def _note_expiry(self, expires_at: float | None) -> None:
+        """Wake the sweeper when an item now expires before anything it waits for."""
         if expires_at is not None and (self._next_due is None or expires_at < self._next_due):
             self._next_due = expires_at
             self._wake.set()
-        return item
+
+    async def update(
+        self, stream: StreamDef, group: str, item_id: str, ops: list[UpdateOp]
+    ) -> UpdateResult:
+        """Apply Motia 1.0's update ops to the item atomically (a missing item starts as
+        `{}`), validate the result against the stream's schema, store and publish it as
+        `set` does; returns the old item (None when it was missing) and the new one."""
+        ttl = stream.base_config.get("ttl")
+        max_items = stream.base_config.get("maxItems")
+        # Compiled here: the check may run on a store's worker thread, which should only read.
+        self._validator(stream)
+        async with self._locks.hold(stream.name, group):
+            now = time.time()
+            expires_at = now + float(ttl) if isinstance(ttl, int | float) else None
+            outcome: UpdateOutcome = await self.store.update(
+                stream.name,
+                group,
+                item_id,
+                ops,
+                now=now,
+                expires_at=expires_at,
+                max_items=max_items if isinstance(max_items, int) else None,
+                check=lambda item: self._validate(stream, item, "update"),
+            )
+            kind: ChangeType = "create" if outcome.created else "update"
+            self._publish(stream.name, group, item_id, kind, outcome.new)
+            for old in outcome.evicted:
+                self._publish(stream.name, group, str(old.get("id")), "delete", old)
+        self._note_expiry(expires_at)
+        return UpdateResult(outcome.old, outcome.new)
 
     async def delete(self, stream: StreamDef, group: str, item_id: str) -> JSONMap | None:
         async with self._locks.hold(stream.name, group):
@@ -210,7 +252,7 @@ class StreamsService:
         # Encoded once here, whatever the number of subscribers.
         self.hub.publish(channel, encode(change_message(self._clock.now_ms(), channel, kind, item)))
 
-    def _validate(self, stream: StreamDef, item: JSONMap) -> None:
+    def _validate(self, stream: StreamDef, item: JSONMap, operation: str = "set") -> None:
         validator = self._validator(stream)
         if validator is None:
             return
@@ -224,7 +266,7 @@ class StreamsService:
             details = "; ".join(f"{e.path or '(item)'}: {e.message}" for e in errors)
             raise CallbackError(
                 "ValidationError",
-                f"streams.{stream.name}.set: the item does not match the schema of stream "
+                f"streams.{stream.name}.{operation}: the item does not match the schema of stream "
                 f"'{stream.name}' [{stream.path}]: {details}",
             )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 from orchestrator.core.types import JSON
+from orchestrator.stores.update_ops import UpdateOp, UpdateResult
 
 
 class StateStore(ABC):
@@ -22,6 +23,15 @@ class StateStore(ABC):
     @abstractmethod
     async def delete(self, group: str, key: str) -> JSON:
         """Remove the key and return its old value (None when it was missing)."""
+
+    @abstractmethod
+    async def update(self, group: str, key: str, ops: list[UpdateOp]) -> UpdateResult:
+        """Apply `ops` to the value (a missing one starts as `{}`) and store the result,
+        as one atomic read-modify-write: no write by anyone, in this process or another
+        sharing the backend, may land between the read and the write, so concurrent
+        increments never lose one. Use `update_ops.apply_ops` for the ops' meaning; when
+        it raises (an op that does not fit the value), store nothing and let it raise.
+        Returns the old value (None when the key was missing) and the new one."""
 
     @abstractmethod
     async def get_group(self, group: str) -> list[JSON]:

@@ -6,6 +6,7 @@ import copy
 
 from orchestrator.core.types import JSON
 from orchestrator.stores.state.base import StateStore
+from orchestrator.stores.update_ops import UpdateOp, UpdateResult, apply_ops
 
 
 class MemoryStateStore(StateStore):
@@ -28,6 +29,14 @@ class MemoryStateStore(StateStore):
         if not values:
             del self._groups[group]
         return old
+
+    async def update(self, group: str, key: str, ops: list[UpdateOp]) -> UpdateResult:
+        # No await between the read and the write: no other task can run in between.
+        values = self._groups.get(group, {})
+        old = values.get(key)
+        new = apply_ops(old, ops, f"state.update({group!r}, {key!r})")
+        self._groups.setdefault(group, {})[key] = new
+        return UpdateResult(copy.deepcopy(old), copy.deepcopy(new))
 
     async def get_group(self, group: str) -> list[JSON]:
         return [value for _, value in await self.items(group)]

@@ -20,6 +20,7 @@ from orchestrator.stores.sqlite_worker import (
     repeated,
 )
 from orchestrator.stores.state.base import StateStore
+from orchestrator.stores.update_ops import UpdateOp, UpdateResult, apply_ops
 
 STATE_FILE = "state.db"
 
@@ -102,6 +103,11 @@ class SqliteStateStore(StateStore):
     async def delete(self, group: str, key: str) -> JSON:
         return await self.worker.run(_delete, group, key)
 
+    async def update(self, group: str, key: str, ops: list[UpdateOp]) -> UpdateResult:
+        # One job: the worker runs jobs one at a time in its transaction, so nothing can
+        # write the key between this job's read and its write.
+        return await self.worker.run(_update, group, key, ops)
+
     async def get_group(self, group: str) -> list[JSON]:
         return await self.worker.run(_get_group, group)
 
@@ -166,6 +172,15 @@ def _delete(connection: sqlite3.Connection, group: str, key: str) -> JSON:
     old = _get(connection, group, key)
     connection.execute("DELETE FROM state WHERE group_name = ? AND key = ?", (group, key))
     return old
+
+
+def _update(
+    connection: sqlite3.Connection, group: str, key: str, ops: list[UpdateOp]
+) -> UpdateResult:
+    old = _get(connection, group, key)
+    new = apply_ops(old, ops, f"state.update({group!r}, {key!r})")
+    _set(connection, [(group, key, _encode(new))])
+    return UpdateResult(old, new)
 
 
 def _get_group(connection: sqlite3.Connection, group: str) -> list[JSON]:

@@ -10,9 +10,12 @@ until its ttl, and every read takes `now` so that the suite can move time.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from orchestrator.core.errors import CallbackError
 from orchestrator.core.types import JSONMap
+from orchestrator.stores.update_ops import UpdateOp, apply_ops
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +24,38 @@ class SetOutcome:
 
     created: bool
     evicted: list[JSONMap] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateOutcome:
+    """What an `update` did: the item before (None when it was missing or expired) and
+    after, and the items `maxItems` pushed out."""
+
+    old: JSONMap | None
+    new: JSONMap
+    evicted: list[JSONMap] = field(default_factory=list)
+
+    @property
+    def created(self) -> bool:
+        return self.old is None
+
+
+ItemCheck = Callable[[JSONMap], None]
+"""Judges an updated item before it is stored (the stream's schema); raises to refuse it."""
+
+
+def updated_item(
+    old: JSONMap | None, item_id: str, ops: list[UpdateOp], check: ItemCheck | None, where: str
+) -> JSONMap:
+    """The item after `ops` (a missing one starts as `{}`), carrying its `id` whatever the
+    ops did to it, and passed by `check`: what every backend's `update` stores."""
+    new = apply_ops(old, ops, where)
+    if not isinstance(new, dict):
+        raise CallbackError("ValidationError", f"{where}: a stream item must be an object")
+    new["id"] = item_id
+    if check is not None:
+        check(new)
+    return new
 
 
 class StreamStore(ABC):
@@ -55,6 +90,25 @@ class StreamStore(ABC):
         """Create or replace `item` (its `id` is the key). An expired item counts as
         missing, so setting it again creates it. With `max_items`, a created item pushes
         out the oldest live items of the group beyond that many."""
+
+    @abstractmethod
+    async def update(
+        self,
+        stream: str,
+        group: str,
+        item_id: str,
+        ops: list[UpdateOp],
+        *,
+        now: float,
+        expires_at: float | None = None,
+        max_items: int | None = None,
+        check: ItemCheck | None = None,
+    ) -> UpdateOutcome:
+        """Apply `ops` to the item and store it as `set` would, in one atomic
+        read-modify-write: no write by anyone (in this process or another sharing the
+        backend) may land between the read and the write, so concurrent increments never
+        lose one. Compute the new item with `updated_item(old, item_id, ops, check, ...)`
+        (an expired item counts as missing); when it raises, store nothing."""
 
     @abstractmethod
     async def delete(self, stream: str, group: str, item_id: str, now: float) -> JSONMap | None:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import copy
 
 from orchestrator.core.types import JSONMap
-from orchestrator.stores.streams.base import SetOutcome, StreamStore
+from orchestrator.stores.streams.base import (
+    ItemCheck,
+    SetOutcome,
+    StreamStore,
+    UpdateOutcome,
+    updated_item,
+)
+from orchestrator.stores.update_ops import UpdateOp
 
 
 class _Entry:
@@ -26,6 +33,9 @@ class MemoryStreamStore(StreamStore):
         self._groups: dict[tuple[str, str], dict[str, _Entry]] = {}
 
     async def get(self, stream: str, group: str, item_id: str, now: float) -> JSONMap | None:
+        return self._live_copy(stream, group, item_id, now)
+
+    def _live_copy(self, stream: str, group: str, item_id: str, now: float) -> JSONMap | None:
         entry = self._groups.get((stream, group), {}).get(item_id)
         # Copies keep a caller's later mutation from reaching the store, as with SQLite.
         return copy.deepcopy(entry.item) if entry is not None and entry.live(now) else None
@@ -54,13 +64,44 @@ class MemoryStreamStore(StreamStore):
         expires_at: float | None = None,
         max_items: int | None = None,
     ) -> SetOutcome:
+        return self._store(stream, group, copy.deepcopy(item), now, expires_at, max_items)
+
+    async def update(
+        self,
+        stream: str,
+        group: str,
+        item_id: str,
+        ops: list[UpdateOp],
+        *,
+        now: float,
+        expires_at: float | None = None,
+        max_items: int | None = None,
+        check: ItemCheck | None = None,
+    ) -> UpdateOutcome:
+        # Nothing awaited between the read and the write: no other task runs in between.
+        old = self._live_copy(stream, group, item_id, now)
+        where = f"streams.{stream}.update({group!r}, {item_id!r})"
+        new = updated_item(old, item_id, ops, check, where)
+        outcome = self._store(stream, group, new, now, expires_at, max_items)
+        return UpdateOutcome(old, copy.deepcopy(new), outcome.evicted)
+
+    def _store(
+        self,
+        stream: str,
+        group: str,
+        item: JSONMap,
+        now: float,
+        expires_at: float | None,
+        max_items: int | None,
+    ) -> SetOutcome:
+        """Keep `item` (the store's own copy) under its id; what `set` and `update` share."""
         entries = self._groups.setdefault((stream, group), {})
         item_id = str(item["id"])
         old = entries.get(item_id)
         created = old is None or not old.live(now)
         if old is not None and created:
             del entries[item_id]  # an expired item comes back as new, at the end
-        entries[item_id] = _Entry(copy.deepcopy(item), expires_at)
+        entries[item_id] = _Entry(item, expires_at)
         evicted: list[JSONMap] = []
         if created and max_items is not None:
             live = [key for key, e in entries.items() if e.live(now)]

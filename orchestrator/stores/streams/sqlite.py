@@ -15,7 +15,14 @@ from pathlib import Path
 from orchestrator.core.errors import CallbackError
 from orchestrator.core.types import JSONMap
 from orchestrator.stores.sqlite_worker import SqliteWorker, StrPath, open_sqlite_worker
-from orchestrator.stores.streams.base import SetOutcome, StreamStore
+from orchestrator.stores.streams.base import (
+    ItemCheck,
+    SetOutcome,
+    StreamStore,
+    UpdateOutcome,
+    updated_item,
+)
+from orchestrator.stores.update_ops import UpdateOp
 
 # `seq` orders a group by creation (an update keeps it); `expires_at` is NULL for items
 # that never expire, so the partial index holds only the ones the sweeper looks for.
@@ -79,6 +86,24 @@ class SqliteStreamStore(StreamStore):
             self._set, stream, group, str(item["id"]), text, now, expires_at, max_items
         )
 
+    async def update(
+        self,
+        stream: str,
+        group: str,
+        item_id: str,
+        ops: list[UpdateOp],
+        *,
+        now: float,
+        expires_at: float | None = None,
+        max_items: int | None = None,
+        check: ItemCheck | None = None,
+    ) -> UpdateOutcome:
+        # One job: the worker runs jobs one at a time in its transaction, so nothing can
+        # write the item between this job's read and its write.
+        return await self._worker.run(
+            self._update, stream, group, item_id, ops, now, expires_at, max_items, check
+        )
+
     async def delete(self, stream: str, group: str, item_id: str, now: float) -> JSONMap | None:
         return await self._worker.run(_delete, stream, group, item_id, now)
 
@@ -91,7 +116,27 @@ class SqliteStreamStore(StreamStore):
     async def next_expiry(self) -> float | None:
         return await self._worker.run(_next_expiry)
 
-    # Runs on the worker thread.
+    # Run on the worker thread.
+    def _update(
+        self,
+        connection: sqlite3.Connection,
+        stream: str,
+        group: str,
+        item_id: str,
+        ops: list[UpdateOp],
+        now: float,
+        expires_at: float | None,
+        max_items: int | None,
+        check: ItemCheck | None,
+    ) -> UpdateOutcome:
+        old = _get(connection, stream, group, item_id, now)
+        where = f"streams.{stream}.update({group!r}, {item_id!r})"
+        new = updated_item(old, item_id, ops, check, where)
+        outcome = self._set(
+            connection, stream, group, item_id, _encode(new), now, expires_at, max_items
+        )
+        return UpdateOutcome(old, new, outcome.evicted)
+
     def _set(
         self,
         connection: sqlite3.Connection,

@@ -74,6 +74,20 @@ class State {
   clear(group) {
     return this.invocation.call('state.clear', { iid: this.invocation.iid, group })
   }
+
+  // Motia 1.0 (motia-js/packages/motia/src/new/state.ts): `update` applies UpdateOp[]
+  // atomically and resolves to { old_value, new_value }.
+  list(group) {
+    return this.invocation.call('state.list', { iid: this.invocation.iid, group })
+  }
+
+  listGroups() {
+    return this.invocation.call('state.listGroups', { iid: this.invocation.iid })
+  }
+
+  update(group, key, ops) {
+    return this.invocation.call('state.update', { iid: this.invocation.iid, group, key, ops })
+  }
 }
 
 class Stream {
@@ -100,6 +114,19 @@ class Stream {
 
   send(channel, event) {
     return this.invocation.call('streams.send', { iid: this.invocation.iid, stream: this.stream, channel, event })
+  }
+
+  // Motia 1.0 (motia-js/packages/motia/src/new/stream.ts).
+  list(groupId) {
+    return this.invocation.call('streams.list', { iid: this.invocation.iid, stream: this.stream, groupId })
+  }
+
+  listGroups() {
+    return this.invocation.call('streams.listGroups', { iid: this.invocation.iid, stream: this.stream })
+  }
+
+  update(groupId, id, ops) {
+    return this.invocation.call('streams.update', { iid: this.invocation.iid, stream: this.stream, groupId, id, ops })
   }
 }
 

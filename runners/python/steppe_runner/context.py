@@ -134,6 +134,27 @@ class State:
     def clear(self, group: str) -> Any:
         return self._invocation.call("state.clear", {"iid": self._invocation.iid, "group": group})
 
+    # Motia 1.0 (motia-py/packages/motia/src/motia/state.py): `update` applies the ops
+    # atomically and returns {"old_value", "new_value"}.
+
+    def list(self, group: str) -> Any:
+        params = {"iid": self._invocation.iid, "group": group}
+        return self._invocation.call("state.list", params, _group_list)
+
+    def list_groups(self) -> Any:
+        return self._invocation.call("state.listGroups", {"iid": self._invocation.iid})
+
+    listGroups = list_groups
+
+    def update(self, group: str, key: str, ops: Any) -> Any:
+        params = {
+            "iid": self._invocation.iid,
+            "group": group,
+            "key": key,
+            "ops": to_plain(ops, "update ops"),
+        }
+        return self._invocation.call("state.update", params)
+
 
 class Stream:
     """One stream: `get/set/delete/get_group/send`."""
@@ -170,6 +191,21 @@ class Stream:
             "event": to_plain(event, "event"),
         }
         return self._invocation.call("streams.send", params)
+
+    # Motia 1.0 (motia-py/packages/motia/src/motia/streams.py).
+
+    def list(self, group_id: str) -> Any:
+        return self._invocation.call("streams.list", self._params(group_id), _group_list)
+
+    def list_groups(self) -> Any:
+        params = {"iid": self._invocation.iid, "stream": self._name}
+        return self._invocation.call("streams.listGroups", params)
+
+    listGroups = list_groups
+
+    def update(self, group_id: str, id: str, ops: Any) -> Any:
+        params = self._params(group_id, id=id, ops=to_plain(ops, "update ops"))
+        return self._invocation.call("streams.update", params)
 
 
 class Streams:

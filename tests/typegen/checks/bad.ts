@@ -49,4 +49,8 @@ export const unknownStream: Handlers['Summarize'] = async ({ streams }) => {
   await streams.orders.get('g', 'i') // error
 }
 
+export const unknownUpdateOp: Handlers['Summarize'] = async ({ state }) => {
+  await state.update('g', 'k', [{ type: 'multiply', path: 'n', by: 2 }]) // error
+}
+
 export const unknownStep: Handlers['NoSuchStep'] = async () => {} // error

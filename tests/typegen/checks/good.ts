@@ -13,9 +13,19 @@ export const createOrder: Handlers['CreateOrder'] = async (req, ctx) => {
   const trace: string = ctx.traceId
   const previous = await ctx.state.get<{ id: string }>('orders', productId)
   await ctx.streams.messages.send({ groupId: store }, { type: 'note', data: { previous, query } })
+  // Motia 1.0's atomic updates and listings (MIGRATION_GUIDE.md §7, §8).
+  const bumped = await ctx.state.update<{ count: number }>('counters', store, [
+    { type: 'increment', path: 'count', by: 1 },
+    { type: 'merge', value: { seen: true } },
+  ])
+  const count: number = bumped.new_value.count + (bumped.old_value?.count ?? 0)
+  const groups: string[] = await ctx.state.listGroups()
+  const all = await ctx.state.list<{ id: string }>(groups[0] ?? 'orders')
+  const message = await ctx.streams.messages.update(store, 'm', [{ type: 'set', path: 'text', value: count }])
+  const text: string = message.new_value.text + (await ctx.streams.messages.list(store)).length + all.length
   await ctx.emit({
     topic: 'order.created',
-    data: { id: trace, productId, quantity, address: { line1: 'x', city }, priority: 'low' },
+    data: { id: trace, productId, quantity, address: { line1: text, city }, priority: 'low' },
     idempotencyKey: `${store}:${productId}`,
   })
   await ctx.emit({ topic: 'order.flagged', data: { id: trace, reason: note ?? delivery } })

@@ -111,6 +111,13 @@ module Steppe
       def get_group(group) = request('getGroup', 'group' => group)
       def clear(group) = request('clear', 'group' => group)
       alias getGroup get_group
+
+      # Motia 1.0's list, list_groups and update (atomic ops, returning
+      # {'old_value' => ..., 'new_value' => ...}).
+      def list(group) = request('list', 'group' => group)
+      def list_groups = request('listGroups', {})
+      def update(group, key, ops) = request('update', 'group' => group, 'key' => key, 'ops' => ops)
+      alias listGroups list_groups
     end
 
     # streams['chat-messages'] or streams.chatMessages: any name is accepted,
@@ -153,6 +160,12 @@ module Steppe
       def delete(group_id, id) = request('delete', 'groupId' => group_id, 'id' => id)
       def get_group(group_id) = request('getGroup', 'groupId' => group_id)
       alias getGroup get_group
+
+      # Motia 1.0's list, list_groups and update.
+      def list(group_id) = request('list', 'groupId' => group_id)
+      def list_groups = request('listGroups', {})
+      def update(group_id, id, ops) = request('update', 'groupId' => group_id, 'id' => id, 'ops' => ops)
+      alias listGroups list_groups
 
       # send({groupId:, id:}, {type:, data:}), as in Motia; Object#send stays
       # reachable as __send__.
