@@ -125,6 +125,7 @@ class StubInvoker:
         timeout: float | None = None,
         parent: TraceParent | None = None,
         span_id: str | None = None,
+        topic: str | None = None,
     ) -> JSON:
         self.calls.append(
             StepCall(step, trace_id, input, attempt, depth, trio.current_time(), timeout)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +75,7 @@ class Span:
     span_id: str = field(default_factory=span_id)
     parent_id: str | None = None  # the parent span's id (None: the first of its trace)
     flags: str = SAMPLED
+    topic: str | None = None  # the event's, for an event step's span
 
     @property
     def traceparent(self) -> str:
@@ -94,6 +96,7 @@ class Span:
             "error": self.error,
             "emitted": self.emitted,
             "attempt": self.attempt,
+            "topic": self.topic,
         }
 
 
@@ -147,6 +150,9 @@ class Tracer:
         self._traces: OrderedDict[str, Trace] = OrderedDict()
         self._max = max_traces
         self.metrics = Metrics()
+        # Called with each finished span and its trace: OpenTelemetry export
+        # (core/telemetry.py) when it is configured, else nothing.
+        self.export: Callable[[Span, Trace | None], None] | None = None
 
     def start_trace(self, trigger: str, detail: str, trace_id: str | None = None) -> str:
         """A new trace's id; `trace_id` (a caller's `traceparent`) continues a trace,
@@ -169,10 +175,11 @@ class Tracer:
         *,
         parent: TraceParent | None = None,
         span_id: str | None = None,
+        topic: str | None = None,
     ) -> Span:
         """A running span; a child of `parent` when it is of the same trace, with
         `span_id` when the caller already named it (an HTTP response's `traceparent`)."""
-        span = Span(trace_id, step, language, kind, time.time(), attempt)
+        span = Span(trace_id, step, language, kind, time.time(), attempt, topic=topic)
         if span_id is not None:
             span.span_id = span_id
         if parent is not None and parent.trace_id == trace_id:
@@ -196,6 +203,8 @@ class Tracer:
         span.error = error
         span.emitted = list(emitted or ())
         self.metrics.count_invocation(span.step, span.kind, span.status)
+        if self.export is not None:
+            self.export(span, self._traces.get(span.trace_id))
         if not error and (span.kind == "api" or self._delivery_level == "debug"):
             # An API span has its access-log line; in `start` a successful delivery is
             # kept in the trace only, sparing the hot path a log entry per event.
@@ -211,6 +220,17 @@ class Tracer:
 
     def get(self, trace_id: str) -> Trace | None:
         return self._traces.get(trace_id)
+
+    def span_of(self, trace_id: str, step: str) -> Span | None:
+        """The step's latest span in the trace, a running one first: the span a log
+        entry of that step and trace was written in (None when there is none)."""
+        trace = self._traces.get(trace_id)
+        if trace is None:
+            return None
+        spans = [span for span in reversed(trace.spans) if span.step == step]
+        running = [span for span in spans if span.status == "running"]
+        chosen = running or spans
+        return chosen[0] if chosen else None
 
     def recent(self, limit: int = 100) -> list[Trace]:
         return list(self._traces.values())[-limit:][::-1]

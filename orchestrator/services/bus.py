@@ -366,6 +366,7 @@ class EventBus:
                     depth=event.depth,
                     timeout=options.visibility_timeout,
                     parent=TraceParent.parse(event.traceparent),
+                    topic=event.topic,
                 )
             except StepRemoved as exc:
                 await self._failed(step, options, delivery, exc, retry=False)

@@ -53,11 +53,13 @@ class Invoker(Protocol):
         timeout: float | None = None,
         parent: TraceParent | None = None,
         span_id: str | None = None,
+        topic: str | None = None,
     ) -> JSON:
         """Run the step's handler once; raises SteppeError when it fails or times out
         (after its handler timeout, or `timeout` seconds when that is sooner: a queue's
         visibility timeout). `parent` is the span that caused it (W3C trace context);
-        `span_id` names its span when the caller must know it first."""
+        `span_id` names its span when the caller must know it first; `topic` is the
+        event's it handles."""
         ...
 
 
@@ -103,13 +105,15 @@ class StepInvoker:
         timeout: float | None = None,
         parent: TraceParent | None = None,
         span_id: str | None = None,
+        topic: str | None = None,
     ) -> JSON:
         """Invoke the step's handler; raises what RunnerPool.invoke raises, after
         recording the span."""
         limit = handler_timeout(step, self.default_timeout)
         span = self.tracer.start_span(
-            trace_id, step.name, step.language, step.type, attempt, parent=parent, span_id=span_id
-        )
+            trace_id, step.name, step.language, step.type, attempt,
+            parent=parent, span_id=span_id, topic=topic,
+        )  # fmt: skip
         kwargs: dict[str, Any] = {} if input is NO_INPUT else {"input": input}
         try:
             result = await self.pool.invoke(
