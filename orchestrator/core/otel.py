@@ -1,12 +1,11 @@
 """OpenTelemetry export (docs/reference.md §14; the optional extra `steppe[otel]`).
 
-Each finished span of the `Tracer` becomes an OpenTelemetry span with the same ids
-(those in every `traceparent` the handlers and events saw), the step's attributes,
-its status and its exception; each log entry becomes a log record tied to its trace
-and span. The SDK's batch processors send them from their own threads with the
-OTLP/HTTP exporters, which read the standard `OTEL_*` variables (endpoint, headers,
-timeout, compression; `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`,
-`OTEL_TRACES_SAMPLER`, `OTEL_BSP_*`).
+Each finished span of the `Tracer` is exported with the same ids (those in every
+`traceparent` the handlers and events saw), the step's attributes, its status and
+its exception: over OTLP/HTTP by `core/otlp.py` (fast, off the event loop), or to
+any SDK `SpanExporter` (the in-memory one in tests). Each log entry becomes an SDK
+log record tied to its trace and span, sent by the SDK's batch processor and
+OTLP/HTTP log exporter; both read the standard `OTEL_*` variables.
 
 Imported only by `core/telemetry.py`, once an endpoint is configured.
 """
@@ -27,10 +26,10 @@ from opentelemetry.sdk._logs.export import (
     LogRecordExporter,
     SimpleLogRecordProcessor,
 )
-from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
-from opentelemetry.sdk.trace.id_generator import IdGenerator
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import Event, ReadableSpan
+from opentelemetry.sdk.trace.export import SpanExporter
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import (
     NonRecordingSpan,
     SpanContext,
@@ -43,6 +42,13 @@ from opentelemetry.trace import (
 
 from orchestrator import __version__
 from orchestrator.core.logs import LogSink
+from orchestrator.core.otlp import (
+    Finished,
+    OtlpSender,
+    Shipper,
+    resource_attributes,
+    span_attributes,
+)
 from orchestrator.core.tracing import Span, Trace, Tracer
 
 _KINDS = {"api": SpanKind.SERVER, "event": SpanKind.CONSUMER, "cron": SpanKind.INTERNAL}
@@ -55,56 +61,75 @@ _SEVERITIES = {
 # A trace id given from outside (an admin emit's `traceId`) may be any string; only
 # W3C ids can be exported.
 _TRACE_ID = re.compile(r"[0-9a-f]{32}")
+_SCOPE = InstrumentationScope("steppe", __version__)
+
+SendSpans = Callable[[list[Finished]], None]
 
 
-class _SteppeIds(IdGenerator):
-    """Gives the SDK the ids Steppe already gave the span being exported (set just
-    before each `start_span`, on the one thread that exports spans)."""
-
-    def __init__(self) -> None:
-        self.trace_id = 0
-        self.span_id = 0
-
-    def generate_trace_id(self) -> int:
-        return self.trace_id
-
-    def generate_span_id(self) -> int:
-        return self.span_id
-
-
-def _resource() -> Resource:
-    """The environment's resource (`OTEL_RESOURCE_ATTRIBUTES`, `OTEL_SERVICE_NAME`),
-    named `steppe` when it names no service."""
-    named = "OTEL_SERVICE_NAME" in os.environ or "service.name=" in os.environ.get(
-        "OTEL_RESOURCE_ATTRIBUTES", ""
+def _span_context(trace_id: str, span_id: str, flags: str, *, remote: bool) -> SpanContext:
+    return SpanContext(
+        int(trace_id, 16),
+        int(span_id, 16),
+        is_remote=remote,
+        trace_flags=TraceFlags(int(flags, 16)),
     )
-    return Resource.create({} if named else {SERVICE_NAME: "steppe"})
 
 
-def _context(trace_id: str, span_id: str, flags: str) -> Context:
-    parent = SpanContext(
-        int(trace_id, 16), int(span_id, 16), is_remote=True, trace_flags=TraceFlags(int(flags, 16))
-    )
-    return set_span_in_context(NonRecordingSpan(parent))
+class SdkSpans:
+    """Finished spans as SDK `ReadableSpan`s, to an SDK `SpanExporter`."""
+
+    def __init__(self, exporter: SpanExporter) -> None:
+        self._exporter = exporter
+        self._resource = Resource.create(resource_attributes(os.environ))
+
+    def __call__(self, batch: list[Finished]) -> None:
+        self._exporter.export([self._readable(finished) for finished in batch])
+
+    def _readable(self, finished: Finished) -> ReadableSpan:
+        span = finished.span
+        start = int(span.started * 1e9)
+        end = start + int((span.duration_ms or 0) * 1e6)
+        events, status = [], Status(StatusCode.OK)
+        if span.error is not None:
+            name, message = span.error.get("name"), span.error.get("message")
+            events.append(Event("exception", {
+                "exception.type": str(name), "exception.message": str(message),
+                "exception.stacktrace": str(span.error.get("stack") or ""),
+            }, end))  # fmt: skip
+            status = Status(StatusCode.ERROR, f"{name}: {message}")
+        parent = span.parent_id and _span_context(
+            span.trace_id, span.parent_id, span.flags, remote=True
+        )
+        return ReadableSpan(
+            f"{span.kind} {span.step}",
+            _span_context(span.trace_id, span.span_id, span.flags, remote=False),
+            parent or None,
+            self._resource,
+            span_attributes(finished),
+            events,
+            kind=_KINDS.get(span.kind, SpanKind.INTERNAL),
+            status=status,
+            start_time=start,
+            end_time=end,
+            instrumentation_scope=_SCOPE,
+        )
 
 
 class OtelExport:
-    """Spans and log entries out to OpenTelemetry exporters."""
+    """Spans and log entries out to OpenTelemetry."""
 
     def __init__(
-        self, spans: SpanExporter, logs: LogRecordExporter | None, *, batch: bool = True
+        self, spans: SendSpans, logs: LogRecordExporter | None, *, batch: bool = True
     ) -> None:
-        """`batch`: send from a background thread (else at once, for tests)."""
-        resource = _resource()
-        self._ids = _SteppeIds()
-        self._provider = TracerProvider(resource=resource, id_generator=self._ids)
-        self._provider.add_span_processor(
-            BatchSpanProcessor(spans) if batch else SimpleSpanProcessor(spans)
-        )
-        self._otel_tracer = self._provider.get_tracer("steppe", __version__)
+        """`spans` takes batches of finished spans; `batch`: from a background thread,
+        every few seconds (else at once, on the event loop: for tests)."""
+        self._send = spans
+        self._shipper = Shipper(spans) if batch else None
         self._log_provider: LoggerProvider | None = None
         if logs is not None:
-            self._log_provider = LoggerProvider(resource=resource)
+            self._log_provider = LoggerProvider(
+                resource=Resource.create(resource_attributes(os.environ))
+            )
             self._log_provider.add_log_record_processor(
                 BatchLogRecordProcessor(logs) if batch else SimpleLogRecordProcessor(logs)
             )
@@ -113,13 +138,12 @@ class OtelExport:
 
     @classmethod
     def from_environment(cls) -> OtelExport:
-        """OTLP/HTTP exporters configured by the `OTEL_*` variables; no logs with
+        """OTLP/HTTP, configured by the `OTEL_*` variables; no logs with
         `OTEL_LOGS_EXPORTER=none`."""
         from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         no_logs = os.environ.get("OTEL_LOGS_EXPORTER", "").strip().lower() == "none"
-        return cls(OTLPSpanExporter(), None if no_logs else OTLPLogExporter())
+        return cls(OtlpSender(os.environ), None if no_logs else OTLPLogExporter())
 
     def attach(self, tracer: Tracer, logs: LogSink) -> Callable[[], None]:
         """Export the tracer's spans and the sink's entries; returns the undoing."""
@@ -135,42 +159,14 @@ class OtelExport:
         return detach
 
     def export_span(self, span: Span, trace: Trace | None) -> None:
-        if not _TRACE_ID.fullmatch(span.trace_id):
+        # Not sampled by the caller (flags 00), or an id OTLP cannot carry: not sent.
+        if span.flags == "00" or not _TRACE_ID.fullmatch(span.trace_id):
             return
-        self._ids.trace_id, self._ids.span_id = int(span.trace_id, 16), int(span.span_id, 16)
-        parent = span.parent_id and _context(span.trace_id, span.parent_id, span.flags)
-        attributes: dict[str, Any] = {
-            "steppe.step": span.step,
-            "steppe.language": span.language,
-            "steppe.kind": span.kind,
-            "steppe.attempt": span.attempt,
-            "steppe.status": span.status,
-            "steppe.emitted": span.emitted,
-        }
-        if span.topic is not None:
-            attributes["steppe.topic"] = span.topic
-        if trace is not None:
-            attributes["steppe.trigger"] = trace.trigger
-            attributes["steppe.trigger.detail"] = trace.detail
-        start = int(span.started * 1e9)
-        otel_span = self._otel_tracer.start_span(
-            f"{span.kind} {span.step}",
-            parent or None,
-            _KINDS.get(span.kind, SpanKind.INTERNAL),
-            attributes,
-            start_time=start,
-        )
-        if span.error is not None:
-            name, message = span.error.get("name"), span.error.get("message")
-            otel_span.add_event(
-                "exception",
-                {"exception.type": str(name), "exception.message": str(message),
-                 "exception.stacktrace": str(span.error.get("stack") or "")},
-            )  # fmt: skip
-            otel_span.set_status(Status(StatusCode.ERROR, f"{name}: {message}"))
+        finished = Finished.of(span, trace)
+        if self._shipper is not None:
+            self._shipper.add(finished)
         else:
-            otel_span.set_status(Status(StatusCode.OK))
-        otel_span.end(start + int((span.duration_ms or 0) * 1e6))
+            self._send([finished])
 
     def export_log(self, entry: dict[str, Any]) -> None:
         # The SDK's own complaints (an unreachable collector) must not feed back here.
@@ -178,10 +174,13 @@ class OtelExport:
         if source.startswith("opentelemetry"):
             return
         trace_id, step = entry.get("traceId"), entry.get("step")
-        context = None
+        context: Context | None = None
         if isinstance(trace_id, str) and _TRACE_ID.fullmatch(trace_id):
             span = self._tracer.span_of(trace_id, step) if self._tracer and step else None
-            context = _context(trace_id, span.span_id if span else "0" * 16, "01")
+            span_id = span.span_id if span else "0" * 16
+            context = set_span_in_context(
+                NonRecordingSpan(_span_context(trace_id, span_id, "01", remote=False))
+            )
         attributes: dict[str, Any] = {"steppe.source": source}
         if step:
             attributes["steppe.step"] = step
@@ -199,6 +198,7 @@ class OtelExport:
 
     def shutdown(self) -> None:
         """Send what is still held, then stop the exporters (blocking)."""
-        self._provider.shutdown()
+        if self._shipper is not None:
+            self._shipper.shutdown()
         if self._log_provider is not None:
             self._log_provider.shutdown()

@@ -27,7 +27,7 @@ from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
-from orchestrator.core.otel import OtelExport
+from orchestrator.core.otel import OtelExport, SdkSpans
 from tests.helpers import serving, wait_for
 
 CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -68,7 +68,8 @@ async def test_spans_and_logs_reach_the_sdk_with_attributes_status_and_exception
 ) -> None:
     spans, logs = InMemorySpanExporter(), InMemoryLogRecordExporter()
     async with serving(make_project(STEPS)) as (services, client):
-        OtelExport(spans, logs, batch=False).attach(services.env.tracer, services.env.logs)
+        export = OtelExport(SdkSpans(spans), logs, batch=False)
+        export.attach(services.env.tracer, services.env.logs)
         response = await client.post("/start", json={}, headers={"traceparent": CALLER})
         assert response.status_code == 200
         await wait_for(lambda: sum(services.bus.dead_letters.values()) == 1)
@@ -160,7 +161,15 @@ async def test_an_otlp_receiver_gets_the_chain_in_the_callers_trace(
     assert spans["Start"].parent_span_id.hex() == CALLER_SPAN
     assert spans["Middle"].parent_span_id == spans["Start"].span_id
     assert spans["Last"].parent_span_id == spans["Middle"].span_id
-    assert spans["Last"].status.code == 2  # STATUS_CODE_ERROR
+    last = spans["Last"]
+    assert last.status.code == 2 and last.status.message == "RuntimeError: boom at the end"
+    assert [event.name for event in last.events] == ["exception"]
+    attributes = {a.key: a.value for a in last.attributes}
+    assert attributes["steppe.topic"].string_value == "to.ruby"
+    assert attributes["steppe.attempt"].int_value == 1
+    assert attributes["steppe.language"].string_value == "ruby"
+    assert last.kind == 5 and spans["Start"].kind == 2  # CONSUMER, SERVER
+    assert last.end_time_unix_nano >= last.start_time_unix_nano > 0
     records = [
         record
         for request in received.logs
