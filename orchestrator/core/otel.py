@@ -169,10 +169,7 @@ class OtelExport:
             self._send([finished])
 
     def export_log(self, entry: dict[str, Any]) -> None:
-        # The SDK's own complaints (an unreachable collector) must not feed back here.
         source = str(entry.get("source") or "")
-        if source.startswith("opentelemetry"):
-            return
         trace_id, step = entry.get("traceId"), entry.get("step")
         context: Context | None = None
         if isinstance(trace_id, str) and _TRACE_ID.fullmatch(trace_id):

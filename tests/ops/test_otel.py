@@ -28,6 +28,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from orchestrator.core.otel import OtelExport, SdkSpans
+from orchestrator.core.otlp import Finished, OtlpSender
+from orchestrator.core.tracing import Span
 from tests.helpers import serving, wait_for
 
 CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -104,6 +106,7 @@ class _Receiver(BaseHTTPRequestHandler):
     """OTLP/HTTP (protobuf): keeps every decoded export request."""
 
     traces: list[ExportTraceServiceRequest]
+    headers_of: list[dict[str, str]]  # `headers` is the request's own
     logs: list[ExportLogsServiceRequest]
 
     def do_POST(self) -> None:
@@ -112,6 +115,7 @@ class _Receiver(BaseHTTPRequestHandler):
             body = gzip.decompress(body)
         if self.path == "/v1/traces":
             self.traces.append(ExportTraceServiceRequest.FromString(body))
+            self.headers_of.append({k.lower(): v for k, v in self.headers.items()})
         elif self.path == "/v1/logs":
             self.logs.append(ExportLogsServiceRequest.FromString(body))
         self.send_response(200)
@@ -125,7 +129,7 @@ class _Receiver(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def receiver() -> Iterator[tuple[str, type[_Receiver]]]:
-    handler = type("Receiver", (_Receiver,), {"traces": [], "logs": []})
+    handler = type("Receiver", (_Receiver,), {"traces": [], "headers_of": [], "logs": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -213,3 +217,75 @@ def test_without_an_endpoint_opentelemetry_is_never_imported(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+async def test_a_caller_that_does_not_sample_gets_no_spans_exported(
+    make_project: Callable[..., Path],
+) -> None:
+    spans = InMemorySpanExporter()
+    async with serving(make_project(STEPS)) as (services, client):
+        OtelExport(SdkSpans(spans), None, batch=False).attach(
+            services.env.tracer, services.env.logs
+        )
+        unsampled = f"00-{CALLER_TRACE}-{CALLER_SPAN}-00"
+        response = await client.post("/start", json={}, headers={"traceparent": unsampled})
+        await wait_for(lambda: sum(services.bus.dead_letters.values()) == 1)
+    assert response.headers["traceparent"].endswith("-00")  # the decision travels on
+    assert len(services.env.tracer.get(CALLER_TRACE).spans) == 3  # kept by Steppe
+    assert spans.get_finished_spans() == ()
+
+
+def test_the_sender_reads_the_traces_endpoint_headers_and_gzip(
+    receiver: tuple[str, type[_Receiver]],
+) -> None:
+    url, received = receiver
+    environ = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9/unused",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": f"{url}/v1/traces",
+        "OTEL_EXPORTER_OTLP_HEADERS": "x-api-key=s%3Dcret",
+        "OTEL_EXPORTER_OTLP_COMPRESSION": "gzip",
+        "OTEL_RESOURCE_ATTRIBUTES": "service.name=shop,deployment.environment=prod",
+    }
+    span = Span(CALLER_TRACE, "S", "python", "cron", 1.0, duration_ms=2.0, status="ok")
+    OtlpSender(environ)([Finished(span, "cron", "* * * * *")])
+    ((request, headers),) = zip(received.traces, received.headers_of, strict=True)
+    assert headers["x-api-key"] == "s=cret" and headers["content-encoding"] == "gzip"
+    resource = request.resource_spans[0].resource.attributes
+    assert {a.key: a.value.string_value for a in resource} == {
+        "service.name": "shop", "deployment.environment": "prod", "telemetry.sdk.name": "steppe"
+    }  # fmt: skip
+    (sent,) = request.resource_spans[0].scope_spans[0].spans
+    assert (sent.name, sent.parent_span_id, sent.kind) == ("cron S", b"", 1)
+    assert (sent.start_time_unix_nano, sent.end_time_unix_nano) == (10**9, 10**9 + 2 * 10**6)
+
+
+_WITHOUT_THE_EXTRA = """
+import sys, trio
+from pathlib import Path
+sys.modules["opentelemetry"] = None  # as if `steppe[otel]` were not installed
+from tests.helpers import serving
+
+async def main():
+    async with serving(Path(sys.argv[1])) as (services, client):
+        assert (await client.post("/start", json={})).status_code == 200
+        print([e["msg"] for e in services.env.logs.tail if "steppe[otel]" in e["msg"]])
+
+trio.run(main)
+"""
+
+
+def test_an_endpoint_without_the_extra_warns_and_serves(
+    make_project: Callable[..., Path],
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    env["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:9"
+    done = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_THE_EXTRA, str(make_project(STEPS))],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "pip install 'steppe[otel]'" in done.stdout.strip().splitlines()[-1]
