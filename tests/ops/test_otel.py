@@ -31,20 +31,12 @@ from orchestrator.core.otel import OtelExport, SdkSpans
 from orchestrator.core.otlp import Finished, OtlpSender
 from orchestrator.core.tracing import Span
 from tests.helpers import serving, wait_for
-
-CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
-CALLER_SPAN = "00f067aa0ba902b7"
-CALLER = f"00-{CALLER_TRACE}-{CALLER_SPAN}-01"
+from tests.ops.test_traceparent import CALLER, CALLER_SPAN, CALLER_TRACE
+from tests.ops.test_traceparent import STEPS as TRACEPARENT_STEPS
 
 STEPS = {
-    "steps/start.step.ts": """
-export const config = { type: 'api', name: 'Start', method: 'POST', path: '/start',
-  emits: ['to.python'] }
-export const handler = async (req, ctx) => {
-  await ctx.emit({ topic: 'to.python', data: {} })
-  return { status: 200, body: {} }
-}
-""",
+    # The API step that starts the chain (it also answers its own traceparent).
+    "steps/start.step.ts": TRACEPARENT_STEPS["steps/start.step.ts"],
     "steps/middle.step.py": """
 config = {"type": "event", "name": "Middle", "subscribes": ["to.python"], "emits": ["to.ruby"]}
 
