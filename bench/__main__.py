@@ -26,6 +26,7 @@ from bench.fifo import GROUPS, fifo_figures
 from bench.http import api_figures, cold_start
 from bench.invoke import echo_figures, invoke_figures
 from bench.motia import motia_markdown, run_motia
+from bench.otel import otel_figures, otel_markdown
 from bench.projects import EXAMPLE_PROJECT
 from bench.report import table
 from bench.stats import median, median_of_runs
@@ -33,7 +34,9 @@ from bench.streams import run_streams, streams_markdown
 from orchestrator.runtime.languages import LANGUAGES
 
 RESULTS = Path(__file__).parent / "results"
-SECTIONS = ("invoke", "api", "chain", "fifo", "coldstart", "motia", "breakdown", "streams")
+SECTIONS = (
+    "invoke", "api", "chain", "fifo", "coldstart", "motia", "breakdown", "streams", "otel",
+)  # fmt: skip
 console = Console()
 
 
@@ -118,6 +121,7 @@ RUNNERS: dict[str, Callable[[bool], dict[str, Any]]] = {
     "motia": run_motia,
     "breakdown": run_breakdown,
     "streams": run_streams,
+    "otel": otel_figures,
 }
 
 
@@ -174,6 +178,7 @@ def markdown(results: dict[str, Any]) -> str:
     lines += motia_markdown(results)
     lines += breakdown_markdown(results.get("breakdown"))
     lines += streams_markdown(results.get("streams"))
+    lines += otel_markdown(results.get("otel"))
     if "coldstart" in results:
         seconds = results["coldstart"]["seconds"]
         lines.append(f"Cold start of the example project to the first 200: {seconds:.2f} s")

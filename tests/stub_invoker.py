@@ -14,6 +14,7 @@ import trio
 
 from orchestrator.core.errors import InvocationTimeout, RemoteError
 from orchestrator.core.ids import random_id
+from orchestrator.core.tracing import TraceParent
 from orchestrator.core.types import JSON, Language
 from orchestrator.model.step import Step
 from orchestrator.services.invoker import NO_INPUT
@@ -122,6 +123,9 @@ class StubInvoker:
         attempt: int = 1,
         depth: int = 0,
         timeout: float | None = None,
+        parent: TraceParent | None = None,
+        span_id: str | None = None,
+        topic: str | None = None,
     ) -> JSON:
         self.calls.append(
             StepCall(step, trace_id, input, attempt, depth, trio.current_time(), timeout)

@@ -22,6 +22,11 @@ def random_id() -> str:
     return f"{_generator.getrandbits(128):032x}"
 
 
+def span_id() -> str:
+    """64 random bits, never all zero (W3C trace context forbids it): span ids."""
+    return f"{_generator.getrandbits(64) or 1:016x}"
+
+
 def time_ordered_id() -> str:
     """Nanoseconds since the epoch, then 64 random bits (event and delivery ids).
 

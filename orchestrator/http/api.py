@@ -19,7 +19,8 @@ from orchestrator.core.errors import (
     RunnerUnavailable,
     SteppeError,
 )
-from orchestrator.core.tracing import new_trace_id
+from orchestrator.core.ids import span_id
+from orchestrator.core.tracing import SAMPLED, TraceParent, new_trace_id
 from orchestrator.http.cors import add_cors_headers, preflight_headers
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.json_body import BadRequest, parse_json_body
@@ -108,8 +109,15 @@ async def serve_api_request(env: HttpEnv, request: ApiRequest) -> ApiResponse:
         env.tracer.metrics.observe_request("", method, response.status, time.perf_counter() - began)
         return response
     step = match.step
-    trace_id = env.tracer.start_trace("http", f"{request.method} {request.path}")
-    response = await _serve_step(env, request, step, match.path_params, trace_id)
+    # A caller's `traceparent` continues its trace; this request is a span of it, whose
+    # id goes back in the response's `traceparent` (the API step's span).
+    caller = TraceParent.parse(request.headers.get("traceparent"))
+    trace_id = env.tracer.start_trace(
+        "http", f"{request.method} {request.path}", caller.trace_id if caller else None
+    )
+    here = TraceParent(trace_id, span_id(), caller.flags if caller else SAMPLED)
+    response = await _serve_step(env, request, step, match.path_params, caller, here)
+    response.headers["traceparent"] = here.header
     origin = request.headers.get("origin")
     if origin is not None:
         add_cors_headers(env.cors, step, origin, response.headers)
@@ -140,8 +148,14 @@ def _no_step(request: ApiRequest, exc: NoRoute | MethodNotAllowed) -> ApiRespons
 
 
 async def _serve_step(
-    env: HttpEnv, request: ApiRequest, step: Step, path_params: dict[str, str], trace_id: str
+    env: HttpEnv,
+    request: ApiRequest,
+    step: Step,
+    path_params: dict[str, str],
+    caller: TraceParent | None,
+    here: TraceParent,
 ) -> ApiResponse:
+    trace_id = here.trace_id
     try:
         body = parse_json_body(await request.read_body(), env.settings.max_json_depth)
     except BodyTooLarge:
@@ -167,7 +181,9 @@ async def _serve_step(
         "queryParams": request.query,
     }
     try:
-        result = await env.invoker.invoke(step, trace_id, request_input)
+        result = await env.invoker.invoke(
+            step, trace_id, request_input, parent=caller, span_id=here.span_id
+        )
     except RemoteError as exc:
         if exc.name in STORAGE_ERRORS:
             return _storage_unavailable(env, step, exc, trace_id)

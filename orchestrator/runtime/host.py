@@ -22,6 +22,8 @@ class Invocation:
     cancelled: bool = False
     # How many emits deep in its trace this invocation runs (0 for a trigger).
     depth: int = 0
+    # Its span's W3C `traceparent`, the parent of the events it emits.
+    traceparent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

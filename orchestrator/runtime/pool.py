@@ -121,27 +121,28 @@ class RunnerPool:
         timeout: float | None = None,
         emitted: list[str] | None = None,
         depth: int = 0,
+        traceparent: str | None = None,
     ) -> JSON:
         """Call a function of a loaded file; its context calls reach the host.
 
         Raises RemoteError (it threw), RunnerCrashed (the runner died meanwhile),
         RunnerUnavailable, or InvocationTimeout. Topics the handler emits are appended
-        to `emitted`; `depth` is how deep in its trace's emit chain the call runs.
+        to `emitted`; `depth` is how deep in its trace's emit chain the call runs;
+        `traceparent` is its span's W3C trace context (the handler's, its emits').
         """
         if not self._accepting:
             raise RunnerUnavailable("the orchestrator is shutting down")
         session = await self.supervisor(language).session()
         iid = next(self._iids)
         invocation = Invocation(
-            iid, owner, language, trace_id, step, [] if emitted is None else emitted, depth=depth
-        )
+            iid, owner, language, trace_id, step, [] if emitted is None else emitted, depth=depth,
+            traceparent=traceparent,
+        )  # fmt: skip
         flows = list(step.flows) if step is not None else []
-        params: JSONMap = {
-            "iid": iid,
-            "path": str(path),
-            "fn": fn,
-            "ctx": {"traceId": trace_id, "step": owner, "flows": flows},
-        }
+        ctx: JSONMap = {"traceId": trace_id, "step": owner, "flows": flows}
+        if traceparent is not None:
+            ctx["traceparent"] = traceparent
+        params: JSONMap = {"iid": iid, "path": str(path), "fn": fn, "ctx": ctx}
         if input is not _NO_INPUT:
             params["input"] = input
         self._invocations[iid] = invocation

@@ -26,6 +26,7 @@ import trio
 from orchestrator.core.errors import CallbackError, SteppeError
 from orchestrator.core.ids import time_ordered_id
 from orchestrator.core.logs import LogSink
+from orchestrator.core.tracing import TraceParent
 from orchestrator.model.step import Step
 from orchestrator.runtime.host import Invocation
 from orchestrator.services.context import EmitRequest
@@ -193,7 +194,10 @@ class EventBus:
                 f"{invocation.owner} emitted '{event.topic}' {depth} emits deep in trace "
                 f"{invocation.trace_id}; the limit is {self._max_depth} (an emit loop?)",
             )
-        await self.publish(event, subscribers, invocation.trace_id, invocation.owner, depth)
+        await self.publish(
+            event, subscribers, invocation.trace_id, invocation.owner, depth,
+            traceparent=invocation.traceparent,
+        )  # fmt: skip
 
     async def publish(
         self,
@@ -202,8 +206,11 @@ class EventBus:
         trace_id: str,
         source: str | None,
         depth: int = 1,
+        *,
+        traceparent: str | None = None,
     ) -> Accepted:
-        """Store one delivery per subscriber, then start them; returns once durable."""
+        """Store one delivery per subscriber, then start them; returns once durable.
+        `traceparent` is the emitting span's: each delivery's span is its child."""
         event = Event(
             time_ordered_id(),
             request.topic,
@@ -214,6 +221,7 @@ class EventBus:
             self._clock(),
             request.idempotency_key,
             request.message_group_id,
+            traceparent,
         )
         if request.idempotency_key is not None:
             key = f"{request.topic}\x00{request.idempotency_key}"
@@ -357,6 +365,8 @@ class EventBus:
                     attempt=delivery.attempts,
                     depth=event.depth,
                     timeout=options.visibility_timeout,
+                    parent=TraceParent.parse(event.traceparent),
+                    topic=event.topic,
                 )
             except StepRemoved as exc:
                 await self._failed(step, options, delivery, exc, retry=False)

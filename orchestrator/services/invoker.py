@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from orchestrator.core.errors import RemoteError, SteppeError
-from orchestrator.core.tracing import Tracer
+from orchestrator.core.tracing import TraceParent, Tracer
 from orchestrator.core.types import JSON, Language
 from orchestrator.model.step import Step
 from orchestrator.runtime.pool import RunnerPool
@@ -51,10 +51,15 @@ class Invoker(Protocol):
         attempt: int = 1,
         depth: int = 0,
         timeout: float | None = None,
+        parent: TraceParent | None = None,
+        span_id: str | None = None,
+        topic: str | None = None,
     ) -> JSON:
         """Run the step's handler once; raises SteppeError when it fails or times out
         (after its handler timeout, or `timeout` seconds when that is sooner: a queue's
-        visibility timeout)."""
+        visibility timeout). `parent` is the span that caused it (W3C trace context);
+        `span_id` names its span when the caller must know it first; `topic` is the
+        event's it handles."""
         ...
 
 
@@ -98,11 +103,17 @@ class StepInvoker:
         attempt: int = 1,
         depth: int = 0,
         timeout: float | None = None,
+        parent: TraceParent | None = None,
+        span_id: str | None = None,
+        topic: str | None = None,
     ) -> JSON:
         """Invoke the step's handler; raises what RunnerPool.invoke raises, after
         recording the span."""
         limit = handler_timeout(step, self.default_timeout)
-        span = self.tracer.start_span(trace_id, step.name, step.language, step.type, attempt)
+        span = self.tracer.start_span(
+            trace_id, step.name, step.language, step.type, attempt,
+            parent=parent, span_id=span_id, topic=topic,
+        )  # fmt: skip
         kwargs: dict[str, Any] = {} if input is NO_INPUT else {"input": input}
         try:
             result = await self.pool.invoke(
@@ -114,6 +125,7 @@ class StepInvoker:
                 timeout=limit if timeout is None else min(limit, timeout),
                 emitted=span.emitted,
                 depth=depth,
+                traceparent=span.traceparent,
                 **kwargs,
             )
         except SteppeError as exc:

@@ -22,6 +22,7 @@ from hypercorn.trio import serve as hypercorn_serve
 from orchestrator.core.console import err_console
 from orchestrator.core.json_lines import stdout_console
 from orchestrator.core.logs import LogSink
+from orchestrator.core.telemetry import exporting
 from orchestrator.core.tracing import Tracer
 from orchestrator.http.app import create_app
 from orchestrator.http.env import HttpEnv, Mode
@@ -101,7 +102,10 @@ async def open_services(
             open_streams(settings, root, runtime.pool, runtime.project.streams, logs) as streams,
         ):
             env, cron = _wire(runtime, mode, logs, state, queue, streams)
-            async with _running(runtime, env, cron, streams, watch) as services:
+            async with (
+                exporting(env.tracer, logs, os.environ),  # OpenTelemetry, when configured
+                _running(runtime, env, cron, streams, watch) as services,
+            ):
                 services.json_console = json_console
                 yield services
     finally:

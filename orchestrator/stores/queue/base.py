@@ -36,6 +36,9 @@ class Event:
     created: float
     idempotency_key: str | None = None
     message_group_id: str | None = None
+    # The W3C `traceparent` of the span that emitted it (None: it starts its trace's
+    # context, as an admin emit does; and in rows written before Steppe kept it).
+    traceparent: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -48,6 +51,7 @@ class Event:
             "created": self.created,
             "idempotencyKey": self.idempotency_key,
             "messageGroupId": self.message_group_id,
+            "traceparent": self.traceparent,
         }
 
     @classmethod
@@ -62,6 +66,7 @@ class Event:
             float(data["created"]),
             data.get("idempotencyKey"),
             data.get("messageGroupId"),
+            data.get("traceparent"),
         )
 
 

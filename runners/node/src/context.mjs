@@ -145,10 +145,15 @@ function streamsOf(invocation) {
   })
 }
 
-/** The context object handed to a handler; `ctx` is the invoke request's {traceId, step, flows}. */
+/**
+ * The context object handed to a handler; `ctx` is the invoke request's
+ * {traceId, traceparent, step, flows}. `traceparent` is the W3C header of this
+ * invocation's span, for an outbound HTTP call to pass on.
+ */
 export function createContext(invocation, ctx) {
   return {
     traceId: ctx?.traceId,
+    traceparent: ctx?.traceparent,
     flows: ctx?.flows ?? [],
     logger: new Logger(invocation),
     emit: (event) =>

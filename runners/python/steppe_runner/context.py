@@ -235,6 +235,7 @@ _EMIT_KEYS = {
 _KEYS = {
     "traceId": "traceId",
     "trace_id": "traceId",
+    "traceparent": "traceparent",
     "flows": "flows",
     "logger": "logger",
     "emit": "emit",
@@ -246,11 +247,19 @@ _KEYS = {
 class Context(Mapping[str, Any]):
     """The handler's context: `context.logger` and `context["logger"]` alike."""
 
-    __slots__ = ("_invocation", "_logger", "_state", "_streams", "flows", "traceId")
+    __slots__ = ("_invocation", "_logger", "_state", "_streams", "flows", "traceId", "traceparent")
 
-    def __init__(self, invocation: Invocation, trace_id: str | None, flows: list[str]) -> None:
+    def __init__(
+        self,
+        invocation: Invocation,
+        trace_id: str | None,
+        flows: list[str],
+        traceparent: str | None = None,
+    ) -> None:
         self._invocation = invocation
         self.traceId = trace_id
+        # This invocation's span as a W3C header, for an outbound HTTP call to pass on.
+        self.traceparent = traceparent
         self.flows = flows
         # Made on first use: most handlers touch one or two of them.
         self._logger: Logger | None = None
@@ -295,10 +304,10 @@ class Context(Mapping[str, Any]):
             raise KeyError(key) from None
 
     def __iter__(self) -> Iterator[str]:
-        return iter(("traceId", "flows", "logger", "emit", "state", "streams"))
+        return iter(("traceId", "traceparent", "flows", "logger", "emit", "state", "streams"))
 
     def __len__(self) -> int:
-        return 6
+        return 7
 
     def __repr__(self) -> str:
         return f"<Context traceId={self.traceId!r} flows={self.flows!r}>"

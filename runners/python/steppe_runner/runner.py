@@ -165,7 +165,9 @@ class Runner:
             self._fail(request_id, "NoSuchFunction", f"{path} defines no function {fn_name!r}")
             return
         invocation = Invocation(self._session, iid, request_id)
-        context = Context(invocation, ctx.get("traceId"), ctx.get("flows") or [])
+        context = Context(
+            invocation, ctx.get("traceId"), ctx.get("flows") or [], ctx.get("traceparent")
+        )
         work: Coroutine[Any, Any, Any]
         if fn_name == "canAccess":
             # A stream's canAccess takes Motia's (subscription, auth_context), not (input, context).

@@ -10,13 +10,16 @@ module Steppe
   class Context
     MEMBERS = {
       'logger' => :logger, 'emit' => :emit, 'state' => :state, 'streams' => :streams,
-      'flows' => :flows, 'traceId' => :trace_id, 'trace_id' => :trace_id
+      'flows' => :flows, 'traceId' => :trace_id, 'trace_id' => :trace_id,
+      'traceparent' => :traceparent
     }.freeze
 
-    attr_reader :logger, :state, :streams, :trace_id, :flows
+    # traceparent: this invocation's span as a W3C header, for an outbound HTTP call.
+    attr_reader :logger, :state, :streams, :trace_id, :traceparent, :flows
 
     def initialize(iid, ctx, session)
       @trace_id = ctx['traceId']
+      @traceparent = ctx['traceparent']
       @flows = ctx['flows'] || []
       @logger = Logger.new(iid, session)
       @emit = Emit.new(iid, session)
