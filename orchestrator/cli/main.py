@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import replace
 from enum import IntEnum
 from functools import partial
@@ -35,8 +36,9 @@ from orchestrator.core.console import err_console
 from orchestrator.core.errors import ConfigError, RemoteError, SteppeError, UsageError
 from orchestrator.model.discovery import skipped_files
 from orchestrator.model.dotenv import load_dotenv
-from orchestrator.model.settings import Settings, load_settings
+from orchestrator.model.settings import Settings, load_settings, store_kinds
 from orchestrator.stores.data_lock import hold_data_dir
+from orchestrator.stores.redis_worker import RedisUnavailable
 from orchestrator.stores.sqlite_worker import StorageError
 from orchestrator.typegen.write import write_types
 from orchestrator.wiring.runtime import open_runtime
@@ -142,8 +144,10 @@ def _serve(args: argparse.Namespace, project_dir: Path, settings: Settings) -> E
     if args.port is not None:
         overrides["port"] = args.port
     settings = replace(settings, **overrides)
+    # Redis stores are shared by design (SPEC §11): the folder's lock guards embedded ones.
+    embedded = store_kinds(settings) != {"redis"}
     try:
-        with hold_data_dir(project_dir / settings.data_dir):
+        with hold_data_dir(project_dir / settings.data_dir) if embedded else nullcontext():
             trio.run(
                 partial(
                     run_until_signalled, project_dir, settings, args.mode, json_console=args.json
@@ -157,7 +161,9 @@ def _serve(args: argparse.Namespace, project_dir: Path, settings: Settings) -> E
             raise
         for message in dict.fromkeys(str(f) for f in failures):
             err_console.print(f"[bold red]error[/] {escape(message)}")
-        return ExitCode.FAILED
+        # Redis not reachable at start is a setting to fix (redis_url), like a bad one.
+        unreachable = all(isinstance(f, RedisUnavailable) for f in failures)
+        return ExitCode.USAGE if unreachable else ExitCode.FAILED
     return ExitCode.OK
 
 

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from orchestrator.core.logs import LogSink
-from orchestrator.model.settings import Settings
+from orchestrator.model.settings import Settings, streams_store
 from orchestrator.model.step import StreamDef
 from orchestrator.runtime.pool import RunnerPool
 from orchestrator.services.streams.access import AccessChecker
@@ -28,8 +28,8 @@ async def open_streams(
     streams: Mapping[str, StreamDef],
     logs: LogSink,
 ) -> AsyncIterator[StreamsService]:
-    """Streams kept where state is kept (`settings.state`): `<data_dir>/streams.db` by
-    default, memory when state is in memory. The store closes on exit, after its
+    """Streams kept where `settings.streams` says (by default where state is kept):
+    `<data_dir>/streams.db`, or memory. The store closes on exit, after its
     last writes are committed."""
     hub = StreamHub(logs, buffer_messages=settings.stream_buffer)
     # canAccess is a quick predicate: a client should not wait a handler's timeout on it.
@@ -38,7 +38,7 @@ async def open_streams(
     def service_on(store: StreamStore) -> StreamsService:
         return StreamsService(streams, store, hub, access)
 
-    if settings.state == "memory":
+    if streams_store(settings) == "memory":
         yield service_on(MemoryStreamStore())
         return
     async with open_sqlite_streams(root / settings.data_dir / STREAMS_FILE) as store:

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from orchestrator.core.errors import CallbackError
 from orchestrator.core.types import JSON
 from orchestrator.stores.sqlite_worker import (
     DEFAULT_BUSY_TIMEOUT,
@@ -19,7 +18,7 @@ from orchestrator.stores.sqlite_worker import (
     chunked,
     repeated,
 )
-from orchestrator.stores.state.base import StateStore
+from orchestrator.stores.state.base import StateStore, encode_value
 
 STATE_FILE = "state.db"
 
@@ -96,7 +95,7 @@ class SqliteStateStore(StateStore):
 
     async def set(self, group: str, key: str, value: JSON) -> JSON:
         # Encoded here, before any await, so the caller's later mutations cannot reach the store.
-        await self.worker.run_merged(_set, (group, key, _encode(value)))
+        await self.worker.run_merged(_set, (group, key, encode_value(value)))
         return value
 
     async def delete(self, group: str, key: str) -> JSON:
@@ -126,14 +125,6 @@ async def open_sqlite_state(
         yield store
     finally:
         await store.aclose()
-
-
-def _encode(value: JSON) -> str:
-    try:
-        # ensure_ascii=False keeps non-ASCII text at its UTF-8 size on disk.
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    except (TypeError, ValueError) as exc:
-        raise CallbackError("ValidationError", f"a state value must be JSON: {exc}") from None
 
 
 # The jobs below run on the worker thread, inside the worker's transaction; decoding
