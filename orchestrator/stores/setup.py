@@ -20,6 +20,7 @@ from pathlib import Path
 from orchestrator.model.settings import Settings
 from orchestrator.stores.queue.base import DeliveryStore
 from orchestrator.stores.queue.memory import MemoryDeliveryStore
+from orchestrator.stores.queue.redis import RedisDeliveryStore
 from orchestrator.stores.queue.sqlite import SqliteDeliveryStore
 from orchestrator.stores.redis_worker import RedisWorker, open_redis_worker
 from orchestrator.stores.sqlite_worker import StrPath, open_sqlite_worker
@@ -29,6 +30,9 @@ from orchestrator.stores.state.redis import RedisStateStore
 from orchestrator.stores.state.sqlite import STATE_FILE, SqliteStateStore
 
 QUEUE_FILE = "queue.db"
+# Seconds between claims of an idle step on Redis: how soon an instance takes work
+# another accepted (that one starts its own at once) or one whose holder died.
+POLL_INTERVAL = 0.25
 
 
 def redis_prefix(settings: Settings, root: Path) -> str:
@@ -72,7 +76,11 @@ async def open_stores(
         else:
             state = MemoryStateStore()
         queue: DeliveryStore
-        if worker is not None and "queue" in files:
+        if settings.queue == "redis":
+            assert redis is not None
+            lease = max(settings.visibility_timeout, settings.handler_timeout)
+            queue = RedisDeliveryStore(redis, lease=lease, poll=POLL_INTERVAL)
+        elif worker is not None and "queue" in files:
             queue = await SqliteDeliveryStore.on_worker(worker, "queue")
         else:
             queue = MemoryDeliveryStore()

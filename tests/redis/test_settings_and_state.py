@@ -18,7 +18,8 @@ import redis
 from orchestrator.core.errors import ConfigError
 from orchestrator.model.settings import load_settings, store_kinds, streams_store
 from tests.helpers import serving
-from tests.redis_server import RedisServer, free_port
+from tests.redis_server import RedisServer
+from tests.started_server import free_port
 
 WRITER = {
     "steps/write.step.py": """

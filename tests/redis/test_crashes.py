@@ -1,0 +1,106 @@
+"""Nothing accepted is lost when an instance dies (SIGKILL) or Redis itself does
+(SPEC §11): deliveries leased by a dead instance are claimed by a live one once their
+lease (the visibility timeout) ends, and with `appendonly yes`, `appendfsync always`
+every event Redis acknowledged survives a restart of redis-server.
+
+Motia leaves this to BullMQ, whose stalled-job check moves a job a dead worker held
+back to the wait list (the BullMQ adapter in packages/core/src/ at
+v0.17.14-beta.196 has no recovery of its own; `playground/` runs on the default
+in-memory queue, which loses everything on a crash).
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import redis
+
+from tests.redis_server import RedisServer
+from tests.started_server import call, free_port, start
+
+TOKEN = "crash-test-token"
+EVENTS = 1000
+
+PROJECT = {
+    "steps/burst.step.py": """
+config = {"type": "api", "name": "Burst", "method": "POST", "path": "/burst/:from/:count",
+          "emits": ["job"]}
+
+async def handler(req, context):
+    start, count = int(req["pathParams"]["from"]), int(req["pathParams"]["count"])
+    for n in range(start, start + count):
+        await context.emit({"topic": "job", "data": {"n": n}})
+    return {"status": 202, "body": {"emitted": count}}
+""",
+    "steps/work.step.py": """
+import asyncio, os
+
+config = {"type": "event", "name": "Work", "subscribes": ["job"], "emits": []}
+
+async def handler(data, context):
+    await asyncio.sleep(0.05)
+    await context.state.set("handled", str(data["n"]), os.getpid())
+""",
+}
+
+
+def settings(server: RedisServer, prefix: str) -> str:
+    # A short visibility timeout (and handler timeout, which bounds it from below)
+    # keeps the test quick; the default is 30 s.
+    return (
+        f'backend = "redis"\nstreams = "memory"\nredis_url = "{server.url}"\n'
+        f'redis_prefix = "{prefix}"\nvisibility_timeout = 2\nhandler_timeout = 2\n'
+    )
+
+
+@contextmanager
+def instance(project: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    port = free_port()
+    process = start(project, port, TOKEN)
+    try:
+        yield process, port
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+
+
+def burst(port: int, first: int, count: int) -> None:
+    call(f"http://127.0.0.1:{port}/burst/{first}/{count}", TOKEN, b"")
+
+
+def handled(server: RedisServer, prefix: str) -> set[int]:
+    direct = redis.Redis(port=server.port, decode_responses=True, socket_timeout=5)
+    try:
+        return {int(n) for n in direct.hkeys(f"{prefix}:state:handled")}
+    finally:
+        direct.close()
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.1)
+
+
+def test_a_live_instance_handles_what_a_killed_one_held(
+    make_project: Callable[..., Path], redis_server: RedisServer
+) -> None:
+    prefix = redis_server.prefix()
+    project = make_project({**PROJECT, "steppe.toml": settings(redis_server, prefix)})
+    with instance(project) as (a, port_a):
+        burst(port_a, 0, EVENTS)  # every event accepted (in Redis) once this returns
+        wait_until(lambda: len(handled(redis_server, prefix)) >= 50, timeout=30)
+        a.kill()  # SIGKILL: its leases are never given back
+        a.wait()
+        at_kill = len(handled(redis_server, prefix))
+    assert at_kill < EVENTS, "A finished before it was killed: nothing left to take over"
+    with instance(project):
+        wait_until(lambda: len(handled(redis_server, prefix)) == EVENTS, timeout=60)
+    assert handled(redis_server, prefix) == set(range(EVENTS))
