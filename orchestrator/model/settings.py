@@ -34,8 +34,7 @@ class Settings:
     state: str = "sqlite"
     # Where accepted events wait for delivery: 'sqlite' (durable, default), 'memory' or 'redis'.
     queue: str = "sqlite"
-    # Where stream items live: 'sqlite' or 'memory'; None: as state ('sqlite' when
-    # state is in Redis: stream items stay in this instance).
+    # Where stream items live ('sqlite', 'memory' or 'redis'); None: where state lives.
     streams: str | None = None
     # The Redis server of the 'redis' stores; STEPPE_REDIS_URL wins.
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -96,16 +95,14 @@ _CHOICES = {
     "backend": ("sqlite", "redis"),
     "state": _STORES,
     "queue": _STORES,
-    "streams": ("sqlite", "memory"),
+    "streams": _STORES,
 }
 REDIS_URL_VARIABLE = "STEPPE_REDIS_URL"
 
 
 def streams_store(settings: Settings) -> str:
-    """Where stream items live: `streams`, else where state lives (SQLite for Redis)."""
-    if settings.streams is not None:
-        return settings.streams
-    return "sqlite" if settings.state == "redis" else settings.state
+    """Where stream items live: `streams`, else where state lives."""
+    return settings.streams or settings.state
 
 
 def store_kinds(settings: Settings) -> set[str]:

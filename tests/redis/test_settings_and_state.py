@@ -38,7 +38,7 @@ def test_backend_redis_sets_the_stores_the_file_leaves_unset(tmp_path: Path) -> 
     assert (settings.state, settings.queue, streams_store(settings)) == (
         "redis",
         "sqlite",
-        "sqlite",
+        "redis",
     )
     assert store_kinds(settings) == {"redis", "sqlite"}
     assert settings.redis_url == "redis://127.0.0.1:6379/0"
