@@ -13,7 +13,7 @@ their own: a burst of token-by-token updates must not queue behind the bus.)
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
@@ -38,6 +38,11 @@ POLL_INTERVAL = 0.25
 def redis_prefix(settings: Settings, root: Path) -> str:
     """What every Redis key of the project starts with: `redis_prefix`, else the folder's name."""
     return settings.redis_prefix or root.name
+
+
+def tick_lock(queue: DeliveryStore) -> Callable[[str, float], Awaitable[bool]] | None:
+    """How instances sharing the queue share cron ticks (Redis), or None (one instance)."""
+    return queue.take_tick if isinstance(queue, RedisDeliveryStore) else None
 
 
 @asynccontextmanager

@@ -34,7 +34,7 @@ from orchestrator.services.reload import Reloader
 from orchestrator.services.streams.service import StreamsService
 from orchestrator.services.streams.setup import open_streams
 from orchestrator.stores.queue.base import DeliveryStore
-from orchestrator.stores.setup import open_stores
+from orchestrator.stores.setup import open_stores, tick_lock
 from orchestrator.stores.state.base import StateStore
 from orchestrator.typegen.write import write_types
 from orchestrator.wiring.runtime import Host, Runtime, open_runtime
@@ -154,7 +154,7 @@ def _wire(
         access_log=mode == "dev",
         streams=streams,
     )
-    return env, CronScheduler(project.steps.values(), invoker, logs)
+    return env, CronScheduler(project.steps.values(), invoker, logs, lock=tick_lock(queue))
 
 
 @asynccontextmanager

@@ -94,3 +94,59 @@ async def test_an_idempotency_key_holds_across_instances(
         assert (first.json()["duplicate"], second.json()["duplicate"]) == (False, True)
         await wait_for(lambda: handled(a, "once"), timeout=10)
         assert await handled(a, "once") == 1
+
+
+CRON = {
+    "steps/tick.step.py": """
+import time, uuid
+
+config = {"type": "cron", "name": "Tick", "cron": "* * * * * *", "emits": []}
+
+async def handler(context):
+    await context.state.set("ticks", uuid.uuid4().hex, int(time.time()))
+""",
+}
+
+
+async def test_a_cron_tick_fires_once_across_instances(
+    make_project: Callable[..., Path], redis_server: RedisServer
+) -> None:
+    project = make_project(CRON)
+    async with two_instances(project, redis_server) as ((a, _), _b):
+
+        async def ten_ticks() -> bool:
+            return len(await a.env.state.items("ticks")) >= 10
+
+        await wait_for(ten_ticks, timeout=20)
+        seconds = [second for _, second in await a.env.state.items("ticks")]
+    assert len(seconds) == len(set(seconds)), f"a tick fired twice: {sorted(seconds)}"
+
+
+FAILING = {
+    "steps/fail.step.py": """
+config = {"type": "event", "name": "Fail", "subscribes": ["doomed"], "emits": [],
+          "infrastructure": {"queue": {"maxRetries": 0}}}
+
+async def handler(data, context):
+    raise RuntimeError("no luck")
+""",
+}
+
+
+async def test_dead_letters_are_listed_and_replayed_from_either_instance(
+    make_project: Callable[..., Path], redis_server: RedisServer
+) -> None:
+    project = make_project(FAILING)
+    async with two_instances(project, redis_server) as ((_, client_a), (_, client_b)):
+        await client_a.post("/__steppe/api/emit", json={"topic": "doomed", "data": {"n": 1}})
+
+        async def listed_on_b() -> list[dict[str, Any]]:
+            dead: list[dict[str, Any]] = (await client_b.get("/__steppe/api/dlq")).json()
+            return dead
+
+        [dead] = await wait_for(listed_on_b)
+        assert (dead["step"], dead["event"]["data"], dead["attempts"]) == ("Fail", {"n": 1}, 1)
+        assert "no luck" in dead["errors"][0]["message"]
+        purged = await client_b.post("/__steppe/api/dlq/purge", json={"ids": [dead["id"]]})
+        assert purged.status_code == 200, purged.text
+        assert (await client_a.get("/__steppe/api/dlq")).json() == []

@@ -143,6 +143,13 @@ class RedisDeliveryStore(DeliveryStore):
         (reply,) = await self._run(lua.CLAIM_KEY, key, repr(now), repr(window))
         return bool(reply)
 
+    async def take_tick(self, step: str, tick: float) -> bool:
+        """True for the one instance that fires `step`'s cron tick at `tick` (a lock kept
+        a minute: far longer than instances' clocks disagree)."""
+        key = self._worker.key("cron", step, repr(tick))
+        (reply,) = await self._worker.run([("SET", key, "1", "NX", "PX", 60_000)])
+        return reply is not None
+
     def _remember(self, delivery: Delivery) -> None:
         self._known[delivery.id] = delivery
         if len(self._known) > _KNOWN:
