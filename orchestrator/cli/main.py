@@ -32,6 +32,7 @@ from orchestrator.cli.report import (
 from orchestrator.cli.run_once import RunReport, run_step
 from orchestrator.cli.scaffold import ProjectExists, create_project
 from orchestrator.cli.serve import run_until_signalled
+from orchestrator.cli.workers import check_workers, run_workers
 from orchestrator.core.console import err_console
 from orchestrator.core.errors import ConfigError, RemoteError, SteppeError, UsageError
 from orchestrator.model.discovery import skipped_files
@@ -112,7 +113,14 @@ def _parser() -> argparse.ArgumentParser:
         serve.add_argument("--host", help="interface to bind (default 127.0.0.1)")
         serve.add_argument("--port", type=int, help="port to bind (default 3000)")
         serve.add_argument("--json", action="store_true", help="JSON lines on the console")
-        serve.set_defaults(command=_serve, mode=name)
+        serve.set_defaults(command=_serve, mode=name, workers=1, worker=False)
+        if name == "start":
+            serve.add_argument(
+                "--workers", type=int, default=1, metavar="N",
+                help="N processes on one port, sharing Redis (every store must be Redis)",
+            )  # fmt: skip
+            # A process started by --workers: binds with SO_REUSEPORT, starts no others.
+            serve.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
 
     emit = command("emit", "Emit an event to a running server (through its admin API).")
     emit.add_argument("topic")
@@ -143,7 +151,12 @@ def _serve(args: argparse.Namespace, project_dir: Path, settings: Settings) -> E
         overrides["host"] = args.host
     if args.port is not None:
         overrides["port"] = args.port
+    if args.worker:
+        overrides["reuse_port"] = True
     settings = replace(settings, **overrides)
+    check_workers(settings, args.workers)
+    if args.workers > 1:
+        return ExitCode(run_workers(project_dir, settings, args.workers, json_console=args.json))
     # Redis stores are shared by design (SPEC §11): the folder's lock guards embedded ones.
     embedded = store_kinds(settings) != {"redis"}
     try:

@@ -40,6 +40,9 @@ class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
     # What every Redis key starts with (then ':'); "" means the project folder's name.
     redis_prefix: str = ""
+    # Bind the port with SO_REUSEPORT, so that several processes serve it (the kernel
+    # spreads connections): what `steppe start --workers N` sets for its workers.
+    reuse_port: bool = False
     # Seconds a delivery held by an instance stays its own before a live instance claims
     # it (Redis; never shorter than handler_timeout).
     visibility_timeout: float = 30.0
@@ -79,6 +82,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "redis_url": (str,),
     "redis_prefix": (str,),
     "visibility_timeout": (int, float),
+    "reuse_port": (bool,),
     "idempotency_window": (int, float),
     "handler_timeout": (int, float),
     "shutdown_grace": (int, float),

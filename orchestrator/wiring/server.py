@@ -228,6 +228,8 @@ async def _serve_http(
     listening."""
     config = HypercornConfig()
     config.bind = [f"{settings.host}:{settings.port}"]
+    # Hypercorn sets SO_REUSEPORT on the sockets it binds when it counts several workers.
+    config.workers = 2 if settings.reuse_port else 1
     config.accesslog = None
     # Its "Running on …" line repeats what `announce` says (and lands in benchmarks'
     # and tests' output); its warnings and errors still show.
