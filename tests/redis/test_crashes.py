@@ -11,13 +11,17 @@ in-memory queue, which loses everything on a crash).
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import redis
 
 from tests.redis_server import RedisServer
@@ -104,3 +108,29 @@ def test_a_live_instance_handles_what_a_killed_one_held(
     with instance(project):
         wait_until(lambda: len(handled(redis_server, prefix)) == EVENTS, timeout=60)
     assert handled(redis_server, prefix) == set(range(EVENTS))
+
+
+def test_no_accepted_event_is_lost_when_redis_is_killed_and_restarted(
+    make_project: Callable[..., Path], aof_redis_server: RedisServer
+) -> None:
+    server = aof_redis_server
+    prefix = server.prefix()
+    project = make_project({**PROJECT, "steppe.toml": settings(server, prefix)})
+    with instance(project) as (_, port):
+        for first in range(0, 200, 20):
+            burst(port, first, 20)  # accepted: in Redis's append-only file
+        server.kill()  # with deliveries of those bursts still running
+        emit = urllib.request.Request(
+            f"http://127.0.0.1:{port}/__steppe/api/emit",
+            data=json.dumps({"topic": "job", "data": {"n": -1}}).encode(),
+            headers={"authorization": f"Bearer {TOKEN}", "content-type": "application/json"},
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(emit, timeout=10)
+        assert refused.value.code == 503
+        assert json.loads(refused.value.read())["error"] == "storage unavailable"
+        server.start()  # same port, same folder: it reads its append-only file
+        for first in range(200, 400, 20):  # served again, without a restart of Steppe
+            burst(port, first, 20)
+        wait_until(lambda: handled(server, prefix) >= set(range(400)), timeout=60)
+    assert -1 not in handled(server, prefix)

@@ -14,10 +14,16 @@ when many share one pipeline.
 
 Instances learn of work accepted elsewhere by polling: a claim with nothing to wait
 for asks to be made again after `poll` seconds.
+
+Redis lost while serving: `accept` raises (the emit is not accepted, and its caller is
+told), a claim gives nothing and asks to be made again after a back-off, and a failed
+attempt or a burial that cannot be written leaves the delivery leased: when the lease
+runs out it is claimed again, so nothing accepted is lost (with Redis's AOF on).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections import OrderedDict
@@ -34,7 +40,7 @@ from orchestrator.stores.queue.base import (
     QueueCounts,
 )
 from orchestrator.stores.queue.sqlite import _encode
-from orchestrator.stores.redis_worker import RedisWorker
+from orchestrator.stores.redis_worker import RedisUnavailable, RedisWorker
 
 _FIELDS = 9  # id, then lua.F: step, event, attempts, errors, at, group, debounce, seq
 # Delivery objects this instance handed out, by id, so that a claim gives back the
@@ -42,6 +48,8 @@ _FIELDS = 9  # id, then lua.F: step, event, attempts, errors, at, group, debounc
 _KNOWN = 100_000
 # Waiting deliveries a claim looks at, oldest first (the rest wait for the next claim).
 _SCAN = 1000
+# Seconds a step's claims wait while Redis cannot be reached.
+_BACKOFF = 1.0
 
 
 class RedisDeliveryStore(DeliveryStore):
@@ -80,11 +88,14 @@ class RedisDeliveryStore(DeliveryStore):
 
     async def claim(self, step: str, limits: Limits, now: float) -> Claimed:
         rate = "" if limits.rate_limit is None else limits.rate_limit
-        (reply,) = await self._run(
-            lua.CLAIM, step, repr(now), repr(limits.lease or self._lease),
-            limits.concurrency, limits.concurrency_key or "", limits.key_concurrency,
-            rate, repr(limits.rate_period), limits.rate_key or "", _SCAN,
-        )  # fmt: skip
+        try:
+            (reply,) = await self._run(
+                lua.CLAIM, step, repr(now), repr(limits.lease or self._lease),
+                limits.concurrency, limits.concurrency_key or "", limits.key_concurrency,
+                rate, repr(limits.rate_period), limits.rate_key or "", _SCAN,
+            )  # fmt: skip
+        except RedisUnavailable:  # the worker logged it, once: try again later
+            return Claimed([], now + _BACKOFF)
         wake_at = float(reply[0]) if reply[0] else None
         if self._poll is not None:  # work another instance accepts, or one it lost
             wake_at = min(wake_at if wake_at is not None else now + self._poll, now + self._poll)
@@ -97,15 +108,18 @@ class RedisDeliveryStore(DeliveryStore):
         self._worker.post([lua.DONE.call((), (self._worker.prefix, delivery.id))])
 
     async def failed(self, delivery: Delivery) -> None:
-        await self._run(
-            lua.FAILED, delivery.id, delivery.attempts, _encode(delivery.errors),
-            repr(delivery.available_at), repr(time.time()),
-        )  # fmt: skip
+        # Not written while Redis is lost: its lease runs out and it is claimed again.
+        with contextlib.suppress(RedisUnavailable):
+            await self._run(
+                lua.FAILED, delivery.id, delivery.attempts, _encode(delivery.errors),
+                repr(delivery.available_at), repr(time.time()),
+            )  # fmt: skip
 
     async def bury(self, delivery: Delivery) -> None:
         self._known.pop(delivery.id, None)
         errors = _encode(delivery.errors)
-        await self._run(lua.BURY, delivery.id, delivery.attempts, errors, repr(time.time()))
+        with contextlib.suppress(RedisUnavailable):  # as in `failed`
+            await self._run(lua.BURY, delivery.id, delivery.attempts, errors, repr(time.time()))
 
     async def pending(self) -> list[Delivery]:
         (reply,) = await self._run(lua.LIST, "pending", "")

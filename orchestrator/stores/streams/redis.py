@@ -11,10 +11,11 @@ Writes are Lua scripts; reads are plain commands in one pipeline, filtered here.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from orchestrator.core.types import JSONMap
-from orchestrator.stores.redis_worker import RedisWorker, Script
+from orchestrator.stores.redis_worker import RedisUnavailable, RedisWorker, Script
 from orchestrator.stores.streams.base import SetOutcome, StreamStore
 
 _PRELUDE = """
@@ -181,9 +182,12 @@ class RedisStreamStore(StreamStore):
         return None if old is None else dict(json.loads(old))
 
     async def expired_groups(self, now: float) -> list[tuple[str, str]]:
-        (members,) = await self._worker.run(
-            [("ZRANGEBYSCORE", self._worker.key("st", "exp"), "-inf", repr(now))]
-        )
+        try:
+            (members,) = await self._worker.run(
+                [("ZRANGEBYSCORE", self._worker.key("st", "exp"), "-inf", repr(now))]
+            )
+        except RedisUnavailable:  # the sweeper tries again (see next_expiry)
+            return []
         pairs = {tuple(member.split("\0")[:2]) for member in members}
         return sorted((stream, group) for stream, group in pairs)
 
@@ -192,9 +196,12 @@ class RedisStreamStore(StreamStore):
         return [json.loads(text) for text in reply]
 
     async def next_expiry(self) -> float | None:
-        (first,) = await self._worker.run(
-            [("ZRANGE", self._worker.key("st", "exp"), 0, 0, "WITHSCORES")]
-        )
+        try:
+            (first,) = await self._worker.run(
+                [("ZRANGE", self._worker.key("st", "exp"), 0, 0, "WITHSCORES")]
+            )
+        except RedisUnavailable:  # Redis lost: sweep again in a few seconds
+            return time.time() + 5.0
         pairs = _pairs(first)
         return float(pairs[0][1]) if pairs else None
 
