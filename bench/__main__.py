@@ -27,13 +27,14 @@ from bench.http import api_figures, cold_start
 from bench.invoke import echo_figures, invoke_figures
 from bench.motia import motia_markdown, run_motia
 from bench.projects import EXAMPLE_PROJECT
+from bench.redis import redis_markdown, run_redis
 from bench.report import table
 from bench.stats import median, median_of_runs
 from bench.streams import run_streams, streams_markdown
 from orchestrator.runtime.languages import LANGUAGES
 
 RESULTS = Path(__file__).parent / "results"
-SECTIONS = ("invoke", "api", "chain", "fifo", "coldstart", "motia", "breakdown", "streams")
+SECTIONS = ("invoke", "api", "chain", "fifo", "coldstart", "motia", "breakdown", "streams", "redis")
 console = Console()
 
 
@@ -118,6 +119,7 @@ RUNNERS: dict[str, Callable[[bool], dict[str, Any]]] = {
     "motia": run_motia,
     "breakdown": run_breakdown,
     "streams": run_streams,
+    "redis": run_redis,
 }
 
 
@@ -174,6 +176,7 @@ def markdown(results: dict[str, Any]) -> str:
     lines += motia_markdown(results)
     lines += breakdown_markdown(results.get("breakdown"))
     lines += streams_markdown(results.get("streams"))
+    lines += redis_markdown(results)
     if "coldstart" in results:
         seconds = results["coldstart"]["seconds"]
         lines.append(f"Cold start of the example project to the first 200: {seconds:.2f} s")

@@ -60,6 +60,11 @@ class RedisDeliveryStore(DeliveryStore):
         self._poll = poll
         self._known: OrderedDict[str, Delivery] = OrderedDict()
 
+    @property
+    def worker(self) -> RedisWorker:
+        """The connection the store shares (the bench counts its round trips)."""
+        return self._worker
+
     def _run(self, script: Any, *args: Any) -> Any:
         return self._worker.run([script.call((), (self._worker.prefix, *args))])
 
