@@ -38,8 +38,8 @@ from orchestrator.stores.queue.base import (
     Event,
     Limits,
     QueueCounts,
+    encode_json,
 )
-from orchestrator.stores.queue.sqlite import _encode
 from orchestrator.stores.redis_worker import RedisUnavailable, RedisWorker
 
 _FIELDS = 9  # id, then lua.F: step, event, attempts, errors, at, group, debounce, seq
@@ -69,7 +69,7 @@ class RedisDeliveryStore(DeliveryStore):
         return self._worker.run([script.call((), (self._worker.prefix, *args))])
 
     async def accept(self, event: Event, deliveries: list[Delivery]) -> list[Delivery]:
-        body = _encode(event.as_json())
+        body = encode_json(event.as_json())
         args: list[Any] = [repr(time.time()), len(deliveries)]
         for d in deliveries:
             args += [d.id, d.step, body, repr(d.available_at), d.group or "", d.debounce or ""]
@@ -83,10 +83,10 @@ class RedisDeliveryStore(DeliveryStore):
         return replaced
 
     async def accept_dead(self, event: Event, deliveries: list[Delivery]) -> None:
-        body = _encode(event.as_json())
+        body = encode_json(event.as_json())
         args: list[Any] = [repr(time.time()), len(deliveries)]
         for d in deliveries:
-            args += [d.id, d.step, body, d.attempts, _encode(d.errors)]
+            args += [d.id, d.step, body, d.attempts, encode_json(d.errors)]
         (reply,) = await self._run(lua.ACCEPT_DEAD, *args)
         for delivery, seq in zip(deliveries, reply, strict=True):
             delivery.seq = int(seq)
@@ -116,13 +116,13 @@ class RedisDeliveryStore(DeliveryStore):
         # Not written while Redis is lost: its lease runs out and it is claimed again.
         with contextlib.suppress(RedisUnavailable):
             await self._run(
-                lua.FAILED, delivery.id, delivery.attempts, _encode(delivery.errors),
+                lua.FAILED, delivery.id, delivery.attempts, encode_json(delivery.errors),
                 repr(delivery.available_at), repr(time.time()),
             )  # fmt: skip
 
     async def bury(self, delivery: Delivery) -> None:
         self._known.pop(delivery.id, None)
-        errors = _encode(delivery.errors)
+        errors = encode_json(delivery.errors)
         with contextlib.suppress(RedisUnavailable):  # as in `failed`
             await self._run(lua.BURY, delivery.id, delivery.attempts, errors, repr(time.time()))
 
