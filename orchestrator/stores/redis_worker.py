@@ -30,17 +30,25 @@ from urllib.parse import urlsplit, urlunsplit
 import outcome
 import trio
 
+from orchestrator.core.errors import CallbackError
 from orchestrator.stores.sqlite_worker import StorageError
 
 log = logging.getLogger("steppe.redis")
 
 Command = tuple[Any, ...]
 
-DEFAULT_URL = "redis://127.0.0.1:6379/0"
+STORAGE_UNAVAILABLE = "StorageUnavailable"
 
 
-class RedisUnavailable(StorageError):
-    """Redis cannot be reached (at start, or while serving); the message names the URL."""
+class RedisUnavailable(StorageError, CallbackError):
+    """Redis cannot be reached (at start, or while serving); the message names the URL.
+
+    A handler whose `state`, `emit` or `streams` call needs Redis sees it as
+    `StorageUnavailable` (a CallbackError, so the RPC layer answers it without a
+    traceback in the log for every call: the worker says once that Redis is lost)."""
+
+    def __init__(self, message: str) -> None:
+        CallbackError.__init__(self, STORAGE_UNAVAILABLE, message)
 
 
 class RedisCommandError(StorageError):

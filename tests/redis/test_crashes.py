@@ -129,6 +129,10 @@ def test_no_accepted_event_is_lost_when_redis_is_killed_and_restarted(
             urllib.request.urlopen(emit, timeout=10)
         assert refused.value.code == 503
         assert json.loads(refused.value.read())["error"] == "storage unavailable"
+        with pytest.raises(urllib.error.HTTPError) as failed:  # a handler's emit, uncaught
+            burst(port, 1000, 1)
+        assert failed.value.code == 503
+        assert json.loads(failed.value.read())["error"] == "storage unavailable"
         server.start()  # same port, same folder: it reads its append-only file
         for first in range(200, 400, 20):  # served again, without a restart of Steppe
             burst(port, first, 20)
