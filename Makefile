@@ -9,14 +9,14 @@ STAMP_PY  := $(VENV)/.steppe-installed
 STAMP_JS  := $(NODE_DIR)/node_modules/.steppe-installed
 ARGS      ?=
 
-.PHONY: setup dev test test-python test-node test-ruby test-project lint bench bench-quick bench-tools soak clean ruby-check chromium-check screenshots
+.PHONY: setup dev test test-python test-node test-ruby test-project lint bench bench-quick bench-tools soak clean ruby-check redis-check chromium-check screenshots
 
-setup: $(STAMP_PY) $(STAMP_JS) ruby-check
+setup: $(STAMP_PY) $(STAMP_JS) ruby-check redis-check
 
 $(STAMP_PY): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,redis]'
 	touch $@
 
 $(STAMP_JS): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
@@ -31,6 +31,16 @@ ruby-check:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ruby ruby-msgpack >/dev/null; \
 	else \
 		echo "Ruby with msgpack is missing. Run: sudo apt-get install -y ruby ruby-msgpack" >&2; exit 1; \
+	fi
+
+# redis-server comes from Debian too: the Redis backends' tests start their own on a free port.
+redis-check:
+	@if command -v redis-server >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "Installing redis-server from Debian (the Redis backends' tests)…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	else \
+		echo "redis-server is missing. Run: sudo apt-get install -y redis-server" >&2; exit 1; \
 	fi
 
 # The workbench's browser tests drive Debian's chromium (never a browser Playwright downloads).
@@ -50,7 +60,7 @@ screenshots: setup chromium-check
 dev: setup
 	$(VENV)/bin/steppe dev --dir . $(ARGS)
 
-test: setup chromium-check lint test-python test-node test-ruby test-project
+test: setup redis-check chromium-check lint test-python test-node test-ruby test-project
 
 test-python: setup chromium-check
 	$(PY) -m pytest $(ARGS)

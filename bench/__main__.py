@@ -28,6 +28,7 @@ from bench.invoke import echo_figures, invoke_figures
 from bench.motia import motia_markdown, run_motia
 from bench.otel import otel_figures, otel_markdown
 from bench.projects import EXAMPLE_PROJECT
+from bench.redis import redis_markdown, run_redis
 from bench.report import table
 from bench.stats import median, median_of_runs
 from bench.streams import run_streams, streams_markdown
@@ -36,6 +37,7 @@ from orchestrator.runtime.languages import LANGUAGES
 RESULTS = Path(__file__).parent / "results"
 SECTIONS = (
     "invoke", "api", "chain", "fifo", "coldstart", "motia", "breakdown", "streams", "otel",
+    "redis",
 )  # fmt: skip
 console = Console()
 
@@ -122,6 +124,7 @@ RUNNERS: dict[str, Callable[[bool], dict[str, Any]]] = {
     "breakdown": run_breakdown,
     "streams": run_streams,
     "otel": otel_figures,
+    "redis": run_redis,
 }
 
 
@@ -179,6 +182,7 @@ def markdown(results: dict[str, Any]) -> str:
     lines += breakdown_markdown(results.get("breakdown"))
     lines += streams_markdown(results.get("streams"))
     lines += otel_markdown(results.get("otel"))
+    lines += redis_markdown(results)
     if "coldstart" in results:
         seconds = results["coldstart"]["seconds"]
         lines.append(f"Cold start of the example project to the first 200: {seconds:.2f} s")

@@ -6,7 +6,9 @@ final state write being readable, one chain at a time."""
 
 from __future__ import annotations
 
+import os
 import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -17,7 +19,7 @@ import trio
 
 from bench.projects import BENCH_PROJECT
 from bench.stats import percentile
-from orchestrator.model.settings import Settings
+from orchestrator.model.settings import REDIS_URL_VARIABLE, Settings
 from orchestrator.services.context import EmitRequest
 from orchestrator.wiring.server import Services, open_services
 
@@ -30,8 +32,18 @@ _POLL_SECONDS = 0.0002
 
 @asynccontextmanager
 async def serving(state: str, project: Path = BENCH_PROJECT) -> AsyncIterator[Services]:
-    """`project` served in `start` mode with `state` (memory or sqlite) for its state
-    and queue stores, in a data folder of its own."""
+    """`project` served in `start` mode with `state` (memory, sqlite, or redis on
+    STEPPE_REDIS_URL under a prefix of its own) for its state and queue stores, in a
+    data folder of its own."""
+    redis = (
+        {
+            "redis_url": os.environ[REDIS_URL_VARIABLE],
+            "redis_prefix": f"bench-{uuid.uuid4().hex[:8]}",
+            "streams": "memory",
+        }
+        if state == "redis"
+        else {}
+    )
     with TemporaryDirectory() as data_dir:
         settings = replace(
             Settings(),
@@ -39,6 +51,7 @@ async def serving(state: str, project: Path = BENCH_PROJECT) -> AsyncIterator[Se
             state=state,
             queue=state,
             data_dir=str(Path(data_dir) / ".steppe"),
+            **redis,
         )
         async with open_services(project, settings, "start", console_level="error") as s:
             yield s
@@ -55,6 +68,8 @@ async def chain_figures(state: str, chains: int, producers: int = PRODUCERS) -> 
             for n in range(first, chains, producers):
                 await s.bus.publish(EmitRequest("bench.chain.1", {"n": n}), head, f"{n:032x}", None)
 
+        worker = getattr(s.bus.store, "worker", None)  # the Redis store's connection
+        trips = worker.round_trips if worker is not None else 0
         began = time.perf_counter()
         async with trio.open_nursery() as nursery:
             for first in range(producers):
@@ -62,9 +77,14 @@ async def chain_figures(state: str, chains: int, producers: int = PRODUCERS) -> 
         await s.bus.wait_idle()
         elapsed = time.perf_counter() - began
         arrived = len(await s.env.state.get_group(GROUP))
+        trips = worker.round_trips - trips if worker is not None else 0
     if arrived != chains:
         raise RuntimeError(f"{chains - arrived} of {chains} chains did not arrive")
-    return {"events_per_s": chains * STEPS_PER_CHAIN / elapsed, "chains_per_s": chains / elapsed}
+    events = chains * STEPS_PER_CHAIN
+    figures = {"events_per_s": events / elapsed, "chains_per_s": chains / elapsed}
+    if worker is not None:  # every command sent, state writes included, per event
+        figures["round_trips_per_event"] = trips / events
+    return figures
 
 
 async def _post(stream: trio.SocketStream, path: str) -> tuple[int, bytes]:

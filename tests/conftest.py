@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.redis_server import RedisServer
+
 
 @pytest.fixture
 def restore_environ() -> Iterator[None]:
@@ -37,3 +39,21 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return make
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One redis-server for the session (no persistence); tests keep apart by prefix."""
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def aof_redis_server() -> Iterator[RedisServer]:
+    """A redis-server of the test's own with `appendonly yes`, `appendfsync always`."""
+    server = RedisServer(aof=True)
+    server.start()
+    yield server
+    server.stop()

@@ -33,7 +33,7 @@ def test_steppe_toml_wins_over_pyproject(tmp_path: Path) -> None:
     [
         ("prot = 1\n", "prot: unknown setting; did you mean 'port'?"),
         ('port = "80"\n', "port: must be int"),
-        ('state = "redis"\n', "state: must be one of sqlite, memory"),
+        ('state = "mongo"\n', "state: must be one of sqlite, memory, redis"),
         ("port = \n", "is not valid TOML"),
     ],
 )

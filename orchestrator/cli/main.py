@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import replace
 from enum import IntEnum
 from functools import partial
@@ -35,6 +36,7 @@ from orchestrator.cli.run_once import RunReport, run_step
 from orchestrator.cli.scaffold import ProjectExists, create_project
 from orchestrator.cli.serve import run_until_signalled
 from orchestrator.cli.test_command import run_tests
+from orchestrator.cli.workers import check_workers, run_workers
 from orchestrator.core.console import err_console
 from orchestrator.core.errors import (
     ConfigError,
@@ -46,9 +48,10 @@ from orchestrator.core.errors import (
 from orchestrator.core.json_lines import JsonLogHandler
 from orchestrator.model.discovery import skipped_files
 from orchestrator.model.dotenv import load_dotenv
-from orchestrator.model.settings import Settings, load_settings
+from orchestrator.model.settings import Settings, load_settings, store_kinds
 from orchestrator.runtime.languages import PROTOCOL_VERSION
 from orchestrator.stores.data_lock import hold_data_dir
+from orchestrator.stores.redis_worker import RedisUnavailable
 from orchestrator.stores.sqlite_worker import StorageError
 from orchestrator.typegen.write import write_types
 from orchestrator.wiring.runtime import open_runtime
@@ -169,7 +172,14 @@ def _server_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> 
         serve.add_argument(
             "--json", action="store_true", help="JSON log lines on stdout, nothing else"
         )
-        serve.set_defaults(command=_serve, mode=name)
+        serve.set_defaults(command=_serve, mode=name, workers=1, worker=False)
+        if name == "start":
+            serve.add_argument(
+                "--workers", type=int, default=1, metavar="N",
+                help="N processes on one port, sharing Redis (every store must be Redis)",
+            )  # fmt: skip
+            # A process started by --workers: binds with SO_REUSEPORT, starts no others.
+            serve.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
 
     emit = command("emit", "Emit an event to a running server (through its admin API).")
     emit.add_argument("topic")
@@ -196,9 +206,16 @@ def _serve(args: argparse.Namespace, project_dir: Path, settings: Settings) -> E
         overrides["host"] = args.host
     if args.port is not None:
         overrides["port"] = args.port
+    if args.worker:
+        overrides["reuse_port"] = True
     settings = replace(settings, **overrides)
+    check_workers(settings, args.workers)
+    if args.workers > 1:
+        return ExitCode(run_workers(project_dir, settings, args.workers, json_console=args.json))
+    # Redis stores are shared by design (SPEC §11): the folder's lock guards embedded ones.
+    embedded = store_kinds(settings) != {"redis"}
     try:
-        with hold_data_dir(project_dir / settings.data_dir):
+        with hold_data_dir(project_dir / settings.data_dir) if embedded else nullcontext():
             trio.run(
                 partial(
                     run_until_signalled, project_dir, settings, args.mode, json_console=args.json
@@ -212,7 +229,9 @@ def _serve(args: argparse.Namespace, project_dir: Path, settings: Settings) -> E
             raise
         for message in dict.fromkeys(str(f) for f in failures):
             err_console.print(f"[bold red]error[/] {escape(message)}")
-        return ExitCode.FAILED
+        # Redis not reachable at start is a setting to fix (redis_url), like a bad one.
+        unreachable = all(isinstance(f, RedisUnavailable) for f in failures)
+        return ExitCode.USAGE if unreachable else ExitCode.FAILED
     return ExitCode.OK
 
 

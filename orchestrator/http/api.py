@@ -27,6 +27,7 @@ from orchestrator.http.json_body import BadRequest, parse_json_body
 from orchestrator.http.responses import JSON_TYPE, encode_json, error_body
 from orchestrator.http.router import MethodNotAllowed, NoRoute
 from orchestrator.model.step import Step, language_name
+from orchestrator.stores.redis_worker import STORAGE_UNAVAILABLE
 
 
 class BodyTooLarge(Exception):
@@ -219,6 +220,9 @@ def _storage_unavailable(env: HttpEnv, step: Step, exc: RemoteError, trace_id: s
 
 
 def _handler_threw(env: HttpEnv, step: Step, exc: RemoteError, trace_id: str) -> ApiResponse:
+    if exc.name == STORAGE_UNAVAILABLE:
+        # A context call found Redis lost: the Redis worker logged that once already.
+        return api_error(503, "storage unavailable", trace_id, message=exc.remote_message)
     # The stack goes in the message so that the console shows it as lines, not JSON.
     stack = f"\n{exc.stack}" if exc.stack else ""
     env.logs.write(

@@ -20,6 +20,7 @@ from orchestrator.http.step_requests import FixedRoutes, serve_step_request
 from orchestrator.http.streams_rest import streams
 from orchestrator.http.websocket import register_stream_sockets
 from orchestrator.http.workbench_site import workbench_site
+from orchestrator.stores.redis_worker import RedisUnavailable
 
 log = logging.getLogger("steppe.http")
 
@@ -80,6 +81,11 @@ def create_app(env: HttpEnv) -> SteppeApp:
     @app.errorhandler(HTTPException)
     async def http_error(exc: HTTPException) -> Response:
         return error_response(exc.code or 500, exc.name, new_trace_id(), message=exc.description)
+
+    @app.errorhandler(RedisUnavailable)
+    async def redis_lost(exc: RedisUnavailable) -> Response:
+        # Logged once by the Redis worker, not once per request.
+        return error_response(503, "storage unavailable", new_trace_id(), message=str(exc))
 
     @app.errorhandler(Exception)
     async def unexpected(exc: Exception) -> Response:

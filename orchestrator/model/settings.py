@@ -7,8 +7,9 @@ deliberate choice. Command-line options override both.
 from __future__ import annotations
 
 import difflib
+import os
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,10 +52,26 @@ class Settings:
     port: int = 3000
     # Largest request body accepted, in bytes (docs/reference.md §4: 1 MiB).
     body_limit: int = 1024 * 1024
-    # 'sqlite' (default, under .steppe/) or 'memory'.
+    # Where state, queue and streams live unless each says otherwise: 'sqlite' (under
+    # .steppe/) or 'redis' (shared by several instances, SPEC §11). A settings file's
+    # `backend` sets `state` and `queue` that it does not set itself.
+    backend: str = "sqlite"
+    # 'sqlite' (default, under .steppe/), 'memory' or 'redis'.
     state: str = "sqlite"
-    # Where accepted events wait for delivery: 'sqlite' (durable, default) or 'memory'.
+    # Where accepted events wait for delivery: 'sqlite' (durable, default), 'memory' or 'redis'.
     queue: str = "sqlite"
+    # Where stream items live ('sqlite', 'memory' or 'redis'); None: where state lives.
+    streams: str | None = None
+    # The Redis server of the 'redis' stores; STEPPE_REDIS_URL wins.
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # What every Redis key starts with (then ':'); "" means the project folder's name.
+    redis_prefix: str = ""
+    # Bind the port with SO_REUSEPORT, so that several processes serve it (the kernel
+    # spreads connections): what `steppe start --workers N` sets for its workers.
+    reuse_port: bool = False
+    # Seconds a delivery held by an instance stays its own before a live instance claims
+    # it (Redis; never shorter than handler_timeout).
+    visibility_timeout: float = 30.0
     # Seconds within which a second emit with the same idempotencyKey is not delivered.
     idempotency_window: float = 300.0
     # Seconds a handler may run before it is abandoned (docs/reference.md §6 default).
@@ -86,8 +103,14 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "host": (str,),
     "port": (int,),
     "body_limit": (int,),
+    "backend": (str,),
     "state": (str,),
     "queue": (str,),
+    "streams": (str,),
+    "redis_url": (str,),
+    "redis_prefix": (str,),
+    "visibility_timeout": (int, float),
+    "reuse_port": (bool,),
     "idempotency_window": (int, float),
     "handler_timeout": (int, float),
     "shutdown_grace": (int, float),
@@ -100,7 +123,24 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "allowed_hosts": (list,),
     "cors": (dict,),
 }
-_CHOICES = {"state": ("sqlite", "memory"), "queue": ("sqlite", "memory")}
+_STORES = ("sqlite", "memory", "redis")
+_CHOICES = {
+    "backend": ("sqlite", "redis"),
+    "state": _STORES,
+    "queue": _STORES,
+    "streams": _STORES,
+}
+REDIS_URL_VARIABLE = "STEPPE_REDIS_URL"
+
+
+def streams_store(settings: Settings) -> str:
+    """Where stream items live: `streams`, else where state lives."""
+    return settings.streams or settings.state
+
+
+def store_kinds(settings: Settings) -> set[str]:
+    """The kinds of store the settings use ('sqlite', 'memory', 'redis')."""
+    return {settings.state, settings.queue, streams_store(settings)}
 
 
 def load_settings(project_dir: Path) -> Settings:
@@ -116,8 +156,13 @@ def load_settings(project_dir: Path) -> Settings:
         for key in table_path:
             data = data.get(key, {}) if isinstance(data, dict) else {}
         if data or name == "steppe.toml":
-            return _settings_from(path, data)
-    return Settings()
+            return _with_environment(_settings_from(path, data))
+    return _with_environment(Settings())
+
+
+def _with_environment(settings: Settings) -> Settings:
+    url = os.environ.get(REDIS_URL_VARIABLE)
+    return replace(settings, redis_url=url) if url else settings
 
 
 def _settings_from(path: Path, table: dict[str, Any]) -> Settings:
@@ -125,6 +170,9 @@ def _settings_from(path: Path, table: dict[str, Any]) -> Settings:
     values = _checked(path, table, _TYPES, prefix="")
     if "cors" in values:
         values["cors"] = CorsSettings(**_checked(path, values["cors"], _CORS_TYPES, prefix="cors."))
+    # The backend is the default of each store the file leaves unset.
+    for store in ("state", "queue"):
+        values.setdefault(store, values.get("backend", "sqlite"))
     known = {f.name for f in fields(Settings)}
     return Settings(**{k: v for k, v in values.items() if k in known}, source=path)
 

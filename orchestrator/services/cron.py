@@ -3,12 +3,15 @@
 Each tick starts a trace. A tick that comes while the previous run of the same
 step is still going is skipped and logged, never stacked: a slow job must not
 pile up copies of itself.
+
+With several instances sharing Redis (SPEC §11) each tick fires on one of them: the
+one that takes the tick's lock (`TickLock`, a `SET NX PX` per step and tick).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 
 import trio
@@ -20,6 +23,9 @@ from orchestrator.model.step import Step
 from orchestrator.services.invoker import Invoker
 from orchestrator.services.project import Project
 
+TickLock = Callable[[str, float], Awaitable[bool]]
+"""(step name, tick time in epoch seconds) -> True when this instance fires the tick."""
+
 
 class CronScheduler:
     def __init__(
@@ -29,13 +35,15 @@ class CronScheduler:
         logs: LogSink,
         *,
         clock: Callable[[], float] = time.time,
+        lock: TickLock | None = None,
     ) -> None:
         """`clock` (epoch seconds) is what schedules are read against; tests pass
-        trio's virtual time."""
+        trio's virtual time. `lock`: the instances to share ticks with (None: none)."""
         self._steps = {s.name: s for s in steps if s.type == "cron"}
         self._invoker = invoker
         self._logs = logs
         self._clock = clock
+        self._lock = lock
         self._scopes: dict[str, tuple[Step, trio.CancelScope]] = {}
         self._nursery: trio.Nursery | None = None
         self.skipped: dict[str, int] = {}
@@ -98,8 +106,23 @@ class CronScheduler:
                     step=step.name,
                 )
                 continue
+            if not await self._take(step, due):
+                continue
             running = True
             self._nursery.start_soon(tick)
+
+    async def _take(self, step: Step, due: datetime) -> bool:
+        """Whether this instance fires the tick (the lock's, when shared); a tick whose lock
+        cannot be asked for (Redis lost) is skipped and logged."""
+        if self._lock is None:
+            return True
+        try:
+            return await self._lock(step.name, due.timestamp())
+        except SteppeError as exc:
+            self._logs.write(
+                "error", f"cron tick at {due.isoformat()} skipped: {exc}", step=step.name
+            )
+            return False
 
     async def run_now(self, step: Step) -> None:
         """One run of the step in a new trace; failures are logged, never raised."""

@@ -37,7 +37,7 @@ from orchestrator.services.reload import Reloader
 from orchestrator.services.streams.service import StreamsService
 from orchestrator.services.streams.setup import open_streams
 from orchestrator.stores.queue.base import DeliveryStore
-from orchestrator.stores.setup import open_stores
+from orchestrator.stores.setup import open_stores, tick_lock
 from orchestrator.stores.state.base import StateStore
 from orchestrator.typegen.write import write_types
 from orchestrator.wiring.runtime import Host, Runtime, open_runtime
@@ -163,7 +163,7 @@ def _wire(
         access_log=mode == "dev",
         streams=streams,
     )
-    return env, CronScheduler(project.steps.values(), invoker, logs)
+    return env, CronScheduler(project.steps.values(), invoker, logs, lock=tick_lock(queue))
 
 
 @asynccontextmanager
@@ -238,6 +238,8 @@ async def _serve_http(
     listening."""
     config = HypercornConfig()
     config.bind = [f"{settings.host}:{settings.port}"]
+    # Hypercorn sets SO_REUSEPORT on the sockets it binds when it counts several workers.
+    config.workers = 2 if settings.reuse_port else 1
     config.accesslog = None
     # Its "Running on …" line repeats what `announce` says (and lands in benchmarks'
     # and tests' output); its warnings and errors still show, through the root

@@ -1,5 +1,5 @@
 """FIFO queues through the real server and runners (docs/reference.md §12), on the
-memory and SQLite stores: the events of one message group are handled one at a time
+memory, SQLite and Redis stores: the events of one message group are handled one at a time
 in emit order, in every language, while groups run side by side; a failing event
 holds its group until it succeeds.
 

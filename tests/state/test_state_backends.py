@@ -1,4 +1,4 @@
-"""The suite every state backend passes (docs/reference.md §3): memory and SQLite alike."""
+"""The suite every state backend passes (docs/reference.md §3): memory, SQLite and Redis alike."""
 
 from __future__ import annotations
 
@@ -10,13 +10,20 @@ import pytest
 import trio
 
 from orchestrator.core.errors import CallbackError
+from orchestrator.stores.redis_worker import open_redis_worker
 from orchestrator.stores.state import MemoryStateStore, StateStore, open_sqlite_state
+from orchestrator.stores.state.redis import RedisStateStore
 from orchestrator.stores.update_ops import UpdateOp, parse_ops
+from tests.redis_server import RedisServer
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "redis"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[StateStore]:
-    if request.param == "memory":
+    if request.param == "redis":
+        server: RedisServer = request.getfixturevalue("redis_server")
+        async with open_redis_worker(server.url, server.prefix()) as worker:
+            yield RedisStateStore(worker)
+    elif request.param == "memory":
         memory = MemoryStateStore()
         yield memory
         await memory.aclose()

@@ -1,4 +1,4 @@
-"""The suite every stream store passes (docs/reference.md §5): memory and SQLite alike.
+"""The suite every stream store passes (docs/reference.md §5): memory, SQLite and Redis alike.
 
 Time is passed in (`now`), so expiry is tested without sleeping.
 """
@@ -13,15 +13,22 @@ import trio
 
 from orchestrator.core.errors import CallbackError
 from orchestrator.core.types import JSONMap
+from orchestrator.stores.redis_worker import open_redis_worker
 from orchestrator.stores.streams import MemoryStreamStore, StreamStore, open_sqlite_streams
+from orchestrator.stores.streams.redis import RedisStreamStore
 from orchestrator.stores.update_ops import UpdateOp, parse_ops
+from tests.redis_server import RedisServer
 
 T0 = 1_000_000.0
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "redis"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[StreamStore]:
-    if request.param == "memory":
+    if request.param == "redis":
+        server: RedisServer = request.getfixturevalue("redis_server")
+        async with open_redis_worker(server.url, server.prefix()) as worker:
+            yield RedisStreamStore(worker)
+    elif request.param == "memory":
         memory = MemoryStreamStore()
         yield memory
         await memory.aclose()

@@ -20,7 +20,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from orchestrator.core.errors import CallbackError
 from orchestrator.core.types import JSON
+
+
+def encode_json(value: Any) -> str:
+    """Event data or errors as the JSON text the durable stores keep."""
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise CallbackError("ValidationError", f"event data is not JSON: {exc}") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from orchestrator.core.errors import CallbackError
 from orchestrator.stores.queue.base import (
     Claimed,
     Delivery,
@@ -29,6 +28,7 @@ from orchestrator.stores.queue.base import (
     Event,
     Limits,
     QueueCounts,
+    encode_json,
 )
 from orchestrator.stores.queue.schedule import Schedule
 from orchestrator.stores.sqlite_worker import (
@@ -86,13 +86,6 @@ _SELECT = (
 # What `accept` hands the worker: the rows of an event's deliveries, and the ids of
 # the deliveries they replace.
 _Accept = tuple[list[tuple[Any, ...]], list[str]]
-
-
-def _encode(value: Any) -> str:
-    try:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise CallbackError("ValidationError", f"event data is not JSON: {exc}") from None
 
 
 def _row_to_delivery(row: tuple[Any, ...]) -> Delivery:
@@ -223,7 +216,7 @@ class SqliteDeliveryStore(DeliveryStore):
         return store
 
     async def accept(self, event: Event, deliveries: list[Delivery]) -> list[Delivery]:
-        body = _encode(event.as_json())
+        body = encode_json(event.as_json())
         now = time.time()
         replaced: list[Delivery] = []
         rows = []
@@ -253,12 +246,12 @@ class SqliteDeliveryStore(DeliveryStore):
         return replaced
 
     async def accept_dead(self, event: Event, deliveries: list[Delivery]) -> None:
-        body = _encode(event.as_json())
+        body = encode_json(event.as_json())
         now = time.time()
         rows = []
         for d in deliveries:
             d.seq = self._schedule.next_seq()
-            rows.append((d.id, d.step, d.attempts, _encode(d.errors), event.created, now, body,
+            rows.append((d.id, d.step, d.attempts, encode_json(d.errors), event.created, now, body,
                          d.seq))  # fmt: skip
         await self._worker.run(_accept_dead, rows)
 
@@ -273,12 +266,12 @@ class SqliteDeliveryStore(DeliveryStore):
 
     async def failed(self, delivery: Delivery) -> None:
         self._schedule.retry(delivery)
-        errors = _encode(delivery.errors)
+        errors = encode_json(delivery.errors)
         await self._worker.run(_update, delivery, "pending", errors, time.time())
 
     async def bury(self, delivery: Delivery) -> None:
         self._schedule.remove(delivery)
-        errors = _encode(delivery.errors)
+        errors = encode_json(delivery.errors)
         await self._worker.run(_update, delivery, "dead", errors, time.time())
 
     async def pending(self) -> list[Delivery]:

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 
+from orchestrator.core.errors import CallbackError
 from orchestrator.core.types import JSON
 from orchestrator.stores.update_ops import UpdateOp, UpdateResult
+
+
+def encode_value(value: JSON) -> str:
+    """A state value as the JSON text every durable backend keeps."""
+    try:
+        # ensure_ascii=False keeps non-ASCII text at its UTF-8 size.
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise CallbackError("ValidationError", f"a state value must be JSON: {exc}") from None
 
 
 class StateStore(ABC):

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from orchestrator.core.errors import CallbackError
 from orchestrator.core.types import JSON
 from orchestrator.stores.sqlite_worker import (
     DEFAULT_BUSY_TIMEOUT,
@@ -19,7 +18,7 @@ from orchestrator.stores.sqlite_worker import (
     chunked,
     repeated,
 )
-from orchestrator.stores.state.base import StateStore
+from orchestrator.stores.state.base import StateStore, encode_value
 from orchestrator.stores.update_ops import UpdateOp, UpdateResult, apply_ops
 
 STATE_FILE = "state.db"
@@ -97,7 +96,7 @@ class SqliteStateStore(StateStore):
 
     async def set(self, group: str, key: str, value: JSON) -> JSON:
         # Encoded here, before any await, so the caller's later mutations cannot reach the store.
-        await self.worker.run_merged(_set, (group, key, _encode(value)))
+        await self.worker.run_merged(_set, (group, key, encode_value(value)))
         return value
 
     async def delete(self, group: str, key: str) -> JSON:
@@ -132,14 +131,6 @@ async def open_sqlite_state(
         yield store
     finally:
         await store.aclose()
-
-
-def _encode(value: JSON) -> str:
-    try:
-        # ensure_ascii=False keeps non-ASCII text at its UTF-8 size on disk.
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    except (TypeError, ValueError) as exc:
-        raise CallbackError("ValidationError", f"a state value must be JSON: {exc}") from None
 
 
 # The jobs below run on the worker thread, inside the worker's transaction; decoding
@@ -179,7 +170,7 @@ def _update(
 ) -> UpdateResult:
     old = _get(connection, group, key)
     new = apply_ops(old, ops, f"state.update({group!r}, {key!r})")
-    _set(connection, [(group, key, _encode(new))])
+    _set(connection, [(group, key, encode_value(new))])
     return UpdateResult(old, new)
 
 
