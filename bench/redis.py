@@ -1,4 +1,4 @@
-"""The `redis` section (SPEC §11): Steppe with every store on Redis beside the SQLite
+"""The `redis` section (docs/reference.md §11): Steppe with every store on Redis beside the SQLite
 figures, and BullMQ on the same redis-server as the anchor.
 
 Measured in one run, on a redis-server of the bench's own (no persistence, a free

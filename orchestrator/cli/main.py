@@ -212,7 +212,8 @@ def _serve(args: argparse.Namespace, project_dir: Path, settings: Settings) -> E
     check_workers(settings, args.workers)
     if args.workers > 1:
         return ExitCode(run_workers(project_dir, settings, args.workers, json_console=args.json))
-    # Redis stores are shared by design (SPEC §11): the folder's lock guards embedded ones.
+    # Redis stores are shared by design (docs/reference.md §11): the folder's lock guards
+    # embedded ones.
     embedded = store_kinds(settings) != {"redis"}
     try:
         with hold_data_dir(project_dir / settings.data_dir) if embedded else nullcontext():

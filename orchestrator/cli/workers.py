@@ -1,4 +1,4 @@
-"""`steppe start --workers N` (SPEC §11): N orchestrator processes on one port, the
+"""`steppe start --workers N` (docs/reference.md §11): N orchestrator processes on one port, the
 kernel spreading connections among them (SO_REUSEPORT), each with its own runners,
 all sharing the project's Redis.
 

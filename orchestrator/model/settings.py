@@ -53,7 +53,7 @@ class Settings:
     # Largest request body accepted, in bytes (docs/reference.md §4: 1 MiB).
     body_limit: int = 1024 * 1024
     # Where state, queue and streams live unless each says otherwise: 'sqlite' (under
-    # .steppe/) or 'redis' (shared by several instances, SPEC §11). A settings file's
+    # .steppe/) or 'redis' (shared by several instances, docs/reference.md §11). A settings file's
     # `backend` sets `state` and `queue` that it does not set itself.
     backend: str = "sqlite"
     # 'sqlite' (default, under .steppe/), 'memory' or 'redis'.

@@ -4,7 +4,7 @@ Each tick starts a trace. A tick that comes while the previous run of the same
 step is still going is skipped and logged, never stacked: a slow job must not
 pile up copies of itself.
 
-With several instances sharing Redis (SPEC §11) each tick fires on one of them: the
+With several instances sharing Redis (docs/reference.md §11) each tick fires on one of them: the
 one that takes the tick's lock (`TickLock`, a `SET NX PX` per step and tick).
 """
 

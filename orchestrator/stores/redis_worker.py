@@ -1,4 +1,4 @@
-"""One Redis connection on one thread, fed by a queue, awaited from trio (SPEC §11).
+"""One Redis connection on one thread, fed by a queue, awaited from trio (docs/reference.md §11).
 
 The client is redis-py, synchronous, with the hiredis parser: measured on 2 cores it
 answers a command in about 30 µs and pipelines about 150k commands/s, where coredis

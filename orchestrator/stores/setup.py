@@ -1,6 +1,6 @@
 """`open_stores`: the state store and the event queue's store the settings ask for.
 
-Redis ones (SPEC §11) share one RedisWorker: one connection, one thread, and the
+Redis ones (docs/reference.md §11) share one RedisWorker: one connection, one thread, and the
 commands of concurrent callers in one pipeline.
 
 Embedded ones (SQLite) keep their own files, `<data_dir>/state.db` and

@@ -4,7 +4,8 @@
 Motia 0.17 bounds a standard queue's parallel runs with `concurrency`
 (packages/core/src/types.ts, `QueueConfig`, at v0.17.14-beta.196), as Motia 1.0's
 queue config does (frameworks/motia/motia-js/packages/motia/src/types.ts at HEAD);
-rate limits and debounce are Steppe's (SPEC §12), under the same `infrastructure.queue`.
+rate limits and debounce are Steppe's (docs/reference.md §12), under the same
+`infrastructure.queue`.
 """
 
 from __future__ import annotations

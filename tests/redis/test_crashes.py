@@ -1,5 +1,5 @@
 """Nothing accepted is lost when an instance dies (SIGKILL) or Redis itself does
-(SPEC §11): deliveries leased by a dead instance are claimed by a live one once their
+(docs/reference.md §11): deliveries leased by a dead instance are claimed by a live one once their
 lease (the visibility timeout) ends, and with `appendonly yes`, `appendfsync always`
 every event Redis acknowledged survives a restart of redis-server.
 

@@ -1,4 +1,4 @@
-"""Settings of the Redis backends (SPEC §11, docs/reference.md §9) and state on Redis
+"""Settings of the Redis backends (docs/reference.md §11, docs/reference.md §9) and state on Redis
 through a real server and real runners. Motia keeps state in Redis the same way (one
 hash per group: packages/core/src/state/adapters/redis-state-adapter.ts upstream;
 v0.17's packages/core/src/state/adapters/ holds the file and memory adapters)."""

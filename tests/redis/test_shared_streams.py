@@ -1,4 +1,4 @@
-"""Streams on Redis (SPEC §11): a change made on one instance reaches a WebSocket
+"""Streams on Redis (docs/reference.md §11): a change made on one instance reaches a WebSocket
 client connected to another, and the items are shared.
 
 Motia's Redis stream adapter publishes each change on a Redis channel that every

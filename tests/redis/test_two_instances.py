@@ -1,4 +1,4 @@
-"""Two orchestrators on one Redis (SPEC §11): an event is handled once whichever
+"""Two orchestrators on one Redis (docs/reference.md §11): an event is handled once whichever
 instance accepted it, and an idempotency key holds across instances.
 
 Motia scales out the same way: its BullMQ event adapter puts every emit on a queue in

@@ -1,4 +1,4 @@
-"""`steppe start --workers N` (SPEC §11): N processes on one port sharing Redis, or a
+"""`steppe start --workers N` (docs/reference.md §11): N processes on one port sharing Redis, or a
 refusal naming Redis when a store is embedded. Motia has no such flag (one Node
 process per `motia start`, packages/snap/src/cli.ts at v0.17.14-beta.196); scaling
 it out means more processes on a shared Redis, which this starts for the user."""

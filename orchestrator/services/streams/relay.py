@@ -1,4 +1,4 @@
-"""Stream changes across instances (SPEC §11): with streams in Redis, every change an
+"""Stream changes across instances (docs/reference.md §11): with streams in Redis, every change an
 instance publishes to its own WebSocket clients is also published on the Redis
 channel `PREFIX:st:changes`, and every instance passes on to its clients the changes
 of the others. A change is encoded once, by the instance that made it.

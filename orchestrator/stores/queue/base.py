@@ -7,7 +7,7 @@ after its handler succeeded, so every accepted event is handled at least once.
 The store also decides which deliveries may start (`claim`): what a delivery waits
 for (a delay, a retry's backoff, the head of its FIFO group) is kept with it, and
 the limits of its step (concurrency, rate) are counted over the leases the store
-gave out. A store shared by several orchestrators (Redis, SPEC §11) can then give
+gave out. A store shared by several orchestrators (Redis, docs/reference.md §11) can then give
 the same answers to all of them; the memory and SQLite stores, which one process
 owns, keep that bookkeeping in memory (`schedule.Schedule`) over durable rows.
 """

@@ -1,4 +1,4 @@
-"""The shared delivery store: Redis (`queue = "redis"`, SPEC §11), for several
+"""The shared delivery store: Redis (`queue = "redis"`, docs/reference.md §11), for several
 orchestrator instances serving one project.
 
 Every instance accepts, claims and settles deliveries with one Lua script each

@@ -1,4 +1,4 @@
-"""State in Redis (`state = "redis"`, SPEC §11): one hash per group,
+"""State in Redis (`state = "redis"`, docs/reference.md §11): one hash per group,
 `PREFIX:state:<group>`, its fields the keys and its values JSON text; the set
 `PREFIX:state-groups` names the groups that hold a key.
 

@@ -1,4 +1,4 @@
-"""Stream items in Redis (`streams = "redis"`, SPEC §11), shared by every instance.
+"""Stream items in Redis (`streams = "redis"`, docs/reference.md §11), shared by every instance.
 
 Keys, after `PREFIX:st:`: `i:<stream>:<group>` (hash: id -> the item's JSON),
 `o:<stream>:<group>` (zset: id -> its creation number, the order a group lists and

@@ -1,5 +1,5 @@
 // CommonJS hooks: for `require`, what hooks.mjs does for `import`, installed
-// once on the main thread by the loader (SPEC §2):
+// once on the main thread by the loader (docs/reference.md §2):
 //
 // - the runner's node_modules come after the project's (NODE_PATH is searched
 //   last), so `require('zod')` works in a project with no node_modules;
