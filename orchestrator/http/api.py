@@ -69,7 +69,8 @@ _FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
 
 # What a context call's StorageError is called when it reaches the handler
 # (wiring/runtime.Host.handle_call), and so when it comes back uncaught.
-STORAGE_ERRORS = frozenset({"StorageError", "StorageFull", "StorageClosed"})
+# `StorageUnavailable` is Redis lost (stores/redis_worker.RedisUnavailable).
+STORAGE_ERRORS = frozenset({"StorageError", "StorageFull", "StorageClosed", STORAGE_UNAVAILABLE})
 
 
 class InvalidHandlerResponse(Exception):
@@ -210,7 +211,8 @@ def _storage_unavailable(env: HttpEnv, step: Step, exc: RemoteError, trace_id: s
     """A context call failed to save (state, emit, streams) and the handler let it
     through: the server's trouble, not the request's, and worth a retry (503)."""
     logged = f"{step.name} [{step.path}] could not save its data: {exc.remote_message}"
-    env.logs.write("error", logged, step=step.name, trace_id=trace_id)
+    if exc.name != STORAGE_UNAVAILABLE:  # Redis lost: its worker said so once already
+        env.logs.write("error", logged, step=step.name, trace_id=trace_id)
     if env.mode == "start":  # no file names to the outside
         why = "the disk is full" if exc.name == "StorageFull" else "storage is unavailable"
         message = f"{step.name} could not save its data: {why}; retry later"
@@ -220,9 +222,6 @@ def _storage_unavailable(env: HttpEnv, step: Step, exc: RemoteError, trace_id: s
 
 
 def _handler_threw(env: HttpEnv, step: Step, exc: RemoteError, trace_id: str) -> ApiResponse:
-    if exc.name == STORAGE_UNAVAILABLE:
-        # A context call found Redis lost: the Redis worker logged that once already.
-        return api_error(503, "storage unavailable", trace_id, message=exc.remote_message)
     # The stack goes in the message so that the console shows it as lines, not JSON.
     stack = f"\n{exc.stack}" if exc.stack else ""
     env.logs.write(

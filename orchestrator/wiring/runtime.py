@@ -50,6 +50,8 @@ class Host:
         try:
             return await self.router.handle_call(invocation, method, params)
         except StorageError as exc:
+            if isinstance(exc, CallbackError):  # already named for the handler (Redis lost)
+                raise
             # Named for the handler to tell apart (`StorageFull` when the disk is full);
             # uncaught, it answers an API request with 503 (http/api.py).
             raise CallbackError(type(exc).__name__, str(exc)) from exc
