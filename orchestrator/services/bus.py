@@ -312,12 +312,15 @@ class EventBus:
             self._idle = trio.Event()
 
     def _settled(self) -> None:
-        self._outstanding -= 1
+        # With a shared (Redis) queue this instance also settles deliveries another
+        # instance accepted and counted: the count never goes below zero.
+        self._outstanding = max(0, self._outstanding - 1)
         if self._outstanding == 0:
             self._idle.set()
 
     async def wait_idle(self) -> None:
-        """Until no delivery is queued, delayed, running or waiting to be retried."""
+        """Until no delivery is queued, delayed, running or waiting to be retried — as
+        far as this instance knows: with a shared queue, what it accepted or ran."""
         await self._idle.wait()
 
     async def _dispatcher(self, step: Step) -> None:
