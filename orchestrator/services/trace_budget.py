@@ -12,8 +12,10 @@ from collections import OrderedDict
 
 DEFAULT_MAX_TRACE_DELIVERIES = 10_000
 # Traces whose counts are kept; the oldest are forgotten past this (a trace that old
-# has long finished its fan-out), so the counts themselves stay bounded.
-_TRACKED_TRACES = 50_000
+# has long finished its fan-out), so the counts themselves stay bounded. 10,000 is
+# about 2 MB; at 50,000 the counts alone grew the server by ~10 MB in a soak's first
+# minutes (BENCHMARKS.md, the soak with hostile steps).
+_TRACKED_TRACES = 10_000
 
 
 class TraceBudget:
