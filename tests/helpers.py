@@ -70,3 +70,20 @@ def reloader_for(services: Services) -> Reloader:
         step_dirs=services.runtime.settings.step_dirs,
         load_timeout=10,
     )
+
+
+async def step_result(client: httpx.AsyncClient, path: str, **body: Any) -> Any:
+    """POST `body` to a test step that runs one operation and answers `{result}`; the
+    result (the tests' `/ops/{lang}` and `/atomic/{lang}` steps)."""
+    response = await client.post(path, json=body)
+    assert response.status_code == 200, response.text
+    return response.json()["result"]
+
+
+async def step_error(client: httpx.AsyncClient, path: str, **body: Any) -> dict[str, str]:
+    """Like `step_result` for an operation that must fail: the error the handler caught
+    and answered with 422, `{name, message}`."""
+    response = await client.post(path, json=body)
+    assert response.status_code == 422, response.text
+    error: dict[str, str] = response.json()["error"]
+    return error

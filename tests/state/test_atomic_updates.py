@@ -21,7 +21,7 @@ import pytest
 import trio
 
 from orchestrator.wiring.server import Services
-from tests.helpers import serving
+from tests.helpers import serving, step_error, step_result
 from tests.streams.helpers import event_of, socket, ws_url
 
 PROJECT = Path(__file__).parent / "project"
@@ -43,17 +43,12 @@ async def served(
 
 async def call(client: httpx.AsyncClient, lang: str, **body: Any) -> Any:
     """Run one operation in `lang`'s handler; its result."""
-    response = await client.post(f"/atomic/{lang}", json=body)
-    assert response.status_code == 200, response.text
-    return response.json()["result"]
+    return await step_result(client, f"/atomic/{lang}", **body)
 
 
 async def call_error(client: httpx.AsyncClient, lang: str, **body: Any) -> dict[str, str]:
     """Run an operation that must fail; the error the handler caught, `{name, message}`."""
-    response = await client.post(f"/atomic/{lang}", json=body)
-    assert response.status_code == 422, response.text
-    error: dict[str, str] = response.json()["error"]
-    return error
+    return await step_error(client, f"/atomic/{lang}", **body)
 
 
 async def test_1000_concurrent_increments_from_four_languages_lose_none(

@@ -14,6 +14,7 @@ import trio
 from trio_websocket import WebSocketConnection, open_websocket_url
 
 from orchestrator.wiring.server import Services
+from tests.helpers import step_error, step_result
 
 PROJECT = Path(__file__).parent / "project"
 LANGUAGES = ("ts", "js", "py", "rb")
@@ -25,17 +26,12 @@ def ws_url(services: Services, path: str = "/") -> str:
 
 async def op(client: httpx.AsyncClient, lang: str, **body: Any) -> Any:
     """Run one stream operation in `lang`'s handler; its result, or AssertionError."""
-    response = await client.post(f"/ops/{lang}", json=body)
-    assert response.status_code == 200, response.text
-    return response.json()["result"]
+    return await step_result(client, f"/ops/{lang}", **body)
 
 
 async def op_error(client: httpx.AsyncClient, lang: str, **body: Any) -> dict[str, str]:
     """Run an operation that must fail; the error the handler caught, `{name, message}`."""
-    response = await client.post(f"/ops/{lang}", json=body)
-    assert response.status_code == 422, response.text
-    error: dict[str, str] = response.json()["error"]
-    return error
+    return await step_error(client, f"/ops/{lang}", **body)
 
 
 class Socket:
