@@ -21,6 +21,7 @@ from orchestrator.http.streams_rest import streams
 from orchestrator.http.websocket import register_stream_sockets
 from orchestrator.http.workbench_site import workbench_site
 from orchestrator.stores.redis_worker import RedisUnavailable
+from orchestrator.stores.sqlite_worker import StorageError
 
 log = logging.getLogger("steppe.http")
 
@@ -82,9 +83,13 @@ def create_app(env: HttpEnv) -> SteppeApp:
     async def http_error(exc: HTTPException) -> Response:
         return error_response(exc.code or 500, exc.name, new_trace_id(), message=exc.description)
 
-    @app.errorhandler(RedisUnavailable)
-    async def redis_lost(exc: RedisUnavailable) -> Response:
-        # Logged once by the Redis worker, not once per request.
+    @app.errorhandler(StorageError)
+    async def storage_failed(exc: StorageError) -> Response:
+        # An admin route's store call (a workbench state write on a full disk, Redis
+        # lost): the server's trouble and worth a retry, as for API steps (http/api.py).
+        # Redis lost is logged once by its worker, not once per request.
+        if not isinstance(exc, RedisUnavailable):
+            log.warning("%s %s: %s", request.method, request.path, exc)
         return error_response(503, "storage unavailable", new_trace_id(), message=str(exc))
 
     @app.errorhandler(Exception)
