@@ -2,7 +2,8 @@
 
 Counters come from `core/metrics.Metrics` (kept by the tracer and the API path),
 the bus (retries, dead letters) and the runner pool (restarts); gauges (queue depth,
-in flight, runners up, runner memory) are read when scraped. In `dev` the route is
+in flight, runners up, runner memory) are read when scraped. `families` is the one
+list of them, which the OpenTelemetry export reads too (core/otel_metrics.py). In `dev` the route is
 open to an allowed `Host`, as the admin API; in `start` it needs the admin token, as
 the admin API, but any `Host`: a scraper names the server as it likes, and the token
 is what keeps strangers out.
@@ -15,7 +16,7 @@ from itertools import accumulate
 
 from quart import Blueprint, Response, request
 
-from orchestrator.core.metrics import LATENCY_BUCKETS, Histogram
+from orchestrator.core.metrics import LATENCY_BUCKETS, Family, Histogram, Sample
 from orchestrator.http.auth import admin_refusal, bearer
 from orchestrator.http.env import HttpEnv, current_env
 from orchestrator.http.origin import host_refusal
@@ -46,47 +47,99 @@ async def scrape() -> Response:
 async def prometheus_text(env: HttpEnv) -> str:
     """Every metric, in the Prometheus text exposition format 0.0.4."""
     out: list[str] = []
-    counts = env.tracer.metrics
-    _requests(out, counts.requests)
-    _family(
-        out, "steppe_invocations_total", "counter", "Step invocations by outcome (ok, error).",
-        (({"step": s, "kind": k, "outcome": o}, n) for (s, k, o), n in counts.invocations.items()),
-    )  # fmt: skip
-    _family(
-        out, "steppe_retries_total", "counter", "Failed deliveries scheduled to be retried.",
-        (({"step": step}, n) for step, n in env.bus.retries.items()),
-    )  # fmt: skip
-    _family(
-        out, "steppe_dead_letters_total", "counter", "Deliveries dead-lettered since start.",
-        (({"step": step}, n) for step, n in env.bus.dead_letters.items()),
-    )  # fmt: skip
-    depth = [
-        ({"step": view["step"], "state": state}, view[key])
-        for view in await env.bus.queues()
-        for state, key in _QUEUE_STATES
-    ]
-    _family(out, "steppe_queue_depth", "gauge", "Deliveries pending per event step.", depth)
-    _family(
-        out, "steppe_http_requests_in_flight", "gauge", "API requests being answered.",
-        [({}, len(env.in_flight))],
-    )  # fmt: skip
-    _family(
-        out, "steppe_invocations_in_flight", "gauge", "Invocations running on runners.",
-        [({}, env.invoker.pool.in_flight)],
-    )  # fmt: skip
-    _runners(out, env)
+    requests = list(env.tracer.metrics.requests.items())
+    for family in families(env):
+        out += [
+            f"# HELP {family.prometheus} {family.description}",
+            f"# TYPE {family.prometheus} {family.kind}",
+        ]
+        samples = await family.read()
+        out.extend(f"{family.prometheus}{_labels(a)} {value}" for a, value in samples)
+        if family.otel == "steppe.http.requests":  # the latency histogram goes after it
+            _latency(out, requests)
     return "\n".join(out) + "\n"
 
 
-def _requests(out: list[str], requests: Mapping[tuple[str, str, int], Histogram]) -> None:
+def families(env: HttpEnv) -> list[Family]:
+    """Every counter and gauge (docs/reference.md §14), each read when asked."""
+    counts, bus, pool = env.tracer.metrics, env.bus, env.invoker.pool
+
+    async def requests() -> list[Sample]:
+        return [
+            ({"route": route, "method": method, "status": status}, histogram.count)
+            for (route, method, status), histogram in counts.requests.items()
+        ]
+
+    async def invocations() -> list[Sample]:
+        return [
+            ({"step": s, "kind": k, "outcome": o}, n) for (s, k, o), n in counts.invocations.items()
+        ]
+
+    async def retries() -> list[Sample]:
+        return [({"step": step}, n) for step, n in bus.retries.items()]
+
+    async def dead_letters() -> list[Sample]:
+        return [({"step": step}, n) for step, n in bus.dead_letters.items()]
+
+    async def depth() -> list[Sample]:
+        return [
+            ({"step": view["step"], "state": state}, view[key])
+            for view in await bus.queues()
+            for state, key in _QUEUE_STATES
+        ]
+
+    async def http_in_flight() -> list[Sample]:
+        return [({}, len(env.in_flight))]
+
+    async def invocations_in_flight() -> list[Sample]:
+        return [({}, pool.in_flight)]
+
+    return [
+        Family("steppe_http_requests_total", "steppe.http.requests", "counter", "{request}",
+               "API requests by route, method and status.", requests),
+        Family("steppe_invocations_total", "steppe.invocations", "counter", "{invocation}",
+               "Step invocations by outcome (ok, error).", invocations),
+        Family("steppe_retries_total", "steppe.retries", "counter", "{delivery}",
+               "Failed deliveries scheduled to be retried.", retries),
+        Family("steppe_dead_letters_total", "steppe.dead_letters", "counter", "{delivery}",
+               "Deliveries dead-lettered since start.", dead_letters),
+        Family("steppe_queue_depth", "steppe.queue.depth", "gauge", "{delivery}",
+               "Deliveries pending per event step.", depth),
+        Family("steppe_http_requests_in_flight", "steppe.http.requests.in_flight", "gauge",
+               "{request}", "API requests being answered.", http_in_flight),
+        Family("steppe_invocations_in_flight", "steppe.invocations.in_flight", "gauge",
+               "{invocation}", "Invocations running on runners.", invocations_in_flight),
+        *_runners(env),
+    ]  # fmt: skip
+
+
+def _runners(env: HttpEnv) -> list[Family]:
+    supervisors = env.invoker.pool.supervisors
+
+    async def up() -> list[Sample]:
+        return [({"language": lang}, int(s.ready)) for lang, s in supervisors.items()]
+
+    async def restarts() -> list[Sample]:
+        return [({"language": lang}, s.restarts) for lang, s in supervisors.items()]
+
+    async def memory() -> list[Sample]:
+        rss = ((lang, rss_bytes(s.pid)) for lang, s in supervisors.items())
+        return [({"language": lang}, value) for lang, value in rss if value is not None]
+
+    return [
+        Family("steppe_runner_up", "steppe.runner.up", "gauge", "1",
+               "1 while the language's runner takes calls.", up),
+        Family("steppe_runner_restarts_total", "steppe.runner.restarts", "counter", "{restart}",
+               "Runner processes restarted.", restarts),
+        Family("steppe_runner_memory_bytes", "steppe.runner.memory", "gauge", "By",
+               "Resident memory of each runner process.", memory),
+    ]  # fmt: skip
+
+
+def _latency(out: list[str], requests: Iterable[tuple[tuple[str, str, int], Histogram]]) -> None:
     name = "steppe_http_request_duration_seconds"
-    total = "steppe_http_requests_total"
-    out += [f"# HELP {total} API requests by route, method and status.", f"# TYPE {total} counter"]
-    for (route, method, status), histogram in requests.items():
-        labels = {"route": route, "method": method, "status": status}
-        out.append(f"{total}{_labels(labels)} {histogram.count}")
     out += [f"# HELP {name} API request latency.", f"# TYPE {name} histogram"]
-    for (route, method, status), histogram in requests.items():
+    for (route, method, status), histogram in requests:
         labels = {"route": route, "method": method, "status": status}
         for bound, cumulative in zip(
             (*map(repr, LATENCY_BUCKETS), "+Inf"), accumulate(histogram.buckets), strict=True
@@ -94,30 +147,6 @@ def _requests(out: list[str], requests: Mapping[tuple[str, str, int], Histogram]
             out.append(f"{name}_bucket{_labels({**labels, 'le': bound})} {cumulative}")
         out.append(f"{name}_sum{_labels(labels)} {histogram.total!r}")
         out.append(f"{name}_count{_labels(labels)} {histogram.count}")
-
-
-def _runners(out: list[str], env: HttpEnv) -> None:
-    supervisors = env.invoker.pool.supervisors
-    _family(
-        out, "steppe_runner_up", "gauge", "1 while the language's runner takes calls.",
-        (({"language": lang}, int(s.ready)) for lang, s in supervisors.items()),
-    )  # fmt: skip
-    _family(
-        out, "steppe_runner_restarts_total", "counter", "Runner processes restarted.",
-        (({"language": lang}, s.restarts) for lang, s in supervisors.items()),
-    )  # fmt: skip
-    memory = ((lang, rss_bytes(s.pid)) for lang, s in supervisors.items())
-    _family(
-        out, "steppe_runner_memory_bytes", "gauge", "Resident memory of each runner process.",
-        (({"language": lang}, rss) for lang, rss in memory if rss is not None),
-    )  # fmt: skip
-
-
-def _family(
-    out: list[str], name: str, kind: str, help_text: str, samples: Iterable[tuple[Labels, object]]
-) -> None:
-    out += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
-    out.extend(f"{name}{_labels(labels)} {value}" for labels, value in samples)
 
 
 def _labels(labels: Labels) -> str:
