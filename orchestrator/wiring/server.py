@@ -26,6 +26,7 @@ from orchestrator.core.telemetry import exporting
 from orchestrator.core.tracing import Tracer
 from orchestrator.http.app import create_app
 from orchestrator.http.env import HttpEnv, Mode
+from orchestrator.http.metrics import families
 from orchestrator.http.router import Router
 from orchestrator.model.settings import Settings
 from orchestrator.services.bus import EventBus
@@ -103,7 +104,9 @@ async def open_services(
         ):
             env, cron = _wire(runtime, mode, logs, state, queue, streams)
             async with (
-                exporting(env.tracer, logs, os.environ),  # OpenTelemetry, when configured
+                exporting(
+                    env.tracer, logs, families(env), os.environ
+                ),  # OpenTelemetry, when configured
                 _running(runtime, env, cron, streams, watch) as services,
             ):
                 services.json_console = json_console

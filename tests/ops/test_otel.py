@@ -10,19 +10,13 @@ per-step spans Steppe's `Tracer` already mirrors: this exports them.
 
 from __future__ import annotations
 
-import gzip
 import os
 import subprocess
 import sys
-import threading
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
@@ -31,6 +25,7 @@ from orchestrator.core.otel import OtelExport, SdkSpans
 from orchestrator.core.otlp import Finished, OtlpSender
 from orchestrator.core.tracing import Span
 from tests.helpers import serving, wait_for
+from tests.ops.conftest import Receiver
 from tests.ops.test_traceparent import CALLER, CALLER_SPAN, CALLER_TRACE
 from tests.ops.test_traceparent import STEPS as TRACEPARENT_STEPS
 
@@ -94,45 +89,9 @@ async def test_spans_and_logs_reach_the_sdk_with_attributes_status_and_exception
     assert record.attributes is not None and record.attributes["steppe.step"] == "Middle"
 
 
-class _Receiver(BaseHTTPRequestHandler):
-    """OTLP/HTTP (protobuf): keeps every decoded export request."""
-
-    traces: list[ExportTraceServiceRequest]
-    headers_of: list[dict[str, str]]  # `headers` is the request's own
-    logs: list[ExportLogsServiceRequest]
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["content-length"]))
-        if self.headers.get("content-encoding") == "gzip":
-            body = gzip.decompress(body)
-        if self.path == "/v1/traces":
-            self.traces.append(ExportTraceServiceRequest.FromString(body))
-            self.headers_of.append({k.lower(): v for k, v in self.headers.items()})
-        elif self.path == "/v1/logs":
-            self.logs.append(ExportLogsServiceRequest.FromString(body))
-        self.send_response(200)
-        self.send_header("content-type", "application/x-protobuf")
-        self.send_header("content-length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def receiver() -> Iterator[tuple[str, type[_Receiver]]]:
-    handler = type("Receiver", (_Receiver,), {"traces": [], "headers_of": [], "logs": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", handler
-    server.shutdown()
-    server.server_close()
-
-
 async def test_an_otlp_receiver_gets_the_chain_in_the_callers_trace(
     make_project: Callable[..., Path],
-    receiver: tuple[str, type[_Receiver]],
+    receiver: tuple[str, type[Receiver]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     url, received = receiver
@@ -228,7 +187,7 @@ async def test_a_caller_that_does_not_sample_gets_no_spans_exported(
 
 
 def test_the_sender_reads_the_traces_endpoint_headers_and_gzip(
-    receiver: tuple[str, type[_Receiver]],
+    receiver: tuple[str, type[Receiver]],
 ) -> None:
     url, received = receiver
     environ = {
