@@ -33,7 +33,7 @@ ECHO_STEPS = {
 
 
 @pytest.mark.parametrize("language", list(ECHO_STEPS))
-async def test_sigkill_during_a_batch_restarts_the_runner_within_a_second(
+async def test_sigkill_during_a_batch_restarts_the_runner_within_five_seconds(
     language: str, make_project: Callable[..., Path]
 ) -> None:
     path, text = ECHO_STEPS[language]
@@ -61,7 +61,9 @@ async def test_sigkill_during_a_batch_restarts_the_runner_within_a_second(
             killed_at = trio.current_time()
             await wait_for(lambda: supervisor.pid != old_pid and supervisor.ready, timeout=5)
             back_after = trio.current_time() - killed_at
-        assert back_after < 1.0, f"{language} runner took {back_after:.2f}s to come back"
+        # Issue 15's bound for a dead runner; about 0.2 s on a quiet machine (timing is
+        # for the benchmarks: this only checks the bound under a loaded CI).
+        assert back_after < 5.0, f"{language} runner took {back_after:.2f}s to come back"
         assert len(outcomes) == 300
         assert set(outcomes) <= {"ok", "crashed"}, set(outcomes)
         results = [await invoker.invoke(step, "t" * 32, {"after": n}) for n in range(20)]
