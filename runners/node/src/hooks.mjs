@@ -36,6 +36,7 @@ export function initialize({ port, fallbackParentURL: fallback }) {
   port.on('message', ({ id, url }) => port.postMessage({ id, deps: projectDeps(url) }))
 }
 
+// Not the runner's own files (the motia module): never versioned, never a dep.
 function isProjectFile(url) {
   return url.startsWith('file:') && !url.includes('/node_modules/') && !url.startsWith(RUNNER_SOURCE)
 }

@@ -10,7 +10,10 @@ import { isZodSchema } from '../config.mjs'
 const require = createRequire(import.meta.url)
 
 export function jsonSchema(schema) {
-  if (!isZodSchema(schema)) throw new TypeError(`jsonSchema() takes a zod schema, not ${typeof schema === 'object' ? JSON.stringify(schema) : typeof schema}`)
+  if (!isZodSchema(schema)) {
+    const given = typeof schema === 'object' ? JSON.stringify(schema) : typeof schema
+    throw new TypeError(`jsonSchema() takes a zod schema, not ${given}`)
+  }
   if ('_zod' in schema) return require('zod').toJSONSchema(schema, { target: 'draft-7' })
   return require('zod-to-json-schema').zodToJsonSchema(schema, { target: 'jsonSchema7', $refStrategy: 'none' })
 }

@@ -17,7 +17,8 @@ export function multiTriggerStep(config) {
     const chosen = TRIGGER_TYPES.includes(type) ? collected[type] : undefined
     if (chosen) return type === 'cron' ? chosen(ctx) : chosen(input, ctx)
     const available = Object.keys(collected)
-    ctx?.logger?.warn(`No handler defined for trigger type: ${type}`, { availableHandlers: available, triggerType: type })
+    const fields = { availableHandlers: available, triggerType: type }
+    ctx?.logger?.warn(`No handler defined for trigger type: ${type}`, fields)
     throw new Error(`No handler defined for trigger type: ${type}. Available handlers: ${available.join(', ')}`)
   }
   const definition = () => ({ config, handler: unified })
