@@ -8,6 +8,8 @@
 // - a CommonJS TypeScript file (typescript.mjs says which are) compiles with
 //   esbuild and runs as a CommonJS module, with `require`, `module.exports`,
 //   `__dirname`; an ESM one cannot be required and says so;
+// - `require('motia')` is the `motia` module the import hooks resolve to, the
+//   same instance, before any package the project installed;
 // - TypeScript-style relative requires (`./helper`, `./helper.js` for
 //   helper.ts, a folder's index) resolve as in hooks.mjs.
 
@@ -17,10 +19,13 @@ import { delimiter, dirname, extname, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { detectFormat } from './format.mjs'
 import { compileTypeScript, isTypeScript, typeScriptCandidate, typeScriptFormat } from './typescript.mjs'
+import * as motia from './motia/index.mjs'
 
 const NODE_MODULES_DIR = fileURLToPath(new URL('../node_modules', import.meta.url))
 export const NODE_MODULES = `${sep}node_modules${sep}`
 const RELATIVE = /^\.\.?\//
+const MOTIA = 'motia'
+const MOTIA_ENTRY = fileURLToPath(new URL('./motia/index.cjs', import.meta.url))
 
 function appendRunnerPackages() {
   const previous = process.env.NODE_PATH
@@ -56,9 +61,22 @@ function loadCommonJsTypeScript(module, filename) {
   module._compile(code, filename)
 }
 
+// The module's exports themselves, not a cached CommonJS module: nothing to
+// clear with a new generation, and no child to count among a step's deps.
+function requireMotiaModule() {
+  globalThis[Symbol.for('steppe.motia')] = motia
+  const load = Module._load
+  Module._load = function (request, ...rest) {
+    return request === MOTIA ? motia : load.call(this, request, ...rest)
+  }
+}
+
 function resolveTypeScriptStyle() {
   const resolveFilename = Module._resolveFilename
   Module._resolveFilename = function (request, parent, ...rest) {
+    // require.resolve('motia'), and a require in CommonJS that the import hooks
+    // loaded from source, which resolves here and then imports the file.
+    if (request === MOTIA) return MOTIA_ENTRY
     const relativeInProject = parent?.filename && !parent.filename.includes(NODE_MODULES) && RELATIVE.test(request)
     const target = relativeInProject && resolve(dirname(parent.filename), request)
     // As tsc (and the import hooks) resolve: TypeScript's `./helper` is
@@ -82,4 +100,5 @@ export function installCommonJsHooks() {
   loadJavaScriptBySyntax()
   for (const ext of ['.ts', '.tsx', '.cts']) Module._extensions[ext] = loadCommonJsTypeScript
   resolveTypeScriptStyle()
+  requireMotiaModule()
 }

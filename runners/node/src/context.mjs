@@ -32,7 +32,7 @@ export class Invocation {
   }
 }
 
-function logFields(fields) {
+export function logFields(fields) {
   if (fields === undefined || fields === null) return undefined
   if (typeof fields === 'object' && !Array.isArray(fields) && !(fields instanceof Error)) return fields
   // The protocol's `fields` is a map; anything else is kept under one key.

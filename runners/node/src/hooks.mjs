@@ -8,6 +8,9 @@
 // - a project's .js is ESM or CommonJS by its syntax, not by package.json;
 // - TypeScript-style relative imports (`./helper`, `./helper.js` for helper.ts,
 //   a folder's index) resolve;
+// - `motia` is Steppe's own module (motia/index.mjs), before any package the
+//   project installed (Motia 1.0's needs its engine), and always the one URL, no
+//   generation query: every step, helper and reload shares its one instance;
 // - a bare import the project cannot resolve falls back to the runner's own
 //   node_modules (`import { z } from 'zod'` in a project with no node_modules);
 // - the loader's cache-busting query (`?steppe=N`, see loader.mjs) spreads from a
@@ -21,6 +24,8 @@ import { detectFormat } from './format.mjs'
 import { compileTypeScript, isTypeScript, typeScriptCandidate, typeScriptFormat } from './typescript.mjs'
 
 const VERSION = /[?&]steppe=(\d+)/
+const MOTIA_URL = new URL('./motia/index.mjs', import.meta.url).href
+const RUNNER_SOURCE = new URL('./', import.meta.url).href
 
 let fallbackParentURL
 // Versioned URL of a project file → versioned URLs of the project files it imports.
@@ -31,8 +36,9 @@ export function initialize({ port, fallbackParentURL: fallback }) {
   port.on('message', ({ id, url }) => port.postMessage({ id, deps: projectDeps(url) }))
 }
 
+// Not the runner's own files (the motia module): never versioned, never a dep.
 function isProjectFile(url) {
-  return url.startsWith('file:') && !url.includes('/node_modules/')
+  return url.startsWith('file:') && !url.includes('/node_modules/') && !url.startsWith(RUNNER_SOURCE)
 }
 
 function isBare(specifier) {
@@ -60,6 +66,7 @@ async function resolveWithFallbacks(specifier, context, nextResolve) {
 }
 
 export async function resolve(specifier, context, nextResolve) {
+  if (specifier === 'motia') return { url: MOTIA_URL, shortCircuit: true }
   const resolved = await resolveWithFallbacks(specifier, context, nextResolve)
   const version = context.parentURL && VERSION.exec(context.parentURL)
   if (!version || !isProjectFile(resolved.url) || VERSION.test(resolved.url)) return resolved

@@ -3,11 +3,11 @@
 //
 //   node runners/node/src/runner.mjs --project DIR
 
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { createContext, Invocation } from './context.mjs'
+import { storage, useSession } from './current.mjs'
 import { errorInfo } from './errors.mjs'
 import { LoadError, Loader } from './loader.mjs'
 import { FrameWriter, readFrames } from './framing.mjs'
@@ -111,6 +111,7 @@ class Runner {
     }
     const invocation = new Invocation(p.iid, id, this.session)
     const context = createContext(invocation, p.ctx)
+    invocation.context = context
     this.inflight.set(p.iid, invocation)
     // A stream's canAccess takes Motia's (subscription, authContext), not (input, context).
     const args =
@@ -201,7 +202,7 @@ function main() {
 
   const writer = new FrameWriter(protocolOut)
   const session = new Session(writer)
-  const storage = new AsyncLocalStorage()
+  useSession(session)
   // A store is an Invocation (iid) while a handler runs, or {path} while a file loads.
   const log = (store, level, msg, source) => {
     if (store.iid !== undefined) session.note('log', { iid: store.iid, level, msg, source })
