@@ -90,7 +90,7 @@ async function convertSchemas(plain) {
 
 async function plainTriggers(triggers, stepName) {
   const step = `step '${stepName ?? '?'}'`
-  if (!Array.isArray(triggers)) throw configError(`${step}: triggers must be a list of triggers, not ${kindOf(triggers)}`)
+  if (!Array.isArray(triggers)) throw configError(`${step}: triggers must be a list of triggers (found ${kindOf(triggers)})`)
   const plain = []
   for (const [index, trigger] of triggers.entries()) {
     const field = `triggers[${index}]`
