@@ -48,21 +48,28 @@ export const config = {
   flows: ['orders'],
   triggers: [{
     type: 'queue', topic: 'order.created',
-    input: { type: 'object', properties: { id: { type: 'string' }, qty: { type: 'number' } }, required: ['id', 'qty'] },
+    input: {
+      type: 'object',
+      properties: { id: { type: 'string' }, qty: { type: 'number' } },
+      required: ['id', 'qty'],
+    },
     config: { maxRetries: 0, backoffType: 'fixed', backoffDelayMs: 10 },
   }],
   enqueues: ['order.recorded'],
 }
 
 export const handler = async (data, ctx) => {
-  await ctx.state.set('orders', data.id, { data, trigger: ctx.trigger, isQueue: ctx.is.queue(data), got: ctx.getData() })
+  const record = { data, trigger: ctx.trigger, isQueue: ctx.is.queue(data), got: ctx.getData() }
+  await ctx.state.set('orders', data.id, record)
   await ctx.enqueue({ topic: 'order.recorded', data: { id: data.id } })
 }
 """
 
 # Motia 0.17 steps: one at the end of the 1.0 chain, one that starts a 1.0 step.
 AUDIT_017 = """
-export const config = { type: 'event', name: 'AuditOrder', subscribes: ['order.recorded'], emits: [], flows: ['orders'] }
+export const config = {
+  type: 'event', name: 'AuditOrder', subscribes: ['order.recorded'], emits: [], flows: ['orders'],
+}
 export const handler = async (input, { state }) => { await state.set('audit', input.id, true) }
 """
 
@@ -78,8 +85,10 @@ export const handler = async (req, { emit }) => {
 HELPERS = """
 export const http = (method: string, path: string, options?: any, condition?: any) =>
   ({ type: 'http', method, path, ...options, condition })
-export const queue = (topic: string, options?: any, condition?: any) => ({ type: 'queue', topic, ...options, condition })
-export const cron = (expression: string, condition?: any) => ({ type: 'cron', expression, condition })
+export const queue = (topic: string, options?: any, condition?: any) =>
+  ({ type: 'queue', topic, ...options, condition })
+export const cron = (expression: string, condition?: any) =>
+  ({ type: 'cron', expression, condition })
 export const step = (config: any, handler: any) => ({ config, handler })
 """
 
@@ -115,12 +124,16 @@ CONDITIONAL = """
 import { http, queue, step } from './helpers'
 
 const vipOnly = (req: any, ctx: any) =>
-  req.body?.vip === true && req.method === undefined && ctx.trigger.type === 'http' && ctx.getData() === req.body
+  req.body?.vip === true && req.method === undefined && ctx.trigger.type === 'http' &&
+  ctx.getData() === req.body
 
 export default step(
   {
     name: 'Conditional',
-    triggers: [http('POST', '/vip', {}, vipOnly), queue('maybe', {}, (data: any, ctx: any) => data.go === true && ctx.is.queue(data))],
+    triggers: [
+      http('POST', '/vip', {}, vipOnly),
+      queue('maybe', {}, (data: any, ctx: any) => data.go === true && ctx.is.queue(data)),
+    ],
   },
   async (input: any, ctx: any) => {
     await ctx.state.set('cond', `${ctx.trigger.type}-${ctx.getData().n}`, true)
@@ -146,14 +159,18 @@ export const config = {
   ],
 }
 
-export const handler = async ({ request }: any) => ({ status: 200, body: { user: request.user ?? null } })
+export const handler = async ({ request }: any) =>
+  ({ status: 200, body: { user: request.user ?? null } })
 """
 
 # `response.status()`/`headers()` and an empty return; `response.stream` is not built yet.
 RESPONDER = """
 export const config = {
   name: 'Responder',
-  triggers: [{ type: 'http', method: 'PUT', path: '/accept' }, { type: 'http', method: 'GET', path: '/sse' }],
+  triggers: [
+    { type: 'http', method: 'PUT', path: '/accept' },
+    { type: 'http', method: 'GET', path: '/sse' },
+  ],
 }
 
 export const handler = async ({ request, response }, ctx) => {

@@ -34,7 +34,7 @@ async def served(make_project: Callable[..., Path]) -> AsyncIterator[tuple[Servi
 async def test_an_http_trigger_gets_request_and_its_body_is_validated(
     make_project: Callable[..., Path],
 ) -> None:
-    async with served(make_project) as (services, client):
+    async with served(make_project) as (_services, client):
         response = await client.post("/orders/north?note=hi", json={"item": "tea", "qty": 2})
         assert response.status_code == 201, response.text
         body = response.json()
@@ -133,7 +133,7 @@ async def test_middleware_runs_on_its_own_http_trigger_only(
 async def test_response_status_and_headers_set_an_empty_answer(
     make_project: Callable[..., Path],
 ) -> None:
-    async with served(make_project) as (services, client):
+    async with served(make_project) as (_services, client):
         accepted = await client.put("/accept", headers={"x-id": "7"})
         assert accepted.status_code == 202 and accepted.content == b""
         assert accepted.headers["x-accepted"] == "7"
