@@ -156,6 +156,10 @@ def topics(project: Project) -> list[dict[str, Any]]:
             )  # fmt: skip
         for topic in step.subscribes:
             entry(topic)["subscribers"].append(
-                {"step": step.name, "language": step.language, "input": step.input_schema}
+                {
+                    "step": step.name,
+                    "language": step.language,
+                    "input": step.input_schema_for(topic),
+                }
             )
     return [found[topic] for topic in sorted(found)]
