@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from orchestrator.model.step import Step
 from orchestrator.model.trigger_validation import check_any_step_config
 from tests.helpers import serving
 
@@ -111,3 +112,13 @@ async def test_refused_files_name_file_step_trigger_and_field(
             "steps/same_route.step.js: triggers[0].path: GET /taken/:x is already served by Taken"
         )
         assert set(project.steps) == {"Taken"}
+
+
+def test_enqueues_is_emits_in_either_kind_of_file() -> None:
+    old = {"type": "event", "name": "S", "subscribes": ["a"], "enqueues": ["b"]}
+    found, warnings = check_any_step_config(old)
+    assert found == [] and warnings == []
+    assert Step("S", "event", Path("s.js"), "node", old).emit_topics == {"b"}
+    new = {"name": "S", "triggers": [], "virtualEnqueues": [{"topic": "c", "label": "maybe"}]}
+    assert check_any_step_config(new) == ([], [])
+    assert Step("S", "noop", Path("s.js"), "node", new).virtual_emits[0].label == "maybe"
