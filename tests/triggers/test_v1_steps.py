@@ -11,6 +11,7 @@ route matched (Motia's engine finds no function), a queue delivery is done."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +22,7 @@ from rich.console import Console
 from orchestrator.cli.report import steps_table
 from orchestrator.wiring.server import Services
 from tests.helpers import serving, wait_for
+from tests.integration.test_cli import steppe
 from tests.triggers.project import PROJECT
 
 
@@ -167,3 +169,18 @@ async def test_openapi_graph_and_build_show_1_0_steps(
         console.print(steps_table(services.runtime.project))  # what `steppe build` prints
         build = console.export_text()
         assert "api (1.0)" in build and "queue order.created" in build
+
+
+def test_steppe_run_calls_a_1_0_step_with_its_first_trigger(
+    make_project: Callable[..., Path],
+) -> None:
+    root = make_project(PROJECT)
+    data = '{"item": "pen", "qty": 3}'
+    run = steppe("run", "CreateOrder", "--dir", str(root), "--data", data, "--param", "shop=w")
+    assert run.returncode == 0, run.stdout + run.stderr
+    report = json.loads(run.stdout)
+    assert report["result"]["body"]["id"] == "w-pen"
+    assert report["result"]["body"]["trigger"]["type"] == "http"
+    assert report["emits"] == [{"topic": "order.created", "data": {"id": "w-pen", "qty": 3}}]
+    refused = steppe("run", "CreateOrder", "--dir", str(root), "--data", '{"item": 1}')
+    assert refused.returncode != 0 and "does not match CreateOrder's schema" in refused.stderr
