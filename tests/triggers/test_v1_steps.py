@@ -77,7 +77,10 @@ async def test_a_queue_trigger_input_schema_refuses_an_emit(
         refused = await client.post("/emit", json={"topic": "order.created", "data": {"id": 1}})
         assert refused.status_code == 500
         assert "RecordOrder" in refused.text
-        assert services.bus.options(services.runtime.project.steps["RecordOrder"]).max_retries == 0
+        # The trigger's `config`, by Motia 1.0's names, is the step's queue options.
+        options = services.bus.options(services.runtime.project.steps["RecordOrder"])
+        assert options.max_retries == 0
+        assert (options.backoff.kind, options.backoff.delay_ms) == ("fixed", 10)
 
 
 async def test_one_step_with_http_queue_and_cron_triggers(
