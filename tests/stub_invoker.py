@@ -17,6 +17,7 @@ from orchestrator.core.ids import random_id
 from orchestrator.core.tracing import TraceParent
 from orchestrator.core.types import JSON, Language
 from orchestrator.model.step import Step
+from orchestrator.model.triggers import Trigger
 from orchestrator.services.invoker import NO_INPUT
 
 # One scripted answer to one call.
@@ -126,6 +127,7 @@ class StubInvoker:
         parent: TraceParent | None = None,
         span_id: str | None = None,
         topic: str | None = None,
+        trigger: Trigger | None = None,
     ) -> JSON:
         self.calls.append(
             StepCall(step, trace_id, input, attempt, depth, trio.current_time(), timeout)

@@ -29,7 +29,7 @@ def steps_table(project: Project) -> Table:
             trigger += "\nmiddleware: " + ", ".join(step.middleware)
         table.add_row(
             step.name,
-            step.type,
+            f"{step.type} (1.0)" if step.is_v1 else step.type,
             language_name(step),
             escape(trigger),
             escape(", ".join(emits)) or "-",

@@ -16,7 +16,7 @@ from orchestrator.model.step import Step
 from orchestrator.model.validation import DataValidator
 from orchestrator.runtime.host import Invocation
 from orchestrator.services.context import ContextRouter, EmitChecker, EmitRequest
-from orchestrator.services.invoker import NO_INPUT, StepInvoker
+from orchestrator.services.invoker import NO_INPUT, SKIPPED, StepInvoker
 from orchestrator.services.streams.setup import open_streams
 from orchestrator.stores.state.memory import MemoryStateStore
 from orchestrator.stores.update_ops import UpdateOp, UpdateResult
@@ -98,15 +98,20 @@ class InputRejected(SteppeError):
 
 
 def build_input(step: Step, data: Any, path_params: dict[str, str], query: dict[str, str]) -> Any:
-    """The handler's input for the step's type; validates `data` against its schema."""
-    schema = step.body_schema if step.type == "api" else step.input_schema
-    if schema and step.type in ("api", "event"):
+    """The handler's input for the step's first trigger; validates `data` against its
+    schema. A 1.0 http step gets 1.0's `{request}`."""
+    trigger = step.triggers[0] if step.triggers else None
+    schema = None
+    if trigger is not None:
+        schema = trigger.body_schema if trigger.type == "http" else trigger.input_schema
+    if schema:
         errors = DataValidator(schema).errors(data)
         if errors:
             details = "; ".join(f"{e.path or '(data)'}: {e.message}" for e in errors)
             raise InputRejected(f"--data does not match {step.name}'s schema: {details}")
-    if step.type == "api":
-        return {"body": data, "headers": {}, "pathParams": path_params, "queryParams": query}
+    if trigger is not None and trigger.type == "http":
+        request = {"body": data, "headers": {}, "pathParams": path_params, "queryParams": query}
+        return {"request": request | {"method": trigger.method}} if step.is_v1 else request
     return data
 
 
@@ -122,7 +127,7 @@ async def run_step(
     if step is None:
         known = ", ".join(sorted(runtime.project.steps)) or "none"
         raise StepNotFound(f"no step named '{name}' (steps: {known})")
-    if step.type == "noop":
+    if step.type == "noop" and not step.triggers:
         raise StepNotFound(f"{name} is a noop step: it has no handler to run")
     state = RecordingState()
     emitter = RecordingEmitter()
@@ -135,10 +140,13 @@ async def run_step(
         runtime.host.router = ContextRouter(state, emitter, EmitChecker(project.steps), streams)
         invoker = StepInvoker(runtime.pool, Tracer(runtime.host.logs), in_memory.handler_timeout)
         trace_id = invoker.tracer.start_trace("cli", f"steppe run {name}")
+        trigger = step.triggers[0] if step.triggers else None
         handler_input = (
             NO_INPUT
-            if step.type == "cron"
+            if trigger is not None and trigger.type == "cron"
             else build_input(step, data, path_params or {}, query or {})
         )
-        result = await invoker.invoke(step, trace_id, handler_input)
+        result = await invoker.invoke(step, trace_id, handler_input, trigger=trigger)
+        if result is SKIPPED:  # the trigger's condition said no: nothing ran
+            result = None
     return RunReport(step, trace_id, result, emitter.emitted, state.writes)

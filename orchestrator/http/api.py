@@ -25,8 +25,9 @@ from orchestrator.http.cors import add_cors_headers, preflight_headers
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.json_body import BadRequest, parse_json_body
 from orchestrator.http.responses import JSON_TYPE, encode_json, error_body
-from orchestrator.http.router import MethodNotAllowed, NoRoute
+from orchestrator.http.router import Match, MethodNotAllowed, NoRoute
 from orchestrator.model.step import Step, language_name
+from orchestrator.services.invoker import SKIPPED
 from orchestrator.stores.redis_worker import STORAGE_UNAVAILABLE
 
 
@@ -98,8 +99,8 @@ def api_error(
 async def serve_api_request(env: HttpEnv, request: ApiRequest) -> ApiResponse:
     began = time.perf_counter()
     if request.method == "OPTIONS":
-        steps = env.router.steps_at(request.raw_path)
-        preflight = preflight_headers(env.cors, steps, request.headers)
+        routes = [(r.step, r.method) for r in env.router.routes_at(request.raw_path)]
+        preflight = preflight_headers(env.cors, routes, request.headers)
         if preflight is not None:
             return ApiResponse(204, preflight)
     try:
@@ -118,13 +119,13 @@ async def serve_api_request(env: HttpEnv, request: ApiRequest) -> ApiResponse:
         "http", f"{request.method} {request.path}", caller.trace_id if caller else None
     )
     here = TraceParent(trace_id, span_id(), caller.flags if caller else SAMPLED)
-    response = await _serve_step(env, request, step, match.path_params, caller, here)
+    response = await _serve_step(env, request, match, caller, here)
     response.headers["traceparent"] = here.header
     origin = request.headers.get("origin")
     if origin is not None:
         add_cors_headers(env.cors, step, origin, response.headers)
     seconds = time.perf_counter() - began
-    env.tracer.metrics.observe_request(step.api_path, request.method, response.status, seconds)
+    env.tracer.metrics.observe_request(match.trigger.path, request.method, response.status, seconds)
     if env.access_log:
         elapsed = seconds * 1000
         level = "error" if response.status >= 500 else "info"
@@ -152,11 +153,11 @@ def _no_step(request: ApiRequest, exc: NoRoute | MethodNotAllowed) -> ApiRespons
 async def _serve_step(
     env: HttpEnv,
     request: ApiRequest,
-    step: Step,
-    path_params: dict[str, str],
+    match: Match,
     caller: TraceParent | None,
     here: TraceParent,
 ) -> ApiResponse:
+    step = match.step
     trace_id = here.trace_id
     try:
         body = parse_json_body(await request.read_body(), env.settings.max_json_depth)
@@ -169,7 +170,7 @@ async def _serve_step(
         return api_error(408, "request timeout", trace_id, message=str(exc))
     except BadRequest as exc:
         return api_error(400, "malformed JSON", trace_id, message=str(exc))
-    schema = step.body_schema
+    schema = match.trigger.body_schema
     if schema is not None and request.method not in ("GET", "HEAD", "DELETE"):
         errors = env.body_validator(step.name, schema).errors(body)
         if errors:
@@ -179,13 +180,16 @@ async def _serve_step(
     request_input = {
         "body": body,
         "headers": request.headers,
-        "pathParams": path_params,
+        "pathParams": match.path_params,
         "queryParams": request.query,
     }
+    if step.is_v1:  # Motia 1.0: {request: {…, method}}; the runner adds `response`
+        request_input = {"request": request_input | {"method": request.method}}
     try:
         result = await env.invoker.invoke(
-            step, trace_id, request_input, parent=caller, span_id=here.span_id
-        )
+            step, trace_id, request_input, parent=caller, span_id=here.span_id,
+            trigger=match.trigger,
+        )  # fmt: skip
     except RemoteError as exc:
         if exc.name in STORAGE_ERRORS:
             return _storage_unavailable(env, step, exc, trace_id)
@@ -198,13 +202,31 @@ async def _serve_step(
         return api_error(503, "runner unavailable", trace_id, message=detail)
     except SteppeError as exc:
         return api_error(500, "internal error", trace_id, message=str(exc))
+    if result is SKIPPED:
+        return _condition_refused(env, request, match, trace_id)
     try:
-        return step_response(result, trace_id)
+        return step_response(result, trace_id, bodiless_when_absent=step.is_v1)
     except InvalidHandlerResponse as exc:
         message = f"{step.name} returned {exc}"
         log_line = f"invalid handler response: {message}"
         env.logs.write("error", log_line, step=step.name, trace_id=trace_id)
         return api_error(500, "invalid handler response", trace_id, message=message)
+
+
+def _condition_refused(
+    env: HttpEnv, request: ApiRequest, match: Match, trace_id: str
+) -> ApiResponse:
+    """A 1.0 http trigger whose condition said no answers as if no route matched, as
+    Motia 1.0's engine does when it finds no function for the request (404)."""
+    index = match.trigger.index
+    env.logs.write(
+        "info",
+        f"{request.method} {request.path}: the condition of triggers[{index}] is false; "
+        "the handler did not run",
+        step=match.step.name,
+        trace_id=trace_id,
+    )
+    return api_error(404, f"no route for {request.path}", trace_id)
 
 
 def _storage_unavailable(env: HttpEnv, step: Step, exc: RemoteError, trace_id: str) -> ApiResponse:
@@ -238,10 +260,12 @@ def _handler_threw(env: HttpEnv, step: Step, exc: RemoteError, trace_id: str) ->
     )
 
 
-def step_response(result: Any, trace_id: str) -> ApiResponse:
+def step_response(result: Any, trace_id: str, *, bodiless_when_absent: bool = False) -> ApiResponse:
     """The HTTP response a handler's `{status, body, headers?}` asks for. A string (or
     bytes) body with a content type that is not JSON goes as it is; any other body as
-    JSON. Raises InvalidHandlerResponse, saying what is wrong, for anything else."""
+    JSON. Raises InvalidHandlerResponse, saying what is wrong, for anything else.
+    `bodiless_when_absent`: no `body` key means an empty body (a 1.0 handler that
+    returned nothing after `response.status()`), not JSON null."""
     if not isinstance(result, dict):
         raise InvalidHandlerResponse(
             f"{type(result).__name__}; expected {{status, body, headers?}}"
@@ -251,7 +275,7 @@ def step_response(result: Any, trace_id: str) -> ApiResponse:
     if not isinstance(status, int) or isinstance(status, bool) or not 200 <= status <= 599:
         raise InvalidHandlerResponse(f"status {status!r}; expected an integer from 200 to 599")
     headers = _handler_headers(result.get("headers"))
-    if status in BODILESS_STATUSES:
+    if status in BODILESS_STATUSES or (bodiless_when_absent and "body" not in result):
         return ApiResponse(status, headers | {"x-trace-id": trace_id})
     body = result.get("body")
     content_type = headers.get("content-type")

@@ -100,19 +100,20 @@ def _policy(project: CorsSettings, step_cors: Any) -> CorsPolicy | None:
 
 
 def preflight_headers(
-    policies: CorsPolicies, steps: list[Step], headers: dict[str, str]
+    policies: CorsPolicies, routes: list[tuple[Step, str]], headers: dict[str, str]
 ) -> dict[str, str] | None:
     """The headers of the 204 answering a CORS preflight (`headers` are the request's)
-    to the API `steps` at its path, when CORS is on for the one it asks about; else
-    None, and the request is routed as any other (a step declaring OPTIONS, or 405)."""
+    to the `routes` (step, method) at its path, when CORS is on for the one it asks
+    about; else None, and the request is routed as any other (a step declaring OPTIONS,
+    or 405)."""
     origin = headers.get("origin")
     wanted = headers.get("access-control-request-method", "").strip().upper()
     if origin is None or not wanted:
         return None
-    methods = sorted({step.method for step in steps})
+    methods = sorted({method for _step, method in routes})
     if "OPTIONS" in methods:
         return None
-    step = next((s for s in steps if s.method == wanted), None)
+    step = next((s for s, method in routes if method == wanted), None)
     policy = policies.for_step(step) if step is not None else None
     if policy is None:
         return None

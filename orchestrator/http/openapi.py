@@ -7,6 +7,7 @@ from typing import Any
 
 from orchestrator import __version__
 from orchestrator.model.step import Step
+from orchestrator.model.triggers import Trigger
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -46,13 +47,13 @@ def _error_response(description: str) -> dict[str, Any]:
     return {"description": description, "content": content}
 
 
-def _operation(step: Step) -> dict[str, Any]:
+def _operation(step: Step, trigger: Trigger) -> dict[str, Any]:
     parameters = [
         {"name": s[1:], "in": "path", "required": True, "schema": {"type": "string"}}
-        for s in step.api_path.split("/")
+        for s in trigger.path.split("/")
         if s.startswith(":")
     ]
-    for query in step.config.get("queryParams") or ():
+    for query in trigger.config.get("queryParams") or ():
         parameters.append(
             {
                 "name": query["name"],
@@ -62,20 +63,22 @@ def _operation(step: Step) -> dict[str, Any]:
                 "schema": {"type": "string"},
             }
         )
+    first = step.http_triggers[0].index
     operation: dict[str, Any] = {
-        "operationId": step.name,
+        # Unique per document: a 1.0 step's second http trigger is `Name#1`.
+        "operationId": step.name if trigger.index == first else f"{step.name}#{trigger.index}",
         "summary": step.config.get("description") or step.name,
         "tags": list(step.flows),
         "parameters": parameters,
     }
-    body = step.body_schema
-    if body is not None and step.method not in ("GET", "HEAD", "DELETE"):
+    body = trigger.body_schema
+    if body is not None and trigger.method not in ("GET", "HEAD", "DELETE"):
         operation["requestBody"] = {
             "required": True,
             "content": {"application/json": {"schema": body}},
         }
     responses: dict[str, Any] = {}
-    for status, schema in (step.config.get("responseSchema") or {}).items():
+    for status, schema in (trigger.config.get("responseSchema") or {}).items():
         responses[str(status)] = {
             "description": f"{step.name} {status}",
             "content": {"application/json": {"schema": schema}},
@@ -93,8 +96,10 @@ def _operation(step: Step) -> dict[str, Any]:
 
 def openapi_document(steps: Iterable[Step], title: str = "Steppe API") -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
-    for step in sorted((s for s in steps if s.type == "api"), key=lambda s: s.api_path):
-        paths.setdefault(openapi_path(step.api_path), {})[step.method.lower()] = _operation(step)
+    routes = sorted(((t, s) for s in steps for t in s.http_triggers), key=lambda r: r[0].path)
+    for trigger, step in routes:
+        path = openapi_path(trigger.path)
+        paths.setdefault(path, {})[trigger.method.lower()] = _operation(step, trigger)
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": __version__},

@@ -12,12 +12,20 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from orchestrator.model.step import Step
+from orchestrator.model.triggers import Trigger
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
+    """One http trigger of a step (a 1.0 step may have several)."""
+
     step: Step
+    trigger: Trigger
     segments: tuple[str, ...]  # literal text, or ":name" for a parameter
+
+    @property
+    def method(self) -> str:
+        return self.trigger.method
 
     @property
     def specificity(self) -> tuple[int, ...]:
@@ -41,6 +49,7 @@ class Route:
 @dataclass(frozen=True, slots=True)
 class Match:
     step: Step
+    trigger: Trigger
     path_params: dict[str, str]
 
 
@@ -63,15 +72,15 @@ def split_path(path: str) -> tuple[str, ...]:
 
 class Router:
     def __init__(self, steps: Iterable[Step]) -> None:
-        routes = [Route(s, split_path(s.api_path)) for s in steps if s.type == "api"]
+        routes = [Route(s, t, split_path(t.path)) for s in steps for t in s.http_triggers]
         self._by_length: dict[int, list[Route]] = {}
         for route in sorted(routes, key=lambda r: r.specificity, reverse=True):
             self._by_length.setdefault(len(route.segments), []).append(route)
         # Paths without parameters, by exact text and method: most requests end here.
-        self._exact: dict[tuple[str, str], Step] = {}
+        self._exact: dict[tuple[str, str], Route] = {}
         for route in routes:
             if not any(segment.startswith(":") for segment in route.segments):
-                self._exact[("/".join(route.segments), route.step.method)] = route.step
+                self._exact[("/".join(route.segments), route.method)] = route
 
     def match(self, method: str, path: str) -> Match:
         """The step for the request; raises NoRoute or MethodNotAllowed."""
@@ -82,21 +91,21 @@ class Router:
             if exact is None and method == "HEAD":
                 exact = self._exact.get((literal, "GET"))
             if exact is not None:
-                return Match(exact, {})
+                return Match(exact.step, exact.trigger, {})
         parts = list(split_path(path))
         allowed: list[str] = []
         for route in self._by_length.get(len(parts), ()):
             params = route.match(parts)
             if params is None:
                 continue
-            if route.step.method == method or (method == "HEAD" and route.step.method == "GET"):
-                return Match(route.step, params)
-            allowed.append(route.step.method)
+            if route.method == method or (method == "HEAD" and route.method == "GET"):
+                return Match(route.step, route.trigger, params)
+            allowed.append(route.method)
         if allowed:
             raise MethodNotAllowed(sorted(set(allowed)))
         raise NoRoute(path)
 
-    def steps_at(self, path: str) -> list[Step]:
-        """Every API step whose path matches, whatever its method (CORS preflights)."""
+    def routes_at(self, path: str) -> list[Route]:
+        """Every route whose path matches, whatever its method (CORS preflights)."""
         parts = list(split_path(path))
-        return [r.step for r in self._by_length.get(len(parts), ()) if r.match(parts) is not None]
+        return [r for r in self._by_length.get(len(parts), ()) if r.match(parts) is not None]

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.core.types import JSONMap, Language, StepType
+from orchestrator.model.triggers import Trigger, TriggerType, is_v1_config, triggers_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,41 @@ class Step:
     config: JSONMap
     handlers: frozenset[str] = frozenset()
     deps: tuple[str, ...] = ()
+    # Derived from `config` once (the router and the bus read them per request and event).
+    triggers: tuple[Trigger, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "triggers", triggers_of(self.config))
+
+    @property
+    def is_v1(self) -> bool:
+        """Written in Motia 1.0's form (`triggers`): invoked with 1.0's call shapes."""
+        return is_v1_config(self.config)
+
+    def triggers_of_type(self, kind: TriggerType) -> tuple[Trigger, ...]:
+        return tuple(t for t in self.triggers if t.type == kind)
+
+    @property
+    def http_triggers(self) -> tuple[Trigger, ...]:
+        return self.triggers_of_type("http")
+
+    @property
+    def queue_triggers(self) -> tuple[Trigger, ...]:
+        return self.triggers_of_type("queue")
+
+    @property
+    def cron_triggers(self) -> tuple[Trigger, ...]:
+        return self.triggers_of_type("cron")
+
+    def queue_trigger(self, topic: str) -> Trigger | None:
+        """The queue trigger that subscribes the step to `topic`."""
+        return next((t for t in self.queue_triggers if t.topic == topic), None)
+
+    @property
+    def consumes_events(self) -> bool:
+        """Whether events are delivered to it (a 0.17 event step with no topics still
+        has a queue, empty)."""
+        return self.type == "event" or bool(self.queue_triggers)
 
     @property
     def flows(self) -> tuple[str, ...]:
@@ -44,7 +80,8 @@ class Step:
 
     @property
     def emits(self) -> tuple[Emit, ...]:
-        return tuple(Emit.parse(entry) for entry in self.config.get("emits") or ())
+        entries = self.config.get("emits") or self.config.get("enqueues") or ()
+        return tuple(Emit.parse(entry) for entry in entries)
 
     @property
     def emit_topics(self) -> frozenset[str]:
@@ -52,46 +89,59 @@ class Step:
 
     @property
     def subscribes(self) -> tuple[str, ...]:
-        return tuple(self.config.get("subscribes") or ())
+        return tuple(t.topic for t in self.queue_triggers)
 
     @property
     def virtual_emits(self) -> tuple[Emit, ...]:
-        return tuple(Emit.parse(entry) for entry in self.config.get("virtualEmits") or ())
+        entries = self.config.get("virtualEmits") or self.config.get("virtualEnqueues") or ()
+        return tuple(Emit.parse(entry) for entry in entries)
 
     @property
     def virtual_subscribes(self) -> tuple[str, ...]:
         return tuple(self.config.get("virtualSubscribes") or ())
 
+    # The first trigger of each kind: all a 0.17 step has (a 1.0 step may have more).
     @property
     def method(self) -> str:
-        return str(self.config.get("method", "GET")).upper()
+        http = self.http_triggers
+        return http[0].method if http else "GET"
 
     @property
     def api_path(self) -> str:
-        return str(self.config.get("path", ""))
+        http = self.http_triggers
+        return http[0].path if http else ""
 
     @property
     def cron(self) -> str:
-        return str(self.config.get("cron", ""))
+        crons = self.cron_triggers
+        return crons[0].expression if crons else ""
 
     @property
     def input_schema(self) -> JSONMap | None:
-        schema = self.config.get("input")
-        return schema if isinstance(schema, dict) else None
+        queues = self.queue_triggers
+        return queues[0].input_schema if queues else None
+
+    def input_schema_for(self, topic: str) -> JSONMap | None:
+        """The schema events of `topic` must fit to be delivered to this step."""
+        trigger = self.queue_trigger(topic)
+        return trigger.input_schema if trigger is not None else None
 
     @property
     def body_schema(self) -> JSONMap | None:
-        schema = self.config.get("bodySchema")
-        return schema if isinstance(schema, dict) else None
+        http = self.http_triggers
+        return http[0].body_schema if http else None
 
     @property
     def middleware(self) -> tuple[str, ...]:
-        """The names of an API step's middleware, outermost first (the runner runs them)."""
-        return tuple(str(name) for name in self.config.get("middleware") or ())
+        """The names of the step's middleware, outermost first (the runner runs them)."""
+        return tuple(name for t in self.http_triggers for name in t.middleware)
 
     @property
     def trigger(self) -> str:
         """A one-line description of what starts the step."""
+        if self.is_v1:
+            described = [t.describe() for t in self.triggers]
+            return ", ".join(described) or ", ".join(self.virtual_subscribes) or "manual"
         if self.type == "api":
             return f"{self.method} {self.api_path}"
         if self.type == "event":

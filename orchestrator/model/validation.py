@@ -56,14 +56,14 @@ def with_field(field: str | None, message: str) -> str:
 
 
 @cache
-def _load_schema(name: str) -> JSONMap:
+def load_schema(name: str) -> JSONMap:
     data: JSONMap = json.loads((SCHEMAS_DIR / name).read_text(encoding="utf-8"))
     return data
 
 
 @cache
 def _config_validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(_load_schema(name))
+    return Draft202012Validator(load_schema(name))
 
 
 def is_shorthand(schema: Any) -> bool:
@@ -99,6 +99,9 @@ def normalize_config(config: JSONMap) -> JSONMap:
     responses = out.get("responseSchema")
     if isinstance(responses, Mapping):
         out["responseSchema"] = {str(k): normalize_schema(v) for k, v in responses.items()}
+    triggers = out.get("triggers")
+    if isinstance(triggers, list):  # Motia 1.0: the schemas are the triggers'
+        out["triggers"] = [normalize_config(t) if isinstance(t, dict) else t for t in triggers]
     return out
 
 
@@ -107,7 +110,7 @@ def _field_of(error: ValidationError) -> str | None:
     return ".".join(parts) if parts else None
 
 
-def _describe(error: ValidationError) -> Problem:
+def describe_error(error: ValidationError) -> Problem:
     field = _field_of(error)
     if error.validator == "required":
         # jsonschema says "'x' is a required property"; name the field instead.
@@ -143,8 +146,8 @@ def check_config(config: Any, schema_name: str) -> tuple[list[Problem], list[Pro
     if not isinstance(config, Mapping):
         return [Problem(None, f"config must be a map, got {type(config).__name__}")], []
     validator = _config_validator(schema_name)
-    errors = [_describe(e) for e in sorted(validator.iter_errors(config), key=relevance)]
-    known = _load_schema(schema_name)["properties"].keys()
+    errors = [describe_error(e) for e in sorted(validator.iter_errors(config), key=relevance)]
+    known = load_schema(schema_name)["properties"].keys()
     warnings = []
     for key in (k for k in config if k not in known):
         suggestion = _closest(key, known)
@@ -159,19 +162,12 @@ def check_config(config: Any, schema_name: str) -> tuple[list[Problem], list[Pro
 
 
 STEP_TYPES_MESSAGE = "type is required: api, event, cron or noop"
-# Motia 1.0 writes a step as {name, triggers: [...]} (docs/reference.md §10).
-MOTIA_1_MESSAGE = (
-    "triggers is Motia 1.0's step format, which Steppe does not load yet; write the step "
-    "with type/subscribes/method/path/cron as Motia 0.17 does (README, 'Motia versions')"
-)
 
 
 def check_step_config(config: Any) -> tuple[list[Problem], list[Problem]]:
-    """`check_config` against the step schema, with the two mistakes a Motia user makes
-    most said once: a missing `type` (not once per kind of step it could have been) and
-    a Motia 1.0 config (`triggers`)."""
-    if isinstance(config, Mapping) and "triggers" in config:
-        return [Problem("triggers", MOTIA_1_MESSAGE)], []
+    """`check_config` against the (Motia 0.17) step schema, with the mistake a Motia user
+    makes most said once: a missing `type` (not once per kind of step it could have
+    been). `trigger_validation.check_any_step_config` also takes Motia 1.0's form."""
     errors, warnings = check_config(config, "step-config.schema.json")
     if isinstance(config, Mapping) and "type" not in config:
         errors = [Problem("type", STEP_TYPES_MESSAGE)] + [e for e in errors if e.field != "type"]

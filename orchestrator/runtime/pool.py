@@ -122,13 +122,15 @@ class RunnerPool:
         emitted: list[str] | None = None,
         depth: int = 0,
         traceparent: str | None = None,
+        trigger: JSONMap | None = None,
     ) -> JSON:
         """Call a function of a loaded file; its context calls reach the host.
 
         Raises RemoteError (it threw), RunnerCrashed (the runner died meanwhile),
         RunnerUnavailable, or InvocationTimeout. Topics the handler emits are appended
         to `emitted`; `depth` is how deep in its trace's emit chain the call runs;
-        `traceparent` is its span's W3C trace context (the handler's, its emits').
+        `traceparent` is its span's W3C trace context (the handler's, its emits');
+        `trigger` is Motia 1.0's TriggerInfo, for a 1.0 step (its call shapes).
         """
         if not self._accepting:
             raise RunnerUnavailable("the orchestrator is shutting down")
@@ -145,6 +147,8 @@ class RunnerPool:
         params: JSONMap = {"iid": iid, "path": str(path), "fn": fn, "ctx": ctx}
         if input is not _NO_INPUT:
             params["input"] = input
+        if trigger is not None:
+            params["trigger"] = trigger
         self._invocations[iid] = invocation
         try:
             return await session.call("invoke", params, timeout, spin_key=path)

@@ -30,7 +30,7 @@ from orchestrator.core.tracing import TraceParent
 from orchestrator.model.step import Step
 from orchestrator.runtime.host import Invocation
 from orchestrator.services.context import EmitRequest
-from orchestrator.services.invoker import Invoker, error_record
+from orchestrator.services.invoker import SKIPPED, Invoker, error_record
 from orchestrator.services.project import Project
 from orchestrator.services.queue_options import QueueOptions
 from orchestrator.services.trace_budget import DEFAULT_MAX_TRACE_DELIVERIES, TraceBudget
@@ -147,7 +147,7 @@ class EventBus:
         now = self._clock()
         views = []
         for step in self._steps.values():
-            if step.type == "event":
+            if step.consumes_events:
                 counts = await self.store.counts(step.name, now)
                 views.append(
                     {"step": step.name, "options": self.options(step).as_json()} | counts.as_json()
@@ -157,7 +157,7 @@ class EventBus:
     def _start_dispatchers(self) -> None:
         assert self._dispatch is not None
         for step in self._steps.values():
-            if step.type == "event" and step.name not in self._wakes:
+            if step.consumes_events and step.name not in self._wakes:
                 self._wakes[step.name] = trio.Event()
                 self._dispatch.start_soon(self._dispatcher, step)
 
@@ -172,7 +172,7 @@ class EventBus:
         recovered = await self.store.pending()
         for delivery in recovered:
             step = self._steps.get(delivery.step)
-            if step is not None and step.type == "event":
+            if step is not None and step.consumes_events:
                 self._count(1)
                 continue
             delivery.errors.append(
@@ -329,7 +329,7 @@ class EventBus:
         name = step.name
         while True:
             current = self._steps.get(name)
-            removed = current is None or current.type != "event"
+            removed = current is None or not current.consumes_events
             if current is not None and not removed:
                 step = current
             options = self.options(step)
@@ -361,7 +361,7 @@ class EventBus:
             try:
                 if removed:
                     raise StepRemoved(f"{step.name} was removed from the project")
-                await self._invoker.invoke(
+                result = await self._invoker.invoke(
                     step,
                     event.trace_id,
                     event.data,
@@ -370,7 +370,16 @@ class EventBus:
                     timeout=options.visibility_timeout,
                     parent=TraceParent.parse(event.traceparent),
                     topic=event.topic,
+                    trigger=step.queue_trigger(event.topic),
                 )
+                if result is SKIPPED:  # done: a false condition is an answer, not a failure
+                    self._logs.write(
+                        "debug",
+                        f"'{event.topic}' ({event.id}): the trigger's condition is false; "
+                        "the handler did not run",
+                        step=step.name,
+                        trace_id=event.trace_id,
+                    )
             except StepRemoved as exc:
                 await self._failed(step, options, delivery, exc, retry=False)
             except SteppeError as exc:

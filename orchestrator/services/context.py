@@ -64,7 +64,8 @@ class EmitChecker:
     strict: bool = False
     undeclared: dict[str, set[str]] = field(default_factory=dict)
     """Topics each step emitted without declaring them (step name → topics)."""
-    _validators: dict[str, DataValidator | None] = field(default_factory=dict)
+    # By step and topic: a 1.0 step's queue triggers each have their own `input`.
+    _validators: dict[tuple[str, str], DataValidator | None] = field(default_factory=dict)
 
     def use_project(self, project: Project) -> None:
         """Check against a reloaded project's steps."""
@@ -107,20 +108,21 @@ class EmitChecker:
         (empty when it fits, or when it declares none). Raises nothing: the workbench
         shows every subscriber's verdict."""
         return [
-            (step, self._errors(step, data))
+            (step, self._errors(step, topic, data))
             for step in self.steps.values()
             if topic in step.subscribes
         ]
 
-    def _errors(self, step: Step, data: JSON) -> list[FieldError]:
-        validator = self._validator(step)
+    def _errors(self, step: Step, topic: str, data: JSON) -> list[FieldError]:
+        validator = self._validator(step, topic)
         return validator.errors(data) if validator else []
 
-    def _validator(self, step: Step) -> DataValidator | None:
-        if step.name not in self._validators:
-            schema = step.input_schema
-            self._validators[step.name] = DataValidator(schema) if schema else None
-        return self._validators[step.name]
+    def _validator(self, step: Step, topic: str) -> DataValidator | None:
+        key = (step.name, topic)
+        if key not in self._validators:
+            schema = step.input_schema_for(topic)
+            self._validators[key] = DataValidator(schema) if schema else None
+        return self._validators[key]
 
 
 def parse_emit(params: JSONMap) -> EmitRequest:

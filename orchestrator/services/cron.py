@@ -20,11 +20,27 @@ from orchestrator.core.errors import SteppeError
 from orchestrator.core.logs import LogSink
 from orchestrator.model.schedule import CronExpressionError, schedule
 from orchestrator.model.step import Step
-from orchestrator.services.invoker import Invoker
+from orchestrator.model.triggers import Trigger
+from orchestrator.services.invoker import SKIPPED, Invoker
 from orchestrator.services.project import Project
 
 TickLock = Callable[[str, float], Awaitable[bool]]
-"""(step name, tick time in epoch seconds) -> True when this instance fires the tick."""
+"""(schedule key, tick time in epoch seconds) -> True when this instance fires the tick."""
+
+Schedule = tuple[Step, Trigger]
+"""One cron trigger of a step: each has its own schedule (a 1.0 step may have several)."""
+
+
+def schedules_of(steps: Iterable[Step]) -> dict[str, Schedule]:
+    """Every cron trigger by its key: the step's name, with `#index` when the step has
+    more than one (the key names the tick's lock and the skipped count)."""
+    found: dict[str, Schedule] = {}
+    for step in steps:
+        crons = step.cron_triggers
+        for trigger in crons:
+            key = step.name if len(crons) == 1 else f"{step.name}#{trigger.index}"
+            found[key] = (step, trigger)
+    return found
 
 
 class CronScheduler:
@@ -39,12 +55,13 @@ class CronScheduler:
     ) -> None:
         """`clock` (epoch seconds) is what schedules are read against; tests pass
         trio's virtual time. `lock`: the instances to share ticks with (None: none)."""
-        self._steps = {s.name: s for s in steps if s.type == "cron"}
+        self._steps = list(steps)
+        self._schedules: dict[str, Schedule] = {}
         self._invoker = invoker
         self._logs = logs
         self._clock = clock
         self._lock = lock
-        self._scopes: dict[str, tuple[Step, trio.CancelScope]] = {}
+        self._scopes: dict[str, tuple[Schedule, trio.CancelScope]] = {}
         self._nursery: trio.Nursery | None = None
         self.skipped: dict[str, int] = {}
         self.started: dict[str, int] = {}
@@ -52,7 +69,7 @@ class CronScheduler:
     async def serve(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
-            self._schedule(self._steps.values())
+            self._schedule(self._steps)
             task_status.started()
 
     def use_project(self, project: Project) -> None:
@@ -62,24 +79,26 @@ class CronScheduler:
 
     def _schedule(self, steps: Iterable[Step]) -> None:
         assert self._nursery is not None
-        self._steps = {s.name: s for s in steps if s.type == "cron"}
-        for name, (step, scope) in list(self._scopes.items()):
-            if self._steps.get(name) is not step:
+        self._schedules = schedules_of(steps)
+        for key, ((step, trigger), scope) in list(self._scopes.items()):
+            if self._schedules.get(key) != (step, trigger):
                 scope.cancel()
-                del self._scopes[name]
-        for name, step in self._steps.items():
-            if name not in self._scopes:
+                del self._scopes[key]
+        for key, (step, trigger) in self._schedules.items():
+            if key not in self._scopes:
                 scope = trio.CancelScope()
-                self._scopes[name] = (step, scope)
-                self._nursery.start_soon(self._scheduled, step, scope)
+                self._scopes[key] = ((step, trigger), scope)
+                self._nursery.start_soon(self._scheduled, key, step, trigger, scope)
 
-    async def _scheduled(self, step: Step, scope: trio.CancelScope) -> None:
+    async def _scheduled(
+        self, key: str, step: Step, trigger: Trigger, scope: trio.CancelScope
+    ) -> None:
         with scope:
-            await self._run_step(step)
+            await self._run_schedule(key, step, trigger)
 
-    async def _run_step(self, step: Step) -> None:
+    async def _run_schedule(self, key: str, step: Step, trigger: Trigger) -> None:
         try:
-            times = schedule(step.cron, datetime.fromtimestamp(self._clock(), UTC))
+            times = schedule(trigger.expression, datetime.fromtimestamp(self._clock(), UTC))
         except CronExpressionError as exc:
             self._logs.write("error", str(exc), step=step.name)
             return
@@ -88,7 +107,7 @@ class CronScheduler:
         async def tick() -> None:
             nonlocal running
             try:
-                await self.run_now(step)
+                await self.run_now(step, trigger)
             finally:
                 running = False
 
@@ -99,36 +118,50 @@ class CronScheduler:
             due: datetime = times.get_next(datetime)
             await trio.sleep(max(0.0, due.timestamp() - self._clock()))
             if running:
-                self.skipped[step.name] = self.skipped.get(step.name, 0) + 1
+                self.skipped[key] = self.skipped.get(key, 0) + 1
                 self._logs.write(
                     "warn",
                     f"cron tick at {due.isoformat()} skipped: the previous run is still going",
                     step=step.name,
                 )
                 continue
-            if not await self._take(step, due):
+            if not await self._take(key, step, due):
                 continue
             running = True
             self._nursery.start_soon(tick)
 
-    async def _take(self, step: Step, due: datetime) -> bool:
+    async def _take(self, key: str, step: Step, due: datetime) -> bool:
         """Whether this instance fires the tick (the lock's, when shared); a tick whose lock
         cannot be asked for (Redis lost) is skipped and logged."""
         if self._lock is None:
             return True
         try:
-            return await self._lock(step.name, due.timestamp())
+            return await self._lock(key, due.timestamp())
         except SteppeError as exc:
             self._logs.write(
                 "error", f"cron tick at {due.isoformat()} skipped: {exc}", step=step.name
             )
             return False
 
-    async def run_now(self, step: Step) -> None:
-        """One run of the step in a new trace; failures are logged, never raised."""
+    async def run_now(self, step: Step, trigger: Trigger | None = None) -> None:
+        """One run of the step (its first cron trigger unless told) in a new trace;
+        failures are logged, never raised."""
+        trigger = trigger or step.cron_triggers[0]
         self.started[step.name] = self.started.get(step.name, 0) + 1
-        trace_id = self._invoker.start_trace("cron", step.cron)
-        try:
-            await self._invoker.invoke(step, trace_id)
-        except SteppeError as exc:
-            self._logs.write("error", f"cron run failed: {exc}", step=step.name, trace_id=trace_id)
+        trace_id = self._invoker.start_trace("cron", trigger.expression)
+        await run_cron(self._invoker, self._logs, step, trigger, trace_id)
+
+
+async def run_cron(
+    invoker: Invoker, logs: LogSink, step: Step, trigger: Trigger, trace_id: str
+) -> None:
+    """Run a cron trigger's step once in `trace_id`; failures are logged, never raised,
+    and a false condition is logged at debug (the tick is done)."""
+    try:
+        result = await invoker.invoke(step, trace_id, trigger=trigger)
+    except SteppeError as exc:
+        logs.write("error", f"cron run failed: {exc}", step=step.name, trace_id=trace_id)
+        return
+    if result is SKIPPED:
+        message = f"cron {trigger.expression}: the condition is false; the handler did not run"
+        logs.write("debug", message, step=step.name, trace_id=trace_id)

@@ -15,9 +15,12 @@ from orchestrator.core.errors import RemoteError, SteppeError
 from orchestrator.core.tracing import TraceParent, Tracer
 from orchestrator.core.types import JSON, Language
 from orchestrator.model.step import Step
+from orchestrator.model.triggers import Trigger
 from orchestrator.runtime.pool import RunnerPool
 
 NO_INPUT: Any = object()
+# What `invoke` returns when the trigger's condition said no: the handler did not run.
+SKIPPED: Any = object()
 
 
 def handler_timeout(step: Step, default: float) -> float:
@@ -54,12 +57,15 @@ class Invoker(Protocol):
         parent: TraceParent | None = None,
         span_id: str | None = None,
         topic: str | None = None,
+        trigger: Trigger | None = None,
     ) -> JSON:
         """Run the step's handler once; raises SteppeError when it fails or times out
         (after its handler timeout, or `timeout` seconds when that is sooner: a queue's
         visibility timeout). `parent` is the span that caused it (W3C trace context);
         `span_id` names its span when the caller must know it first; `topic` is the
-        event's it handles."""
+        event's it handles. For a Motia 1.0 step, `trigger` is the one that fired: the
+        runner calls the handler the 1.0 way, after the trigger's condition, if any
+        (SKIPPED when the condition is false)."""
         ...
 
 
@@ -106,6 +112,7 @@ class StepInvoker:
         parent: TraceParent | None = None,
         span_id: str | None = None,
         topic: str | None = None,
+        trigger: Trigger | None = None,
     ) -> JSON:
         """Invoke the step's handler; raises what RunnerPool.invoke raises, after
         recording the span."""
@@ -114,22 +121,45 @@ class StepInvoker:
             trace_id, step.name, step.language, step.type, attempt,
             parent=parent, span_id=span_id, topic=topic,
         )  # fmt: skip
-        kwargs: dict[str, Any] = {} if input is NO_INPUT else {"input": input}
-        try:
-            result = await self.pool.invoke(
+        v1 = trigger if step.is_v1 else None
+
+        async def call(fn: str, given: JSON) -> JSON:
+            return await self.pool.invoke(
                 language=step.language,
                 path=step.path,
                 owner=step.name,
                 trace_id=trace_id,
                 step=step,
+                fn=fn,
                 timeout=limit if timeout is None else min(limit, timeout),
                 emitted=span.emitted,
                 depth=depth,
                 traceparent=span.traceparent,
-                **kwargs,
+                trigger=v1.info() if v1 is not None else None,
+                **({} if given is NO_INPUT else {"input": given}),
             )
+
+        try:
+            if (
+                v1 is not None
+                and v1.has_condition
+                and not await call(f"condition:{v1.index}", condition_input(v1, input))
+            ):
+                self.tracer.end_span(span, emitted=span.emitted)
+                return SKIPPED
+            result = await call("handler", input)
         except SteppeError as exc:
             self.tracer.end_span(span, error=error_record(exc), emitted=span.emitted)
             raise
         self.tracer.end_span(span, emitted=span.emitted)
         return result
+
+
+def condition_input(trigger: Trigger, input: JSON) -> JSON:
+    """What a 1.0 condition is called with: the handler's input, except that an http
+    condition gets the plain request without its method (Motia 1.0's
+    motia-js/packages/motia/src/new/build/utils.ts, `conditions`)."""
+    if trigger.type == "http" and isinstance(input, dict):
+        request = input.get("request") or {}
+        return {k: v for k, v in request.items() if k != "method"}
+    return input

@@ -20,10 +20,11 @@ from orchestrator.core.types import JSONMap, Language
 from orchestrator.model.discovery import StepFile
 from orchestrator.model.schedule import validate_expression
 from orchestrator.model.step import Step, StreamDef
+from orchestrator.model.trigger_validation import check_any_step_config
+from orchestrator.model.triggers import display_type, is_v1_config, triggers_of
 from orchestrator.model.validation import (
     Problem,
     check_config,
-    check_step_config,
     normalize_config,
     with_field,
 )
@@ -161,15 +162,20 @@ def _add_step(
     project: Project, step_file: StepFile, result: JSONMap, env: Mapping[str, str]
 ) -> None:
     path = step_file.path
-    config = _checked_config(project, path, result, check_step_config)
+    config = _checked_config(project, path, result, check_any_step_config)
     if config is None:
         return
     handlers = frozenset(str(h) for h in result.get("handlers") or ())
     name = str(config["name"])
-    if config["type"] != "noop" and "handler" not in handlers:
+    # A 1.0 step's type is derived from its triggers, for display (docs/reference.md §2).
+    v1 = is_v1_config(config)
+    kind = display_type(triggers_of(config)) if v1 else config["type"]
+    # A 1.0 step with only state or stream triggers is shown as noop, yet runs a handler.
+    needs_handler = bool(triggers_of(config)) if v1 else kind != "noop"
+    if needs_handler and "handler" not in handlers:
         project.problems.append(FileProblem(path, f"step {name} exports no handler", "handler"))
         return
-    if config["type"] == "cron":
+    if config.get("type") == "cron":
         invalid = validate_expression(str(config["cron"]))
         if invalid:
             project.problems.append(FileProblem(path, invalid, "cron"))
@@ -189,7 +195,7 @@ def _add_step(
         return
     project.steps[name] = Step(
         name=name,
-        type=config["type"],
+        type=kind,
         path=path,
         language=step_file.language,
         config=normalize_config(config),
@@ -285,24 +291,19 @@ def _checked_config(
 
 
 def _check_routes(project: Project) -> None:
-    """Two API steps may not answer the same method and path."""
+    """Two http triggers may not answer the same method and path."""
     seen: dict[tuple[str, str], Step] = {}
     for step in list(project.steps.values()):
-        if step.type != "api":
+        keys = {(t.method, _route_shape(t.path)): t for t in step.http_triggers}
+        clash = next((key for key in keys if key in seen), None)
+        if clash is None:
+            seen.update(dict.fromkeys(keys, step))
             continue
-        key = (step.method, _route_shape(step.api_path))
-        if key in seen:
-            other = seen[key]
-            project.problems.append(
-                FileProblem(
-                    step.path,
-                    f"{step.method} {step.api_path} is already served by {other.name}",
-                    "path",
-                )
-            )
-            del project.steps[step.name]
-        else:
-            seen[key] = step
+        trigger = keys[clash]
+        field = f"triggers[{trigger.index}].path" if step.is_v1 else "path"
+        message = f"{trigger.method} {trigger.path} is already served by {seen[clash].name}"
+        project.problems.append(FileProblem(step.path, message, field))
+        del project.steps[step.name]
 
 
 def _route_shape(path: str) -> str:

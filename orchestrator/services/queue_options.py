@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from orchestrator.core.types import JSON
 from orchestrator.model.step import Step
+from orchestrator.model.triggers import queue_options_of
 from orchestrator.stores.queue.base import Limits, data_key
 
 DEFAULT_MAX_RETRIES = 3
@@ -71,7 +72,7 @@ class QueueOptions:
 
     @classmethod
     def of(cls, step: Step) -> QueueOptions:
-        queue: dict[str, Any] = (step.config.get("infrastructure") or {}).get("queue") or {}
+        queue: dict[str, Any] = _declared(step)
         backoff = queue.get("backoff") or {}
         rate = queue.get("rateLimit")
         debounce = queue.get("debounce")
@@ -153,3 +154,13 @@ class QueueOptions:
             if debounce else None,
             "messageGroupField": self.message_group_field,
         }  # fmt: skip
+
+
+def _declared(step: Step) -> dict[str, Any]:
+    """`infrastructure.queue`, or a 1.0 step's queue-trigger `config` by Steppe's names
+    (validation made its queue triggers agree on one)."""
+    if step.is_v1:
+        configs = (t.config.get("config") for t in step.queue_triggers)
+        return next((queue_options_of(c) for c in configs if c), {})
+    queue: dict[str, Any] = (step.config.get("infrastructure") or {}).get("queue") or {}
+    return queue

@@ -44,12 +44,15 @@ def step_summary(step: Step, root: Path) -> dict[str, Any]:
         "subscribes": list(step.subscribes),
         "virtualSubscribes": list(step.virtual_subscribes),
     }
-    if step.type == "api":
+    if step.http_triggers:
         summary["method"] = step.method
         summary["apiPath"] = step.api_path
         summary["middleware"] = list(step.middleware)
-    if step.type == "cron":
+    if step.cron_triggers:
         summary["cron"] = step.cron
+    if step.is_v1:  # every trigger, for a step that may have several
+        summary["motia"] = "1.0"
+        summary["triggers"] = [t.info() | {"description": t.describe()} for t in step.triggers]
     return summary
 
 
@@ -153,6 +156,10 @@ def topics(project: Project) -> list[dict[str, Any]]:
             )  # fmt: skip
         for topic in step.subscribes:
             entry(topic)["subscribers"].append(
-                {"step": step.name, "language": step.language, "input": step.input_schema}
+                {
+                    "step": step.name,
+                    "language": step.language,
+                    "input": step.input_schema_for(topic),
+                }
             )
     return [found[topic] for topic in sorted(found)]

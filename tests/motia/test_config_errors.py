@@ -1,5 +1,5 @@
 """Config errors that help a Motia user: a missing `type` is said once, a Motia 1.0
-config (`triggers`) is named as such, and 6/7-field cron expressions are accepted.
+config (`triggers`) is checked as one, and 6/7-field cron expressions are accepted.
 
 Motia 0.17 validates a config per type (packages/core/src/step-validator.ts at
 v0.17.14-beta.196) and schedules cron with node-cron (packages/core/src/cron-handler.ts),
@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from orchestrator.model.schedule import schedule, validate_expression
-from orchestrator.model.validation import check_step_config
+from orchestrator.model.trigger_validation import check_any_step_config
 
 
 def messages(config: object) -> list[str]:
-    return [str(e) for e in check_step_config(config)[0]]
+    return [str(e) for e in check_any_step_config(config)[0]]
 
 
 def test_missing_type_is_one_error_naming_the_kinds() -> None:
@@ -24,11 +24,9 @@ def test_missing_type_is_one_error_naming_the_kinds() -> None:
     assert messages({"name": "X"}) == ["type is required: api, event, cron or noop"]
 
 
-def test_a_motia_1_config_says_so_and_points_to_the_readme() -> None:
+def test_a_motia_1_config_is_checked_as_one_not_asked_for_a_type() -> None:
     config = {"name": "X", "triggers": [{"type": "http", "method": "GET", "path": "/x"}]}
-    (only,) = messages(config)
-    assert only.startswith("triggers is Motia 1.0's step format")
-    assert "README, 'Motia versions'" in only
+    assert messages(config) == []
 
 
 def test_a_wrong_type_still_names_the_allowed_values() -> None:

@@ -138,3 +138,24 @@ async def test_use_project_restarts_an_edited_steps_schedule(
         await trio.sleep(5)
     assert tick_times(stub, "Job") == [2.0, 4.0, 6.0]
     assert {call.step.cron for call in stub.calls} == {"*/2 * * * * *"}
+
+
+async def test_each_cron_trigger_of_a_1_0_step_has_its_own_schedule(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    """Motia 1.0 registers one cron trigger per entry of `triggers` (motia-js/packages/
+    motia/src/new/build/utils.ts, `addStep`); so does Steppe, keyed `Name#index`."""
+    config = {
+        "name": "Twice",
+        "triggers": [
+            {"type": "cron", "expression": "*/2 * * * * *"},
+            {"type": "queue", "topic": "t"},
+            {"type": "cron", "expression": "*/3 * * * * *"},
+        ],
+    }
+    step = Step("Twice", "event", Path("steps/twice.step.ts"), "node", config)
+    stub = StubInvoker()
+    async with running_cron(stub, step):
+        await trio.sleep(6.5)
+    details = sorted(detail for _, _, detail in stub.traces)
+    assert details == ["*/2 * * * * *"] * 3 + ["*/3 * * * * *"] * 2

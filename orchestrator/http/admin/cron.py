@@ -1,7 +1,8 @@
 """Cron steps:
 
 GET  /cron              cron steps with their next run and last run
-POST /cron/{name}/run   run a cron step now (202 with its traceId)
+POST /cron/{name}/run   run a cron step now (202 with its traceId); `?trigger=i` picks
+                        a 1.0 step's cron trigger (default: its first)
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from typing import Any, cast
 from quart import Blueprint, Response, current_app, request
 from quart_trio import QuartTrio
 
-from orchestrator.core.errors import SteppeError
 from orchestrator.core.tracing import Tracer, new_trace_id
 from orchestrator.http.env import current_env
 from orchestrator.http.responses import error_response, json_response
 from orchestrator.model.schedule import CronExpressionError, schedule
 from orchestrator.model.step import Step
+from orchestrator.model.triggers import Trigger
+from orchestrator.services.cron import run_cron
 from orchestrator.workbench.graph import step_summary
 
 routes = Blueprint("cron", __name__)
@@ -30,7 +32,7 @@ async def cron_steps() -> Response:
     last = _last_runs(env.tracer)
     answer = []
     for step in sorted(env.project.steps.values(), key=lambda s: s.name):
-        if step.type != "cron":
+        if not step.cron_triggers:
             continue
         answer.append(
             {
@@ -47,23 +49,27 @@ async def run_now(name: str) -> Response:
     env = current_env()
     await request.get_data(cache=False)
     step = env.project.steps.get(name)
-    if step is None or step.type != "cron":
+    trigger = _chosen_trigger(step, request.args.get("trigger"))
+    if step is None or trigger is None:
         return error_response(404, f"no cron step named {name!r}", new_trace_id())
-    trace_id = env.tracer.start_trace("cron", f"{step.cron} (run now)")
-
-    async def run() -> None:
-        try:
-            await env.invoker.invoke(step, trace_id)
-        except SteppeError as exc:
-            env.logs.write("error", f"cron run failed: {exc}", step=step.name, trace_id=trace_id)
-
+    trace_id = env.tracer.start_trace("cron", f"{trigger.expression} (run now)")
     # The app's nursery, not the request's: the run outlives this answer.
-    cast(QuartTrio, current_app).nursery.start_soon(run)
+    cast(QuartTrio, current_app).nursery.start_soon(
+        run_cron, env.invoker, env.logs, step, trigger, trace_id
+    )
     env.logs.write(
         "info", "cron run started from the workbench", step=step.name, trace_id=trace_id,
         source="workbench",
     )  # fmt: skip
     return json_response({"traceId": trace_id, "step": step.name}, 202, trace_id)
+
+
+def _chosen_trigger(step: Step | None, index: str | None) -> Trigger | None:
+    """The cron trigger `?trigger=` names (its index in `triggers`), or the first."""
+    crons = step.cron_triggers if step is not None else ()
+    if index is None:
+        return crons[0] if crons else None
+    return next((t for t in crons if str(t.index) == index), None)
 
 
 def _next_run(step: Step, now: datetime) -> dict[str, Any]:

@@ -60,7 +60,7 @@ async def emit_check() -> Response:
         {
             "step": step.name,
             "language": step.language,
-            "input": step.input_schema,
+            "input": step.input_schema_for(event.topic),
             "errors": [e.as_json() for e in errors],
         }
         for step, errors in current_env().checker.check_subscribers(event.topic, event.data)

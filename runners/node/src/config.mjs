@@ -9,8 +9,14 @@
 // through zod-to-json-schema. Both are imported on first use: most files have
 // no zod schema, and start-up time counts. A step's `middleware` functions become
 // their names (middleware.mjs).
+//
+// A Motia 1.0 config (`triggers: [...]`, built by hand or with the `http()`,
+// `queue()`, `cron()`, `state()`, `stream()` helpers, whose output is the same data)
+// is made plain trigger by trigger: schemas converted, `middleware` named, a
+// `condition` function reported as `true` (the loader keeps the functions), and the
+// keys a helper left undefined dropped.
 
-import { middlewareNames } from './middleware.mjs'
+import { middlewareNames, namesOf } from './middleware.mjs'
 
 const STEP_SCHEMA_FIELDS = ['bodySchema', 'input']
 
@@ -65,6 +71,12 @@ export async function plainConfig(config, kind) {
   const middleware = middlewareNames(plain)
   if (middleware === undefined) delete plain.middleware
   else plain.middleware = middleware
+  await convertSchemas(plain)
+  if ('triggers' in plain) plain.triggers = await plainTriggers(plain.triggers, plain.name)
+  return plain
+}
+
+async function convertSchemas(plain) {
   for (const field of STEP_SCHEMA_FIELDS) {
     if (field in plain) plain[field] = await convert(plain[field], 'input')
   }
@@ -73,6 +85,32 @@ export async function plainConfig(config, kind) {
   else if (typeof responses === 'object' && responses !== null) {
     plain.responseSchema = {}
     for (const [status, schema] of Object.entries(responses)) plain.responseSchema[status] = await convert(schema, 'output')
+  }
+}
+
+async function plainTriggers(triggers, stepName) {
+  const step = `step '${stepName ?? '?'}'`
+  if (!Array.isArray(triggers)) throw configError(`${step}: triggers must be a list of triggers (found ${kindOf(triggers)})`)
+  const plain = []
+  for (const [index, trigger] of triggers.entries()) {
+    const field = `triggers[${index}]`
+    if (typeof trigger !== 'object' || trigger === null || Array.isArray(trigger)) {
+      throw configError(`${step}: ${field} is not a map (${kindOf(trigger)}); write {type: 'http' | 'queue' | 'cron' | 'state' | 'stream', …}`)
+    }
+    const copy = Object.fromEntries(Object.entries(trigger).filter(([, value]) => value !== undefined))
+    const condition = copy.condition
+    if (condition !== undefined && condition !== null && typeof condition !== 'function') {
+      throw configError(`${step}: ${field}.condition is not a function (${kindOf(condition)}); it is (input, ctx) => boolean`)
+    }
+    if (typeof condition === 'function') copy.condition = true
+    else delete copy.condition
+    if ('middleware' in copy) {
+      const names = namesOf(copy.middleware, stepName, `${field}.middleware`)
+      if (names === undefined) delete copy.middleware
+      else copy.middleware = names
+    }
+    await convertSchemas(copy)
+    plain.push(copy)
   }
   return plain
 }

@@ -151,21 +151,23 @@ function streamsOf(invocation) {
  * invocation's span, for an outbound HTTP call to pass on.
  */
 export function createContext(invocation, ctx) {
+  const emit = (event) =>
+    invocation.call('emit', {
+      iid: invocation.iid,
+      topic: event?.topic,
+      data: event?.data,
+      idempotencyKey: event?.idempotencyKey,
+      messageGroupId: event?.messageGroupId,
+      delaySeconds: event?.delaySeconds,
+      delay: event?.delay,
+    })
   return {
     traceId: ctx?.traceId,
     traceparent: ctx?.traceparent,
     flows: ctx?.flows ?? [],
     logger: new Logger(invocation),
-    emit: (event) =>
-      invocation.call('emit', {
-        iid: invocation.iid,
-        topic: event?.topic,
-        data: event?.data,
-        idempotencyKey: event?.idempotencyKey,
-        messageGroupId: event?.messageGroupId,
-        delaySeconds: event?.delaySeconds,
-        delay: event?.delay,
-      }),
+    emit,
+    enqueue: emit, // Motia 1.0's name for emit
     state: new State(invocation),
     streams: streamsOf(invocation),
   }

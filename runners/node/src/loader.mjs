@@ -21,7 +21,7 @@ import { installCommonJsHooks, NODE_MODULES } from './commonjs.mjs'
 import { loadErrorInfo } from './errors.mjs'
 import { detectFormat } from './format.mjs'
 import { plainConfig } from './config.mjs'
-import { withMiddleware } from './middleware.mjs'
+import { TRIGGER_MIDDLEWARE, withMiddleware } from './middleware.mjs'
 import { isTypeScript, typeScriptFormat } from './typescript.mjs'
 
 const FUNCTIONS = ['handler', 'canAccess']
@@ -72,6 +72,26 @@ function formatOf(path) {
     default:
       return isTypeScript(path) ? typeScriptFormat(path) : 'module'
   }
+}
+
+// `export default step({...}, handler)` (Motia 1.0's step() helper returns {config, handler})
+// is read as if `config` and `handler` were exported by name.
+function exported(exports) {
+  const fallback = exports.default
+  if (exports.config === undefined && typeof fallback === 'object' && fallback !== null && 'config' in fallback) return fallback
+  return exports
+}
+
+// A Motia 1.0 step: each trigger's condition is the function `condition:<index>`, and each
+// http trigger's middleware is kept for the runner to run around the handler when that
+// trigger fires (Motia 1.0's src/new/build/utils.ts).
+function addTriggerFunctions(functions, triggers) {
+  const middleware = []
+  triggers.forEach((trigger, index) => {
+    if (typeof trigger?.condition === 'function') functions[`condition:${index}`] = trigger.condition
+    middleware[index] = Array.isArray(trigger?.middleware) ? trigger.middleware : []
+  })
+  functions[TRIGGER_MIDDLEWARE] = middleware
 }
 
 export class Loader {
@@ -147,15 +167,17 @@ export class Loader {
     try {
       if (formatOf(path) === 'commonjs') exports = this.storage.run({ path }, require, path)
       else exports = await this.storage.run({ path }, () => import(this.url(path)))
-      const { config } = exports
+      const module = exported(exports)
+      const { config } = module
       const plain = await plainConfig(config, kind)
       const functions = Object.create(null) // so `fn: 'constructor'` finds nothing
       for (const name of FUNCTIONS) {
-        if (typeof exports[name] === 'function') functions[name] = exports[name]
+        if (typeof module[name] === 'function') functions[name] = module[name]
         // Motia puts a stream's canAccess inside its config.
         else if (name === 'canAccess' && typeof config.canAccess === 'function') functions[name] = config.canAccess
       }
-      if (functions.handler) functions.handler = withMiddleware(functions.handler, config.middleware)
+      if (Array.isArray(config.triggers)) addTriggerFunctions(functions, config.triggers)
+      else if (functions.handler) functions.handler = withMiddleware(functions.handler, config.middleware)
       this.files.set(path, functions)
       return { config: plain, handlers: Object.keys(functions), deps: await this.deps(path) }
     } catch (err) {

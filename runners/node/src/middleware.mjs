@@ -8,6 +8,8 @@
 // (`steppe build` and the workbench show the names).
 
 const ANONYMOUS = '<anonymous>'
+/** Where a loaded file's functions keep a Motia 1.0 step's http middleware, by trigger index. */
+export const TRIGGER_MIDDLEWARE = Symbol('trigger middleware')
 
 function middlewareError(message) {
   const err = new Error(message)
@@ -28,13 +30,17 @@ function kindOf(value) {
  * a ConfigError naming the step, the field and the index when an entry is not a function.
  */
 export function middlewareNames(config) {
-  const list = config.middleware
+  return namesOf(config.middleware, config.name, 'middleware')
+}
+
+/** The names of a `middleware` list found at `field` (`triggers[0].middleware` in a Motia 1.0 config). */
+export function namesOf(list, stepName, field) {
   if (list === undefined || list === null) return undefined
-  const step = `step '${config.name ?? '?'}'`
-  if (!Array.isArray(list)) throw middlewareError(`${step}: middleware must be a list of functions, not ${kindOf(list)}`)
+  const step = `step '${stepName ?? '?'}'`
+  if (!Array.isArray(list)) throw middlewareError(`${step}: ${field} must be a list of functions, not ${kindOf(list)}`)
   return list.map((entry, index) => {
     if (typeof entry !== 'function') {
-      throw middlewareError(`${step}: middleware[${index}] is not a function (${kindOf(entry)}); each entry is an async (req, ctx, next) function`)
+      throw middlewareError(`${step}: ${field}[${index}] is not a function (${kindOf(entry)}); each entry is an async (req, ctx, next) function`)
     }
     return entry.name || ANONYMOUS
   })

@@ -13,6 +13,7 @@ import { LoadError, Loader } from './loader.mjs'
 import { FrameWriter, readFrames } from './framing.mjs'
 import { Session } from './session.mjs'
 import { captureOutput, takeProtocolChannel } from './stdio.mjs'
+import { triggerCall, triggerContext } from './triggers.mjs'
 
 // First, before anything can touch process.stdout (none of the modules above does).
 const protocolOut = takeProtocolChannel()
@@ -102,8 +103,7 @@ class Runner {
   invoke(id, p) {
     const functions = this.loader.get(p.path)
     const name = p.fn ?? 'handler'
-    const fn = functions?.[name]
-    if (typeof fn !== 'function') {
+    if (typeof functions?.[name] !== 'function') {
       const error = functions
         ? { name: 'NoSuchFunction', message: `${p.path} defines no function ${JSON.stringify(name)}` }
         : { name: 'NotLoaded', message: `${p.path} is not loaded in the node runner` }
@@ -111,23 +111,32 @@ class Runner {
     }
     const invocation = new Invocation(p.iid, id, this.session)
     const context = createContext(invocation, p.ctx)
+    // The `motia` module's functions act for the invocation through its context.
     invocation.context = context
     this.inflight.set(p.iid, invocation)
-    // A stream's canAccess takes Motia's (subscription, authContext), not (input, context).
-    const args =
-      name === 'canAccess' ? [p.input?.subscription, p.input?.authContext] : 'input' in p ? [p.input, context] : [context]
+    const { fn, args, response } = this.call(functions, name, p, context)
     let result
     try {
       result = this.storage.run(invocation, fn, ...args)
     } catch (err) {
       return this.finish(invocation, false, err)
     }
-    if (typeof result?.then === 'function') {
-      result.then(
-        (value) => this.finish(invocation, true, value),
-        (err) => this.finish(invocation, false, err),
-      )
-    } else this.finish(invocation, true, result)
+    const answer = (value) => this.finish(invocation, true, response ? response.result(value) : value)
+    if (typeof result?.then === 'function') result.then(answer, (err) => this.finish(invocation, false, err))
+    else answer(result)
+  }
+
+  // The function to call and its arguments: Motia 1.0's shapes when the invoke names a
+  // trigger (triggers.mjs), else 0.17's.
+  call(functions, name, p, context) {
+    // A stream's canAccess takes Motia's (subscription, authContext), not (input, context).
+    if (name === 'canAccess') return { fn: functions[name], args: [p.input?.subscription, p.input?.authContext] }
+    if (p.trigger === undefined || p.trigger === null) {
+      return { fn: functions[name], args: 'input' in p ? [p.input, context] : [context] }
+    }
+    const { fn, input, response } = triggerCall(functions, name, p)
+    Object.assign(context, triggerContext(p.trigger, input, context.logger))
+    return { fn, args: [input, context], response }
   }
 
   finish(invocation, ok, value) {
