@@ -38,8 +38,13 @@ def _v1_step(name: str, triggers: list[dict[str, Any]], **config: Any) -> Step:
     )
 
 
-ORDER = {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}
-PING = {"type": "object", "properties": {"n": {"type": "integer"}}}
+def _object(required: list[str], **properties: Any) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": required}
+
+
+STRING, NUMBER = {"type": "string"}, {"type": "number"}
+ORDER = _object(["id"], id=STRING)
+PING = _object([], n={"type": "integer"})
 
 
 def _project(root: Path) -> Project:
@@ -109,3 +114,48 @@ def test_tsc_rejects_each_mistake_in_a_motia_1_step(typed_fixture: Path) -> None
     # The fixture type-checks; bad.ts fails exactly on its marked lines.
     assert set(errors) == {"checks/bad.ts"}, stdout
     assert errors["checks/bad.ts"] == marked_lines(CHECKS / "bad.ts", "// error")
+
+
+ENQUEUE_CHECKS = """\
+import { enqueue } from 'motia'
+export const known = async () => {
+  await enqueue({ topic: 'order.stored', data: { orderId: 'o', total: 'ten' } }) // error
+  await enqueue({ topic: 'audit', data: { action: 'deleted' } }) // error
+  await enqueue({ topic: 'order.created', data: { orderId: 'o', item: 'i' } }) // error
+  await enqueue({ topic: 'audit', data: { action: 'stored', count: 2 }, messageGroupId: 'g' })
+  await enqueue({ topic: 'not.subscribed', data: { anything: true } })
+}
+"""
+
+
+def test_tsc_types_enqueue_by_the_queue_triggers_of_the_project(typed_fixture: Path) -> None:
+    """With the fixture's 1.0 steps loaded (their configs as a runner reports them: zod
+    made JSON Schema), `enqueue` of their topics takes what their queue triggers accept."""
+    action = {"type": "string", "enum": ["stored", "reported"]}
+    order = _object(["orderId", "item", "quantity"], orderId=STRING, item=STRING, quantity=NUMBER)
+    stored = _object(["orderId", "total"], orderId=STRING, total=NUMBER)
+    legacy = {
+        "type": "event",
+        "name": "Legacy",
+        "subscribes": ["order.created"],
+        "input": _object(["orderId"], orderId=STRING, item=STRING, quantity=NUMBER),
+    }
+    steps = [
+        _v1_step("Notify", [{"type": "queue", "topic": "order.stored", "input": stored}]),
+        _v1_step("Audit", [{"type": "queue", "topic": "audit",
+                            "input": _object(["action"], action=action, count=NUMBER)}]),
+        _v1_step("ProcessOrder",
+                 [{"type": "queue", "topic": "order.created", "input": order, "condition": True}],
+                 enqueues=["order.stored", "audit"]),
+        Step(name="Legacy", type="event", path=typed_fixture / "steps/legacy.step.ts",
+             language="node", config=legacy),
+    ]  # fmt: skip
+    project = Project(typed_fixture, steps={s.name: s for s in steps})
+    (typed_fixture / "types.d.ts").write_text(typescript_declarations(project))
+    shutil.copy(CHECKS / "good.ts", typed_fixture / "checks" / "good.ts")
+    (typed_fixture / "checks" / "enqueue.ts").write_text(ENQUEUE_CHECKS)
+    _, errors, stdout = tsc_errors(typed_fixture)
+    # The fixture and good.ts still type-check; each marked enqueue is refused.
+    assert set(errors) == {"checks/enqueue.ts"}, stdout
+    marked = marked_lines(typed_fixture / "checks/enqueue.ts", "// error")
+    assert errors["checks/enqueue.ts"] == marked, stdout

@@ -34,7 +34,7 @@ export const wrongBodyType: Handlers<typeof createOrder.config> = async (input) 
 
 export const wrongQueueInputType: Handlers<typeof processOrder.config> = async (input) => {
   const quantity: string = input.quantity // error
-  await enqueue({ topic: 'order.created', data: { orderId: quantity } })
+  await enqueue({ topic: 'x', data: quantity })
 }
 
 export const wrongTypedJsonSchemaField: Handlers<typeof notify.config> = async (input) => {
