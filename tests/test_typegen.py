@@ -3,7 +3,6 @@ checked with the real `tsc` and `mypy` on the steps in tests/typegen/."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -24,11 +23,10 @@ from orchestrator.typegen.schema_ts import TypeScriptConverter
 from orchestrator.typegen.typescript import typescript_declarations
 from orchestrator.typegen.walk import SchemaRoot as _Root
 from orchestrator.typegen.write import write_types
-from tests.helpers import REPO_ROOT, TESTS_DIR
+from tests.helpers import TESTS_DIR
+from tests.typecheck import marked_lines, tsc_errors
 
 TYPEGEN = TESTS_DIR / "typegen"
-TSC = REPO_ROOT / "runners" / "node" / "node_modules" / ".bin" / "tsc"
-NODE_MODULES = REPO_ROOT / "runners" / "node" / "node_modules"
 
 
 def ts(schema: Any) -> tuple[str, dict[str, str]]:
@@ -317,11 +315,6 @@ def test_generated_python_module_imports(tmp_path: Path) -> None:
     assert namespace["RecInput"].__name__ == "RecInput"
 
 
-def _marked_lines(path: Path, mark: str) -> set[int]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return {number for number, line in enumerate(lines, 1) if line.rstrip().endswith(mark)}
-
-
 @pytest.fixture(scope="module")
 def typed_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """tests/typegen/ copied, with `steppe types` run on it by the real command."""
@@ -338,28 +331,11 @@ def typed_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_tsc_accepts_correct_handlers_and_rejects_each_mistake(typed_project: Path) -> None:
-    assert TSC.exists(), "typescript is missing: run `npm ci` in runners/node"
-    root = typed_project
-    (root / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
-    tsconfig = {
-        "compilerOptions": {
-            "target": "ES2022", "module": "ESNext", "moduleResolution": "bundler",
-            "strict": True, "noEmit": True, "skipLibCheck": True, "types": [],
-        },
-        "include": ["types.d.ts", "steps/**/*.ts", "checks/*.ts"],
-    }  # fmt: skip
-    (root / "tsconfig.json").write_text(json.dumps(tsconfig))
-    result = subprocess.run(
-        [str(TSC), "-p", str(root / "tsconfig.json"), "--pretty", "false"],
-        capture_output=True, text=True, timeout=60, cwd=root,
-    )  # fmt: skip
-    errors: dict[str, set[int]] = {}
-    for match in re.finditer(r"^(\S+?)\((\d+),\d+\): error TS\d+", result.stdout, re.M):
-        errors.setdefault(match[1], set()).add(int(match[2]))
-    assert result.returncode != 0
+    returncode, errors, stdout = tsc_errors(typed_project)
+    assert returncode != 0
     # The step files and good.ts type-check; bad.ts fails exactly on its marked lines.
-    assert set(errors) == {"checks/bad.ts"}, result.stdout
-    assert errors["checks/bad.ts"] == _marked_lines(root / "checks/bad.ts", "// error")
+    assert set(errors) == {"checks/bad.ts"}, stdout
+    assert errors["checks/bad.ts"] == marked_lines(typed_project / "checks/bad.ts", "// error")
 
 
 def test_mypy_accepts_the_typed_dicts_and_rejects_each_mistake(typed_project: Path) -> None:
@@ -377,4 +353,4 @@ def test_mypy_accepts_the_typed_dicts_and_rejects_each_mistake(typed_project: Pa
     for match in re.finditer(r"^(\S+?):(\d+): error:", result.stdout, re.M):
         errors.setdefault(match[1], set()).add(int(match[2]))
     assert set(errors) == {"checks/bad_types.py"}, result.stdout
-    assert errors["checks/bad_types.py"] == _marked_lines(root / "checks/bad_types.py", "# error")
+    assert errors["checks/bad_types.py"] == marked_lines(root / "checks/bad_types.py", "# error")

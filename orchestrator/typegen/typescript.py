@@ -1,6 +1,7 @@
 """The text of `types.d.ts`: the schema types in the global namespace `SteppeTypes`,
-and the modules `'motia'` and `'@motia/core'` with the runtime types
-(`templates/motia_runtime.d.ts.tmpl`) and a handler type for each step."""
+and the modules `'motia'` and `'@motia/core'` with the runtime types of Motia 0.17
+(`templates/motia_runtime.d.ts.tmpl`) and 1.0 (`templates/motia_v1.d.ts.tmpl`), and a
+handler type for each 0.17 step (1.0 steps type theirs from their config)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,12 @@ from orchestrator.services.project import Project
 from orchestrator.typegen.names import Names, pascal_case
 from orchestrator.typegen.schema_ts import TypeScriptConverter
 from orchestrator.typegen.template import template
+from orchestrator.typegen.triggers import (
+    body_schemas,
+    declared_topics,
+    is_triggered,
+    subscriptions,
+)
 from orchestrator.typegen.ts_syntax import doc_text, ts_intersection, ts_key, ts_union
 
 
@@ -23,13 +30,7 @@ def typescript_declarations(project: Project) -> str:
     names = Names({"Topics", "Streams"})
     converter = TypeScriptConverter(namespace, names)
     steps = sorted(project.steps.values(), key=lambda s: s.name)
-    schema_of: dict[str, str] = {}  # step name -> qualified alias of its body/input
-    for step in steps:
-        base = pascal_case(step.name)
-        if step.type == "api" and step.body_schema is not None:
-            schema_of[step.name] = converter.alias(f"{base}Body", step.body_schema)
-        elif step.type == "event" and step.input_schema is not None:
-            schema_of[step.name] = converter.alias(f"{base}Input", step.input_schema)
+    schema_of, accepted = _schema_aliases(steps, converter)
     responses = {step.name: _ts_responses(step, converter) for step in steps if step.type == "api"}
     streams = {
         name: converter.alias(f"{pascal_case(name)}Item", stream.schema)
@@ -37,7 +38,7 @@ def typescript_declarations(project: Project) -> str:
         else "unknown"
         for name, stream in sorted(project.streams.items())
     }
-    topics = _topic_types(project, schema_of)
+    topics = _topic_types(steps, accepted)
 
     out = [template("types_header.d.ts.tmpl"), f"declare namespace {namespace} {{"]
     for alias, text in converter.aliases.items():
@@ -49,8 +50,9 @@ def typescript_declarations(project: Project) -> str:
     out.append("}\n")
     out.append("declare module 'motia' {")
     out.append(template("motia_runtime.d.ts.tmpl"))
-    out.append("  /** The handler type of each step: `export const handler: Handlers['Name']`. */")
-    out.append("  export interface Handlers {")
+    out.append(template("motia_v1.d.ts.tmpl"))
+    out.append("  /** Each 0.17 step's handler: `export const handler: Handlers['Name']`. */")
+    out.append("  export interface StepHandlers {")
     for step in steps:
         handler = _ts_handler(step, schema_of.get(step.name), responses.get(step.name))
         if handler is None:
@@ -66,20 +68,35 @@ def typescript_declarations(project: Project) -> str:
     return "\n".join(out)
 
 
-def _topic_types(project: Project, schema_of: Mapping[str, str]) -> dict[str, str]:
-    topics: set[str] = set()
-    for step in project.steps.values():
-        topics.update(step.emit_topics)
-        topics.update(step.subscribes)
-    types = {}
-    for topic in sorted(topics):
-        accepted = [
-            schema_of[s.name]
-            for s in sorted(project.subscribers(topic), key=lambda s: s.name)
-            if s.name in schema_of
-        ]
-        types[topic] = ts_intersection(accepted)
-    return types
+def _schema_aliases(
+    steps: list[Step], converter: TypeScriptConverter
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Declare each step's body and input schemas: the alias of each 0.17 step's
+    body/input by step name, and the input aliases of each topic's subscribers."""
+    schema_of: dict[str, str] = {}
+    accepted: dict[str, list[str]] = {}
+    for step in steps:
+        base = pascal_case(step.name)
+        for body in body_schemas(step):
+            schema_of.setdefault(step.name, converter.alias(f"{base}Body", body))
+        if not is_triggered(step):
+            if step.type == "event" and step.input_schema is not None:
+                alias = schema_of[step.name] = converter.alias(f"{base}Input", step.input_schema)
+                for topic in step.subscribes:
+                    accepted.setdefault(topic, []).append(alias)
+            continue
+        for topic, schema in subscriptions(step):
+            if schema is not None:
+                accepted.setdefault(topic, []).append(converter.alias(f"{base}Input", schema))
+    return schema_of, accepted
+
+
+def _topic_types(steps: list[Step], accepted: Mapping[str, list[str]]) -> dict[str, str]:
+    topics: set[str] = set(accepted)
+    for step in steps:
+        topics.update(declared_topics(step))
+        topics.update(topic for topic, _ in subscriptions(step))
+    return {topic: ts_intersection(accepted.get(topic, [])) for topic in sorted(topics)}
 
 
 def _ts_responses(step: Step, converter: TypeScriptConverter) -> str:
@@ -96,7 +113,9 @@ def _ts_responses(step: Step, converter: TypeScriptConverter) -> str:
 
 
 def _ts_handler(step: Step, schema: str | None, response: str | None) -> str | None:
-    emits = " | ".join(f"TopicEvent<{json.dumps(t)}>" for t in sorted(step.emit_topics))
+    if is_triggered(step):
+        return None  # typed from its config: `Handlers<typeof config>`
+    emits = " | ".join(f"TopicEvent<{json.dumps(t)}>" for t in sorted(declared_topics(step)))
     emits = emits or "never"
     if step.type == "api":
         params = re.findall(r":([A-Za-z0-9_]+)", step.api_path)
