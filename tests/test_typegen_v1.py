@@ -93,9 +93,8 @@ def typed_fixture(tmp_path: Path) -> Path:
         [sys.executable, "-m", "orchestrator", "types", "--dir", str(root)],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
-    # The types are written whether or not every file loads (`steppe types` leaves out
-    # the ones that fail): a 1.0 handler's types come from its config's own type.
-    assert "wrote types.d.ts" in result.stderr, result.stderr
+    # Every file of the fixture loads (1.0 configs and the `motia` module included).
+    assert result.returncode == 0 and "wrote types.d.ts" in result.stderr, result.stderr
     (root / "checks").mkdir()
     return root
 
