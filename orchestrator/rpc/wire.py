@@ -180,9 +180,8 @@ class Decoder:
             (size,) = _LENGTH.unpack_from(buffer, start)
             if size > self._max:
                 head = bytes(view[start : start + 24])
-                raise ProtocolError(
-                    f"a frame of {size:,} bytes exceeds the maximum frame size: not a frame? {head!r}"
-                )
+                what = f"a frame of {size:,} bytes exceeds the maximum frame size"
+                raise ProtocolError(f"{what}: not a frame? {head!r}")
             if end - start - 4 < size:
                 break
             messages.append(parse(_unpack(view[start + 4 : start + 4 + size])))
