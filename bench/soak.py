@@ -5,6 +5,16 @@ that never yields, every two minutes). Reports requests served, events lost (mus
 0), p99 latency, the hostile requests' statuses, and the RSS of the process tree at the
 start and the end.
 
+The start is taken after a warm-up with the same mix (clients and hostile requests; no
+kills, no spin), which lasts until the server's bounded caches are full, checked rather
+than guessed: the tracer holds its `MAX_TRACES` traces, the trace budget has seen
+`TRACKED_TRACES` traces with deliveries (one per accepted event, so that many accepted),
+and the log tail has dropped its oldest entries (the oldest `seq` it holds is past 1).
+Until then the RSS climbs by design, and a baseline taken earlier measures the caches
+filling, not a leak. The warm-up lasts at least WARMUP_MIN_SECONDS and at most
+WARMUP_MAX_SECONDS; `warmup` in the results says how long it took and whether every
+cache was full.
+
 `python -m bench.soak [--seconds N]` (600 by default); writes bench/results/soak.json.
 """
 
@@ -20,6 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +42,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from bench.http import free_port, server, steppe_argv
 from bench.stats import percentile
 from bench.tree import proc_table, tree_rss_mib
+from orchestrator.core.tracing import MAX_TRACES
+from orchestrator.services.trace_budget import TRACKED_TRACES
 
 SOAK_PROJECT = Path(__file__).parent / "soak_project"
 RESULTS = Path(__file__).parent / "results"
@@ -47,7 +60,9 @@ HOSTILE = (
     ("print", "GET", "/hostile/print", None),
     ("loop", "POST", "/hostile/loop", "{}"),
 )
-WARMUP_SECONDS = 30.0
+WARMUP_MIN_SECONDS = 30.0
+WARMUP_MAX_SECONDS = 300.0
+ADMIN = {"authorization": f"Bearer {TOKEN}"}
 console = Console()
 
 
@@ -82,10 +97,12 @@ async def _client_loop(client: httpx.AsyncClient, deadline: float, tally: Tally)
         tally.statuses[response.status_code] = tally.statuses.get(response.status_code, 0) + 1
 
 
-async def _hostile(client: httpx.AsyncClient, deadline: float, tally: Tally) -> None:
+async def _hostile(
+    client: httpx.AsyncClient, deadline: float, tally: Tally, *, spin: bool = True
+) -> None:
     """One hostile request every HOSTILE_EVERY seconds, in turn; a spin now and then."""
     turn = 0
-    next_spin = trio.current_time() + SPIN_EVERY
+    next_spin = trio.current_time() + SPIN_EVERY if spin else float("inf")
     headers = {"content-type": "application/json"}
     while trio.current_time() + HOSTILE_EVERY < deadline:
         await trio.sleep(HOSTILE_EVERY)
@@ -124,11 +141,47 @@ async def _sample_rss(server_pid: int, deadline: float, samples: list[float]) ->
         samples.append(tree_rss_mib(server_pid).mib)
 
 
+async def _caches_full(client: httpx.AsyncClient, accepted: int) -> dict[str, bool]:
+    """Which of the server's bounded caches are full (see the module's docstring)."""
+    traces = await client.get("/__steppe/api/traces", params={"limit": MAX_TRACES}, headers=ADMIN)
+    oldest = None
+    before: int | None = None
+    while True:  # page back to the oldest log entry the tail still holds
+        params = {"limit": 2000} if before is None else {"limit": 2000, "before": before}
+        page = (await client.get("/__steppe/api/logs", params=params, headers=ADMIN)).json()
+        if not page:
+            break
+        oldest = before = page[0]["seq"]
+    return {
+        "tracer": len(traces.json()) >= MAX_TRACES,
+        "trace_budget": accepted >= TRACKED_TRACES,
+        "log_tail": oldest is not None and oldest > 1,
+    }
+
+
+async def _warm_up(client: httpx.AsyncClient, tally: Tally) -> dict[str, Any]:
+    """The soak's mix, without kills, until the caches are full (or WARMUP_MAX_SECONDS)."""
+    began = trio.current_time()
+    full: dict[str, bool] = {}
+    async with trio.open_nursery() as nursery:
+        endless = began + 10 * WARMUP_MAX_SECONDS  # cancelled once the caches are full
+        for _ in range(WORKERS):
+            nursery.start_soon(_client_loop, client, endless, tally)
+        nursery.start_soon(partial(_hostile, client, endless, tally, spin=False))
+        await trio.sleep(WARMUP_MIN_SECONDS)
+        while trio.current_time() - began < WARMUP_MAX_SECONDS:
+            full = await _caches_full(client, len(tally.accepted))
+            if all(full.values()):
+                break
+            await trio.sleep(5)
+        nursery.cancel_scope.cancel()
+    return {"seconds": round(trio.current_time() - began, 1), "caches_full": full}
+
+
 async def _handled(client: httpx.AsyncClient) -> dict[str, set[str]]:
-    headers = {"authorization": f"Bearer {TOKEN}"}
     out = {}
     for lang in LANGS:
-        response = await client.get(f"/__steppe/api/state/soak-{lang}", headers=headers)
+        response = await client.get(f"/__steppe/api/state/soak-{lang}", headers=ADMIN)
         out[lang] = {entry["key"] for entry in response.json()}
     return out
 
@@ -152,10 +205,7 @@ async def _soak(url: str, server_pid: int, seconds: float) -> dict[str, Any]:
         # Warm up with the same mixed load first: caches, JIT and SQLite's page cache
         # grow once; the question is whether anything grows after that (a leak).
         warmup = Tally()
-        warm_until = trio.current_time() + min(WARMUP_SECONDS, seconds / 10)
-        async with trio.open_nursery() as nursery:
-            for _ in range(WORKERS):
-                nursery.start_soon(_client_loop, client, warm_until, warmup)
+        warmup_report = await _warm_up(client, warmup)
         tally.accepted |= warmup.accepted
         rss_start = tree_rss_mib(server_pid).mib
         rss_samples = [rss_start]
@@ -198,6 +248,7 @@ async def _soak(url: str, server_pid: int, seconds: float) -> dict[str, Any]:
         "rss_end_mb": rss_end,
         "rss_growth": (rss_end - rss_start) / rss_start,
         "rss_samples_mb": [*rss_samples, rss_end],
+        "warmup": warmup_report,
     }
 
 

@@ -21,7 +21,7 @@ from orchestrator.core.ids import random_id, span_id
 from orchestrator.core.logs import LogSink
 from orchestrator.core.metrics import Metrics
 
-_MAX_TRACES = 1000
+MAX_TRACES = 1000
 
 
 # version 00: trace id, parent id, flags; lower-case hex (W3C Trace Context §3.2).
@@ -141,7 +141,7 @@ class Trace:
 
 class Tracer:
     def __init__(
-        self, logs: LogSink, max_traces: int = _MAX_TRACES, *, delivery_level: str = "debug"
+        self, logs: LogSink, max_traces: int = MAX_TRACES, *, delivery_level: str = "debug"
     ) -> None:
         """`delivery_level` is the level of the line logged for each finished event or
         cron span (`steppe dev` shows them; an API span has the access-log line)."""

@@ -178,6 +178,8 @@ class RpcSession:
         if self._closed_reason is not None:
             raise RunnerCrashed(f"{self.name}: {self._closed_reason}")
         request_id = next(self._ids)
+        # Encoded first: a message that cannot be (FrameTooLarge, TypeError) leaves no call behind.
+        frame = wire.encode_request(request_id, method, params)
         # A deadline checked by one timer task, not a cancel scope per call: on the hot
         # path a scope's enter and exit cost more than the rest of the call's bookkeeping.
         deadline = math.inf if timeout is None else trio.current_time() + timeout
@@ -186,7 +188,7 @@ class RpcSession:
         if deadline < self._timer_due:
             self._timer_due = deadline
             self._timer_changed.set()
-        self._write(wire.encode_request(request_id, method, params))
+        self._write(frame)
         if (
             spin_key is not None
             and len(self._pending) == 1

@@ -1,13 +1,16 @@
 """Msgpack framing of the runner protocol, with no I/O.
 
 Bytes go in, messages come out, and back (docs/reference.md §7, `schemas/protocol.schema.json`).
-Frames are msgpack maps written back to back; a frame that is not a well-formed
-map of one of the three kinds is a `ProtocolError`, because a runner that sends
-one cannot be trusted with the rest of its stream.
+A frame is a 4-byte big-endian length, then that many bytes of one msgpack map. The
+length lets a runner skip exactly one frame it cannot decode and answer it (`BadFrame`);
+the orchestrator itself does not skip: a frame from a runner that is not a well-formed
+map of one of the three kinds is a `ProtocolError`, since a runner's frames come from its
+own encoder and one that writes a bad frame is broken (the supervisor restarts it).
 """
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +21,7 @@ from orchestrator.core.errors import ProtocolError
 
 # A runner that streams this much without completing a frame is broken or hostile.
 MAX_FRAME_BYTES = 64 * 1024 * 1024
+_LENGTH = struct.Struct(">I")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,24 +55,35 @@ def _packer() -> msgpack.Packer:
 _pack: Callable[[Any], bytes] = _packer().pack
 
 
+class FrameTooLarge(ValueError):
+    """A message whose encoding exceeds MAX_FRAME_BYTES, which no runner would read."""
+
+
+def _frame(body: bytes) -> bytes:
+    if len(body) > MAX_FRAME_BYTES:
+        limit = f"the protocol's {MAX_FRAME_BYTES:,}-byte frame limit"
+        raise FrameTooLarge(f"a message of {len(body):,} bytes exceeds {limit}")
+    return _LENGTH.pack(len(body)) + body
+
+
 def encode_request(request_id: int, method: str, params: Any) -> bytes:
     """The frame of a request (hot path: no intermediate object)."""
-    return _pack({"t": "req", "id": request_id, "m": method, "p": params})
+    return _frame(_pack({"t": "req", "id": request_id, "m": method, "p": params}))
 
 
 def encode_response(request_id: int, result: Any) -> bytes:
     """The frame of a successful response."""
-    return _pack({"t": "res", "id": request_id, "ok": True, "r": result})
+    return _frame(_pack({"t": "res", "id": request_id, "ok": True, "r": result}))
 
 
 def encode_error(request_id: int, error: dict[str, Any]) -> bytes:
     """The frame of a failed response; `error` has at least name and message."""
-    return _pack({"t": "res", "id": request_id, "ok": False, "e": error})
+    return _frame(_pack({"t": "res", "id": request_id, "ok": False, "e": error}))
 
 
 def encode_notification(method: str, params: Any) -> bytes:
     """The frame of a notification."""
-    return _pack({"t": "note", "m": method, "p": params})
+    return _frame(_pack({"t": "note", "m": method, "p": params}))
 
 
 def unencodable_reason(value: Any) -> str | None:
@@ -138,24 +153,38 @@ def _preview(value: Any, limit: int = 120) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def _unpack(body: memoryview) -> Any:
+    try:
+        return msgpack.unpackb(body, raw=False, strict_map_key=False)
+    except (ValueError, msgpack.UnpackException, TypeError) as exc:
+        # msgpack raises ValueError subclasses (FormatError, StackError, ExtraData)
+        # and, for bytes it cannot decode as text, UnicodeDecodeError.
+        raise ProtocolError(f"malformed msgpack: {exc}") from None
+
+
 class Decoder:
     """Incremental decoder: feed it bytes as they arrive, get whole messages back."""
 
     def __init__(self, max_frame_bytes: int = MAX_FRAME_BYTES) -> None:
-        self._unpacker = msgpack.Unpacker(
-            raw=False, max_buffer_size=max_frame_bytes, strict_map_key=False
-        )
+        self._max = max_frame_bytes
+        self._rest = b""  # the start of a frame not complete yet
 
     def feed(self, data: bytes | bytearray) -> list[Message]:
         """Messages completed by `data`; raises ProtocolError on malformed input."""
-        try:
-            self._unpacker.feed(data)
-            return [parse(frame) for frame in self._unpacker]
-        except ProtocolError:
-            raise
-        except msgpack.BufferFull:
-            raise ProtocolError("a frame exceeds the maximum frame size") from None
-        except (ValueError, msgpack.UnpackException, TypeError) as exc:
-            # msgpack raises ValueError subclasses (FormatError, StackError,
-            # ExtraData) and, for bytes it cannot decode as text, UnicodeDecodeError.
-            raise ProtocolError(f"malformed msgpack: {exc}") from None
+        # Usually `data` holds whole frames and nothing is left over: no copy then.
+        buffer = self._rest + data if self._rest else data
+        view = memoryview(buffer)
+        messages = []
+        start, end = 0, len(buffer)
+        while end - start >= 4:
+            (size,) = _LENGTH.unpack_from(buffer, start)
+            if size > self._max:
+                head = bytes(view[start : start + 24])
+                what = f"a frame of {size:,} bytes exceeds the maximum frame size"
+                raise ProtocolError(f"{what}: not a frame? {head!r}")
+            if end - start - 4 < size:
+                break
+            messages.append(parse(_unpack(view[start + 4 : start + 4 + size])))
+            start += 4 + size
+        self._rest = bytes(view[start:]) if start < end else b""
+        return messages

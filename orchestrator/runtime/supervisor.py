@@ -17,6 +17,7 @@ from orchestrator.core.errors import (
     LoadTimeout,
     ProtocolError,
     RemoteError,
+    RunnerCrashed,
     RunnerSetupError,
     RunnerUnavailable,
 )
@@ -210,7 +211,12 @@ class Supervisor:
         """Kill the runner once it stops answering heartbeats; the loop in `serve`
         restarts it. Its in-flight calls fail as RunnerCrashed (retryable) at once."""
         with heartbeat:
-            silent = await until_wedged(session, excused=lambda: self._loads_running > 0)
+            try:
+                silent = await until_wedged(session, excused=lambda: self._loads_running > 0)
+            except RunnerCrashed:
+                # A ping in flight when the stream ended (the runner died): the run is
+                # ending through _serve_session, which restarts it; nothing to raise.
+                return
             running = ", ".join(sorted(set(self._running()))) or "none"
             reason = (
                 f"answered no heartbeat for {silent:.0f}s: something blocks its event loop "

@@ -15,7 +15,7 @@ DEFAULT_MAX_TRACE_DELIVERIES = 10_000
 # has long finished its fan-out), so the counts themselves stay bounded. 10,000 is
 # about 2 MB; at 50,000 the counts alone grew the server by ~10 MB in a soak's first
 # minutes (BENCHMARKS.md, the soak with hostile steps).
-_TRACKED_TRACES = 10_000
+TRACKED_TRACES = 10_000
 
 
 class TraceBudget:
@@ -31,6 +31,6 @@ class TraceBudget:
         spent = self._spent.pop(trace_id, 0)
         allowed = spent + deliveries <= self.limit
         self._spent[trace_id] = spent + deliveries if allowed else spent
-        if len(self._spent) > _TRACKED_TRACES:
+        if len(self._spent) > TRACKED_TRACES:
             self._spent.popitem(last=False)
         return allowed

@@ -9,7 +9,7 @@
 
 import { Packr } from 'msgpackr'
 import { parseArgs } from 'node:util'
-import { copyFixture, Peer } from './test/harness.mjs'
+import { copyFixture, framed, Peer } from './test/harness.mjs'
 
 const { values: options } = parseArgs({
   options: {
@@ -25,12 +25,12 @@ const ROUNDS = Number(options.rounds)
 const packr = new Packr({ useRecords: false, variableMapSize: true })
 
 function invokeFrame(id, path) {
-  return packr.pack({
+  return framed(packr.pack({
     t: 'req',
     id,
     m: 'invoke',
     p: { iid: id, path, input: { n: id }, ctx: { traceId: `t-${id}`, step: 'Empty', flows: [] } },
-  })
+  }))
 }
 
 // Keeps `WINDOW` invokes in flight, refilling in batches as answers arrive.

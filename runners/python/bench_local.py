@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import msgpack
+from steppe_runner.framing import FrameDecoder, encode
 
 HERE = Path(__file__).resolve().parent
 EMPTY_STEP = """\
@@ -44,14 +44,13 @@ class Peer:
         )  # fmt: skip
         self.stdin = self.process.stdin
         self.stdout = self.process.stdout
-        self.unpacker = msgpack.Unpacker(raw=False)
+        self.decoder = FrameDecoder()
 
     def frames(self) -> Any:
         """Yield frames as they arrive."""
         assert self.stdout is not None
         while chunk := self.stdout.read1(1 << 20):
-            self.unpacker.feed(chunk)
-            yield from self.unpacker
+            yield from self.decoder.feed(chunk)
 
     def send(self, data: bytes) -> None:
         assert self.stdin is not None
@@ -71,14 +70,14 @@ def invoke_frame(request_id: int, path: str) -> bytes:
         "input": {"n": request_id},
         "ctx": {"traceId": "t", "step": "Empty", "flows": []},
     }
-    return msgpack.packb({"t": "req", "id": request_id, "m": "invoke", "p": params})
+    return encode({"t": "req", "id": request_id, "m": "invoke", "p": params})
 
 
 def start_runner(project: Path, path: str) -> tuple[Peer, Any]:
     runner = Peer(["-m", "steppe_runner", "--project", str(project)], project)
     frames = runner.frames()
     assert next(frames)["m"] == "ready"
-    runner.send(msgpack.packb({"t": "req", "id": 0, "m": "load", "p": {"path": path}}))
+    runner.send(encode({"t": "req", "id": 0, "m": "load", "p": {"path": path}}))
     loaded = next(frames)
     assert loaded["ok"], loaded
     return runner, frames

@@ -12,7 +12,7 @@
 # - throughput: invokes pipelined with at most WINDOW in flight, written in
 #   batches of about 16 kB, as the orchestrator's writer would.
 
-require 'msgpack'
+require_relative 'lib/steppe/framing'
 require 'open3'
 require 'tmpdir'
 
@@ -29,7 +29,7 @@ class Client
     @in, @out, @process = Open3.popen2(*command)
     @in.binmode
     @in.sync = true
-    @unpacker = MessagePack::Unpacker.new
+    @decoder = Steppe::Framing::Decoder.new
     @frames = []
   end
 
@@ -38,7 +38,7 @@ class Client
   # The next response (notes such as `ready` are skipped).
   def next_response
     loop do
-      @unpacker.feed_each(@out.readpartial(1 << 16)) { |frame| @frames << frame } while @frames.empty?
+      @decoder.feed(@out.readpartial(1 << 16)) { |frame| @frames << frame } while @frames.empty?
       frame = @frames.shift
       return frame if frame['t'] == 'res'
     end
@@ -79,7 +79,7 @@ class Client
   end
 end
 
-def request(id, method, params) = MessagePack.pack('t' => 'req', 'id' => id, 'm' => method, 'p' => params)
+def request(id, method, params) = Steppe::Framing.encode('t' => 'req', 'id' => id, 'm' => method, 'p' => params)
 def percentile(sorted, fraction) = sorted[(sorted.size * fraction).floor] * 1e6
 
 Dir.mktmpdir do |project|

@@ -11,6 +11,10 @@ require_relative 'lib/steppe/stdio'
 input, output = Steppe::Stdio.take_protocol_channel
 writer = Steppe::Framing::Writer.new(output)
 Steppe::Framing::Reader.new(input, on_end: ->(error) { exit!(error ? 1 : 0) }) do |messages|
-  messages.each { |m| writer.response(m['id'], m['p']) if m['t'] == 'req' }
+  messages.each do |m|
+    if m.is_a?(Steppe::Framing::BadFrame) then Steppe::Framing.refuse(writer, m, 'ruby echo')
+    elsif m['t'] == 'req' then writer.response(m['id'], m['p'])
+    end
+  end
   nil
 end.run

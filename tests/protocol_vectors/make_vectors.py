@@ -1,22 +1,28 @@
 """Regenerate vectors.json: `python tests/protocol_vectors/make_vectors.py`.
 
-Each frame's `hex` is the canonical msgpack encoding of `value` (smallest int and
-string forms, float64 for non-integral numbers, keys in the order shown). Every
-runner's test decodes `hex` to `value` and encodes `value` back to `hex`; the
-`stream` case is all frames concatenated, to be decoded when fed one byte at a time.
-Non-integral floats only: JavaScript cannot tell 2.0 from 2.
+Each frame's `hex` is its 4-byte big-endian length, then the canonical msgpack encoding
+of `value` (smallest int and string forms, float64 for non-integral numbers, keys in
+the order shown). Every runner's test decodes `hex` to `value` and encodes `value` back
+to `hex`; the `stream` case is all frames concatenated, to be decoded when fed one byte
+at a time. Non-integral floats only: JavaScript cannot tell 2.0 from 2.
+
+The `invalid` frames are well delimited but not decodable, or not well-formed frames:
+every runner's decoder skips each one as a bad frame, reading the request `id` when it
+has one (null otherwise), and goes on. The `fatal` bytes start with a length over
+64 MiB, after which no frame boundary can be trusted.
 
 The `exchanges` are conversations every runner's tests hold with a real runner
 process, to make it produce each error name of the schema's `runnerErrorName` and
 end with the schema's exit codes. Each step sends a frame (`send`, or raw bytes as
-`send_hex`); a step with `answer` waits for the response to that frame's id: "ok"
-for ok=true, else the error name. `later` lists answers that come after the last
-step, in any order. Then the runner must exit with `exit`, after the test closes
+`send_hex` with the `id` to be answered); a step with `answer` waits for the response
+to that frame's id: "ok" for ok=true, else the error name. `later` lists answers that
+come after the last step, in any order. Then the runner must exit with `exit`, after the test closes
 its stdin when `close_stdin` is true, on its own otherwise. A `path` of "$role"
 stands for a file of the runner's own language, described in `roles`.
 """
 
 import json
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -132,13 +138,30 @@ FRAMES = [
     ),
 ]
 
-# Frames that every decoder must reject (as hex): not a map, unknown kind, missing id.
+
+def _framed(body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + body
+
+
+# A request cut short after its method: no decoder can finish it, every one can read its id.
+TRUNCATED = b"\x84\xa1t\xa3req\xa2id\x07\xa1m\xa4ping"
+# Frames that every decoder skips as bad (as hex), with the request id it can still read.
 INVALID = [
-    ("not_a_map", msgpack.packb([1, 2, 3]).hex()),
-    ("text_garbage", b"hello\n".hex()),
-    ("unknown_kind", msgpack.packb({"t": "zap", "m": "x", "p": {}}).hex()),
-    ("response_without_id", msgpack.packb({"t": "res", "ok": True, "r": None}).hex()),
-    ("reserved_byte", "c1"),
+    ("not_a_map", _framed(msgpack.packb([1, 2, 3])), None),
+    ("unknown_kind", _framed(msgpack.packb({"t": "zap", "m": "x", "p": {}})), None),
+    ("response_without_id", _framed(msgpack.packb({"t": "res", "ok": True, "r": None})), None),
+    ("truncated_request", _framed(TRUNCATED), 7),
+    (
+        "trailing_bytes",
+        _framed(msgpack.packb({"t": "req", "id": 8, "m": "ping", "p": 1}) + b"\0"),
+        8,
+    ),
+    ("empty_method", _framed(msgpack.packb({"t": "req", "id": 9, "m": "", "p": {}})), 9),
+]
+# Bytes after which a runner exits 1: a length over 64 MiB ("hell" read as a length).
+FATAL = [
+    ("text_garbage", b"hello\n"),
+    ("length_over_maximum", struct.pack(">I", 64 * 1024 * 1024 + 1)),
 ]
 
 
@@ -238,7 +261,23 @@ EXCHANGES = [
         later=((2, "Cancelled"), (3, "ok")),
         close_stdin=False,
     ),
-    _exchange("malformed_frame", [{"send_hex": "c1"}], exit=1, close_stdin=False),
+    # A bad frame is answered when it was a request, skipped either way, and the runner
+    # goes on serving.
+    _exchange(
+        "bad_frames_are_answered_and_skipped",
+        [
+            {"send_hex": INVALID[3][1].hex(), "id": 7, "answer": "BadFrame"},
+            {"send_hex": INVALID[0][1].hex()},
+            {"send_hex": INVALID[5][1].hex(), "id": 9, "answer": "BadFrame"},
+            _step(_req(10, "ping", "after"), "ok"),
+        ],
+    ),
+    _exchange(
+        "frame_length_over_the_maximum",
+        [{"send_hex": FATAL[0][1].hex()}],
+        exit=1,
+        close_stdin=False,
+    ),
 ]
 
 
@@ -263,12 +302,14 @@ def _check_exchanges() -> None:
 def main() -> None:
     _check_exchanges()
     frames = [
-        {"name": n, "value": v, "hex": msgpack.packb(v, use_bin_type=True).hex()} for n, v in FRAMES
+        {"name": n, "value": v, "hex": _framed(msgpack.packb(v, use_bin_type=True)).hex()}
+        for n, v in FRAMES
     ]
     out = {
         "frames": frames,
         "stream": {"hex": "".join(f["hex"] for f in frames), "count": len(frames)},
-        "invalid": [{"name": n, "hex": h} for n, h in INVALID],
+        "invalid": [{"name": n, "hex": b.hex(), "id": i} for n, b, i in INVALID],
+        "fatal": [{"name": n, "hex": b.hex()} for n, b in FATAL],
         "roles": ROLES,
         "exchanges": EXCHANGES,
     }

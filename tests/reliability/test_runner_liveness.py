@@ -111,6 +111,30 @@ async def test_a_runner_whose_event_loop_is_blocked_is_replaced(
         assert (response.status_code, response.json()) == (200, "still here")
 
 
+async def test_a_runner_that_dies_with_a_heartbeat_in_flight_is_restarted(
+    fast_heartbeat: None, make_project: Callable[..., Path]
+) -> None:
+    """The heartbeat's ping, left unanswered when the runner's stream ends, fails with
+    RunnerCrashed: that is the run ending, not an error to raise out of the supervisor
+    (it took the server down: a full test run met it at a runner's exit)."""
+    dying = (
+        "import os, time\n"
+        "config = {'type': 'api', 'name': 'Die', 'method': 'GET', 'path': '/die'}\n\n"
+        "async def handler(req, context):\n"
+        f"    time.sleep({3 * INTERVAL})  # the loop is blocked: pings sent now stay unanswered\n"
+        "    os._exit(3)\n"
+    )
+    project = make_project({"steps/die.step.py": dying, **dict([HEALTHY["python"]])})
+    async with serving(project) as (services, client):
+        supervisor = services.runtime.pool.supervisor("python")
+        old_pid = supervisor.pid
+        response = await client.get("/die")
+        assert response.status_code == 503, response.text
+        await wait_for(lambda: supervisor.pid != old_pid and supervisor.ready, timeout=5)
+        response = await client.get("/ok")
+        assert (response.status_code, response.json()) == (200, "still here")
+
+
 BUSY_THREADS = {
     "steps/busy.step.py": (
         "import time\n"

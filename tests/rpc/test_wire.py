@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,10 @@ VECTORS = json.loads(
 SCHEMA = json.loads(
     (Path(__file__).parents[2] / "schemas" / "protocol.schema.json").read_text(encoding="utf-8")
 )
+
+
+def _framed(body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + body
 
 
 def _message_of(value: dict[str, Any]) -> wire.Message:
@@ -51,8 +56,9 @@ def test_many_frames_in_one_chunk() -> None:
     assert len(wire.Decoder().feed(data)) == 3 * VECTORS["stream"]["count"]
 
 
-@pytest.mark.parametrize("case", VECTORS["invalid"], ids=lambda c: c["name"])
+@pytest.mark.parametrize("case", VECTORS["invalid"] + VECTORS["fatal"], ids=lambda c: c["name"])
 def test_invalid_frames_are_protocol_errors(case: dict[str, str]) -> None:
+    """The orchestrator skips no frame: a runner's frames come from its own encoder."""
     with pytest.raises(ProtocolError):
         wire.Decoder().feed(bytes.fromhex(case["hex"]))
 
@@ -60,19 +66,25 @@ def test_invalid_frames_are_protocol_errors(case: dict[str, str]) -> None:
 def test_invalid_utf8_text_is_a_protocol_error() -> None:
     frame = b"\x83\xa1t\xa4note\xa1m\xa3log\xa1p\xa2\xff\xfe"
     with pytest.raises(ProtocolError, match="malformed"):
-        wire.Decoder().feed(frame)
+        wire.Decoder().feed(_framed(frame))
 
 
 def test_failed_response_needs_an_error_map() -> None:
     with pytest.raises(ProtocolError, match="without an error"):
-        wire.Decoder().feed(msgpack.packb({"t": "res", "id": 1, "ok": False}))
+        wire.Decoder().feed(_framed(msgpack.packb({"t": "res", "id": 1, "ok": False})))
 
 
 def test_oversized_frame_is_refused() -> None:
     decoder = wire.Decoder(max_frame_bytes=1024)
     big = msgpack.packb({"t": "note", "m": "log", "p": {"msg": "x" * 4096}})
     with pytest.raises(ProtocolError, match="maximum frame size"):
-        decoder.feed(big)
+        decoder.feed(_framed(big)[:8])  # refused from its length, before the rest arrives
+
+
+def test_a_message_over_the_frame_limit_is_not_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(wire, "MAX_FRAME_BYTES", 1024)
+    with pytest.raises(wire.FrameTooLarge, match="frame limit"):
+        wire.encode_request(1, "invoke", {"input": "x" * 4096})
 
 
 def test_error_response_round_trips() -> None:

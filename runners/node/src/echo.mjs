@@ -5,11 +5,16 @@
 //
 //   node runners/node/src/echo.mjs
 
-import { FrameWriter, readFrames } from './framing.mjs'
+import { FrameWriter, readFrames, refuseBadFrame } from './framing.mjs'
 import { takeProtocolChannel } from './stdio.mjs'
 
 const writer = new FrameWriter(takeProtocolChannel())
 
-readFrames(process.stdin, 'steppe node echo', (frame) => {
-  if (frame.t === 'req') writer.response(frame.id, frame.p)
-})
+readFrames(
+  process.stdin,
+  'steppe node echo',
+  (frame) => {
+    if (frame.t === 'req') writer.response(frame.id, frame.p)
+  },
+  (bad) => refuseBadFrame(writer, bad, 'node echo'),
+)

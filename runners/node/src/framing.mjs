@@ -1,15 +1,17 @@
 // Framing of the runner protocol (docs/reference.md §7, schemas/protocol.schema.json):
-// msgpack maps back to back, no length prefix, in both directions.
+// each frame is a 4-byte big-endian length, then that many bytes of one msgpack map,
+// in both directions.
 //
 // FrameDecoder turns incoming bytes into validated frames, whatever the chunk
-// boundaries; readFrames feeds it from the protocol input. FrameWriter encodes
+// boundaries, and a frame it cannot decode into a BadFrame (skipped exactly, thanks
+// to the length); readFrames feeds it from the protocol input. FrameWriter encodes
 // outgoing frames into one buffer and writes everything produced in one turn
 // of the event loop with a single write.
 
 import { Unpackr } from 'msgpackr'
 import { Encoder } from './values.mjs'
 
-// A peer that streams this much without completing a frame is broken.
+// The longest frame; a longer length is no frame boundary to trust.
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024
 
 export class ProtocolError extends Error {
@@ -62,36 +64,118 @@ export function validateFrame(frame) {
   throw new ProtocolError(`malformed ${frame.t} frame: ${preview(frame)}`)
 }
 
-export class FrameDecoder {
-  constructor() {
-    this.rest = null
+/**
+ * A frame skipped because it could not be decoded or is not a well-formed frame.
+ * `head` holds what could be read of its leading members (t, id, m, which every
+ * encoder writes first), so that a request can still be answered.
+ */
+export class BadFrame {
+  constructor(head, reason) {
+    this.head = head
+    this.reason = reason
   }
 
-  /** Frames completed by `chunk`; an incomplete tail is kept for the next call. */
+  /** The id of the request this frame was, or null when it cannot tell. */
+  get requestId() {
+    return this.head.t === 'req' && isId(this.head.id) ? this.head.id : null
+  }
+
+  /** The answer to the request. */
+  error(program) {
+    const method = isMethod(this.head.m) ? ` (${this.head.m})` : ''
+    return {
+      name: 'BadFrame',
+      message: `the ${program} could not decode request ${this.head.id}${method}: ${this.reason}; it skipped the frame`,
+    }
+  }
+}
+
+function decode(body) {
+  let value
+  try {
+    value = unpackr.unpack(body)
+  } catch (err) {
+    return new BadFrame(frameHead(body), `malformed msgpack: ${err.message}`)
+  }
+  try {
+    return validateFrame(value)
+  } catch (err) {
+    const head = typeof value === 'object' && value !== null ? { t: value.t, id: value.id, m: value.m } : {}
+    return new BadFrame(head, err.message)
+  }
+}
+
+/**
+ * The leading scalar members (short strings and unsigned integers) of a map whose
+ * body failed to decode further on. msgpackr decodes whole values only, so by hand.
+ */
+export function frameHead(body) {
+  const head = {}
+  let pos = 0
+  const scalar = () => {
+    const b = body[pos++]
+    if (b <= 0x7f) return b
+    if (b >= 0xa0 && b <= 0xbf) return text(b - 0xa0)
+    if (b === 0xd9) return text(body[pos++])
+    const width = { 0xcc: 1, 0xcd: 2, 0xce: 4 }[b]
+    if (width === undefined) return undefined
+    pos += width
+    return body.readUIntBE(pos - width, width)
+  }
+  const text = (length) => {
+    if (pos + length > body.length) throw new RangeError('short')
+    pos += length
+    return body.toString('utf8', pos - length, pos)
+  }
+  try {
+    const b = body[pos++]
+    const count = b >= 0x80 && b <= 0x8f ? b - 0x80 : b === 0xde ? body.readUInt16BE((pos += 2) - 2) : 0
+    for (let i = 0; i < count; i++) {
+      const key = scalar()
+      if (key !== 't' && key !== 'id' && key !== 'm') break
+      const value = scalar()
+      if (value === undefined) break
+      head[key] = value
+    }
+  } catch {
+    // what was read so far is the head
+  }
+  return head
+}
+
+export class FrameDecoder {
+  constructor() {
+    this.rest = null // the start of a frame not complete yet
+  }
+
+  /**
+   * Frames completed by `chunk`, and a BadFrame for each one that could not be
+   * decoded; throws ProtocolError on a length over the maximum.
+   */
   feed(chunk) {
     const data = this.rest === null ? chunk : Buffer.concat([this.rest, chunk])
     this.rest = null
     const frames = []
-    try {
-      unpackr.unpackMultiple(data, (value) => {
-        frames.push(validateFrame(value))
-      })
-    } catch (err) {
-      if (err instanceof ProtocolError) throw err
-      if (!err.incomplete) throw new ProtocolError(`malformed msgpack: ${err.message}`)
-      this.rest = data.subarray(err.lastPosition)
-      if (this.rest.length > MAX_FRAME_BYTES) throw new ProtocolError('a frame exceeds the maximum frame size')
+    let start = 0
+    while (data.length - start >= 4) {
+      const size = data.readUInt32BE(start)
+      if (size > MAX_FRAME_BYTES) throw new ProtocolError(`a frame length of ${size} bytes is over the maximum`)
+      if (data.length - start - 4 < size) break
+      frames.push(decode(data.subarray(start + 4, start + 4 + size)))
+      start += 4 + size
     }
+    if (start < data.length) this.rest = data.subarray(start)
     return frames
   }
 }
 
 /**
- * Hand every frame read from `input` to `onFrame`. The process exits 0 when
- * the input ends (the orchestrator is gone) and 1 on bytes that are not a
- * valid frame (the rest of the stream cannot be trusted).
+ * Hand every frame read from `input` to `onFrame`, and every frame skipped to
+ * `onBadFrame`. The process exits 0 when the input ends (the orchestrator is
+ * gone) and 1 on a frame length over the maximum (no later frame boundary can
+ * be trusted).
  */
-export function readFrames(input, program, onFrame) {
+export function readFrames(input, program, onFrame, onBadFrame) {
   const decoder = new FrameDecoder()
   input.on('data', (chunk) => {
     let frames
@@ -101,9 +185,18 @@ export function readFrames(input, program, onFrame) {
       process.stderr.write(`${program}: ${err.message}\n`)
       process.exit(1)
     }
-    for (const frame of frames) onFrame(frame)
+    for (const frame of frames) {
+      if (frame instanceof BadFrame) onBadFrame(frame)
+      else onFrame(frame)
+    }
   })
   input.on('end', () => process.exit(0))
+}
+
+/** Answer a skipped request with BadFrame; a frame that was no request is only reported. */
+export function refuseBadFrame(writer, bad, program) {
+  if (bad.requestId !== null) writer.error(bad.requestId, bad.error(program))
+  else process.stderr.write(`${program}: skipped a frame: ${bad.reason}\n`)
 }
 
 // Each frame starts with a fixed key/kind prefix, up to the key that follows
@@ -113,6 +206,7 @@ const REQ = Buffer.from([0x84, 0xa1, 0x74, 0xa3, 0x72, 0x65, 0x71, 0xa2, 0x69, 0
 const NOTE = Buffer.from([0x83, 0xa1, 0x74, 0xa4, 0x6e, 0x6f, 0x74, 0x65, 0xa1, 0x6d])
 const OK_R = Buffer.from([0xa2, 0x6f, 0x6b, 0xc3, 0xa1, 0x72]) // ok: true, r:
 const FAIL_E = Buffer.from([0xa2, 0x6f, 0x6b, 0xc2, 0xa1, 0x65]) // ok: false, e:
+const LENGTH = Buffer.alloc(4) // room for a frame's length, written once the frame is
 const M = Buffer.from([0xa1, 0x6d])
 const P = Buffer.from([0xa1, 0x70])
 
@@ -148,6 +242,7 @@ export class FrameWriter {
 
   answer(id, outcome, value, lenient, label) {
     const start = this.encoder.pos
+    this.encoder.raw(LENGTH)
     this.encoder.raw(RES)
     this.encoder.num(id)
     this.encoder.raw(outcome)
@@ -158,6 +253,7 @@ export class FrameWriter {
   message(prefix, id, method, params, lenient, label) {
     const enc = this.encoder
     const start = enc.pos
+    enc.raw(LENGTH)
     enc.raw(prefix)
     if (id !== null) {
       enc.num(id)
@@ -169,12 +265,14 @@ export class FrameWriter {
   }
 
   payload(start, value, lenient, label) {
+    const enc = this.encoder
     try {
-      this.encoder.encode(value, lenient, label)
+      enc.encode(value, lenient, label)
     } catch (err) {
-      this.encoder.pos = start
+      enc.pos = start
       throw err
     }
+    enc.view.setUint32(start, enc.pos - start - 4) // the length reserved at `start`
     if (!this.scheduled) {
       this.scheduled = true
       // setImmediate runs after the promise jobs of this turn: every response

@@ -10,7 +10,7 @@ import { createContext, Invocation } from './context.mjs'
 import { storage, useSession } from './current.mjs'
 import { errorInfo } from './errors.mjs'
 import { LoadError, Loader } from './loader.mjs'
-import { FrameWriter, readFrames } from './framing.mjs'
+import { FrameWriter, readFrames, refuseBadFrame } from './framing.mjs'
 import { Session } from './session.mjs'
 import { captureOutput, takeProtocolChannel } from './stdio.mjs'
 import { triggerCall, triggerContext } from './triggers.mjs'
@@ -55,6 +55,14 @@ class Runner {
     if (frame.t === 'req') this.request(frame.id, frame.m, frame.p)
     else if (frame.t === 'res') this.session.settle(frame)
     else if (frame.m === 'cancel') this.cancel(frame.p?.iid)
+  }
+
+  // A frame skipped: a request is answered BadFrame; an answer to a context call fails that call.
+  badFrame(bad) {
+    if (bad.head.t === 'res' && Number.isSafeInteger(bad.head.id)) {
+      const e = { name: 'BadFrame', message: `the node runner could not decode the answer: ${bad.reason}` }
+      this.session.settle({ t: 'res', id: bad.head.id, ok: false, e })
+    } else refuseBadFrame(this.writer, bad, 'node runner')
   }
 
   request(id, method, p) {
@@ -239,7 +247,12 @@ function main() {
 
   // Ahead of readFrames' own 'end' listener (exit 0): the orchestrator is gone.
   if (leadsGroup) process.stdin.on('end', () => process.kill(0, 'SIGKILL'))
-  readFrames(process.stdin, 'steppe node runner', (frame) => runner.dispatch(frame))
+  readFrames(
+    process.stdin,
+    'steppe node runner',
+    (frame) => runner.dispatch(frame),
+    (bad) => runner.badFrame(bad),
+  )
   session.note('ready', { language: 'node', pid: process.pid, runtime: `node ${process.version}`, protocol: PROTOCOL })
 }
 

@@ -45,7 +45,9 @@ describe('exchanges', { timeout: 30_000 }, () => {
       try {
         for (const step of exchange.steps) {
           if (step.send_hex) {
+            const answered = step.answer && runner.response(step.id)
             runner.child.stdin.write(Buffer.from(step.send_hex, 'hex'))
+            if (answered) checkAnswer(await answered, step.answer)
             continue
           }
           const frame = withFiles(step.send)

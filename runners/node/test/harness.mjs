@@ -10,13 +10,21 @@ import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Packr, UnpackrStream } from 'msgpackr'
+import { Packr, Unpackr } from 'msgpackr'
 
 export const SRC = fileURLToPath(new URL('../src/', import.meta.url))
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url))
 const SUFFIX = '.fixture'
 
 const packr = new Packr({ useRecords: false, variableMapSize: true })
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' })
+
+/** A frame's bytes: a 4-byte big-endian length, then the msgpack map. */
+export function framed(body) {
+  const length = Buffer.alloc(4)
+  length.writeUInt32BE(body.length)
+  return Buffer.concat([length, body])
+}
 
 /**
  * A copy of a fixture project in a fresh temporary folder (outside the
@@ -75,9 +83,15 @@ export class Peer {
     this.stderr = ''
     stderr.setEncoding('utf8').on('data', (text) => (this.stderr += text))
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })))
-    const stream = new UnpackrStream({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' })
-    stdout.pipe(stream)
-    stream.on('data', (frame) => this.receive(frame))
+    let rest = Buffer.alloc(0)
+    stdout.on('data', (chunk) => {
+      rest = Buffer.concat([rest, chunk])
+      while (rest.length >= 4 && rest.length >= 4 + rest.readUInt32BE(0)) {
+        const end = 4 + rest.readUInt32BE(0)
+        this.receive(unpackr.unpack(rest.subarray(4, end)))
+        rest = rest.subarray(end)
+      }
+    })
   }
 
   receive(frame) {
@@ -99,7 +113,7 @@ export class Peer {
   }
 
   send(frame) {
-    this.child.stdin.write(packr.pack(frame))
+    this.child.stdin.write(framed(packr.pack(frame)))
   }
 
   /** Send a request; resolves with the whole response frame. */

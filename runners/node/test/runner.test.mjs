@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
-import { copyFixture, expectError, expectOk, Peer, SRC, startRunner } from './harness.mjs'
+import { copyFixture, expectError, expectOk, framed, Peer, SRC, startRunner } from './harness.mjs'
 
 const CTX = { traceId: 'trace-1', step: 'Test', flows: ['tests'] }
 // A runner that corrupts its protocol leaves the test waiting for an answer.
@@ -69,6 +69,19 @@ describe('runner', TIMEOUT, () => {
     it('answers ping with its parameters and refuses unknown methods', async () => {
       assert.deepEqual(expectOk(await runner.request('ping', { n: 2 ** 40, s: 'x' })), { n: 2 ** 40, s: 'x' })
       assert.equal(expectError(await runner.request('reticulate', {})).name, 'UnknownMethod')
+    })
+
+    it('answers a request it cannot decode with BadFrame and keeps serving (issue 15)', async () => {
+      // {t:'req', id: 42, m:'ping'} announcing a fourth member, p, that never comes: the
+      // length bounds the frame, the head gives the id.
+      const body = Buffer.from('84a174a3726571a269642aa16da470696e67', 'hex')
+      const answered = runner.response(42)
+      runner.child.stdin.write(framed(body))
+      const error = expectError(await answered)
+      assert.equal(error.name, 'BadFrame')
+      assert.match(error.message, /request 42 \(ping\)/)
+      assert.deepEqual(expectOk(await runner.request('ping', 'still here')), 'still here')
+      assert.equal(runner.child.exitCode, null)
     })
   })
 

@@ -11,7 +11,7 @@ import os
 import sys
 from typing import Any
 
-from .framing import Connection, FrameError, encode_response
+from .framing import BadFrame, Connection, FrameError, encode_error, encode_response
 from .loop import run
 from .stdio import take_protocol_fds
 
@@ -33,6 +33,10 @@ class Echo:
 
     def on_eof(self) -> None:
         os._exit(0)
+
+    def on_bad_frame(self, bad: BadFrame) -> None:
+        if (request_id := bad.request_id) is not None:
+            self.connection.send(encode_error(request_id, bad.error("python echo")))
 
     def on_frame_error(self, error: FrameError) -> None:
         print(f"steppe python echo: protocol error, exiting: {error}", file=sys.stderr)

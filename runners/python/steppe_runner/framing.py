@@ -2,13 +2,16 @@
 
 Shared by the runner and the echo program, so the echo program measures exactly
 the reading and batching cost an invocation pays (runners/README.md).
-Every frame is one msgpack map, written back to back with no length prefix.
+Every frame is a 4-byte big-endian length, then that many bytes of one msgpack map. A
+frame that cannot be decoded is skipped, exactly, and answered `BadFrame` when its id can
+be read; only a length over MAX_FRAME_BYTES makes the stream untrustworthy.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import struct
 import threading
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -18,18 +21,50 @@ import msgpack
 # A peer that streams this much without completing a frame is broken.
 MAX_FRAME_BYTES = 64 * 1024 * 1024
 READ_CHUNK = 256 * 1024
+_LENGTH = struct.Struct(">I")
 
 Frame = dict[str, Any]
 
 
 class FrameError(ValueError):
-    """Raised for bytes that are not a valid protocol frame; the stream cannot be trusted after."""
+    """Raised for a frame length over MAX_FRAME_BYTES: no frame boundary can be trusted after it."""
+
+
+class InvalidFrame(ValueError):
+    """A decoded value that is not a well-formed frame."""
+
+
+class BadFrame:
+    """A frame skipped because it could not be decoded or is not a well-formed frame.
+
+    `head` holds what could be read of its leading members (`t`, `id`, `m`, which every
+    encoder writes first), so that a request can still be answered.
+    """
+
+    __slots__ = ("head", "reason")
+
+    def __init__(self, head: dict[str, Any], reason: str) -> None:
+        self.head = head
+        self.reason = reason
+
+    @property
+    def request_id(self) -> int | None:
+        """The id of the request this frame was, when it can tell."""
+        request_id = self.head.get("id")
+        return request_id if self.head.get("t") == "req" and _is_id(request_id) else None
+
+    def error(self, runner: str) -> dict[str, Any]:
+        """The answer to the request."""
+        method = self.head.get("m")
+        what = f"request {self.head['id']}" + (f" ({method})" if _is_method(method) else "")
+        message = f"the {runner} could not decode {what}: {self.reason}; it skipped the frame"
+        return {"name": "BadFrame", "message": message}
 
 
 def check(frame: object) -> Frame:
-    """Return `frame` if it is a well-formed request, response or note; raise FrameError if not."""
+    """`frame` if it is a well-formed request, response or note; else raise InvalidFrame."""
     if type(frame) is not dict:
-        raise FrameError(f"frame is a {type(frame).__name__}, not a map")
+        raise InvalidFrame(f"frame is a {type(frame).__name__}, not a map")
     kind = frame.get("t")
     if kind == "req":
         if _is_id(frame.get("id")) and _is_method(frame.get("m")) and "p" in frame:
@@ -42,8 +77,8 @@ def check(frame: object) -> Frame:
         if _is_method(frame.get("m")) and "p" in frame:
             return frame
     else:
-        raise FrameError(f"unknown frame kind {kind!r}")
-    raise FrameError(f"malformed {kind} frame: {_preview(frame)}")
+        raise InvalidFrame(f"unknown frame kind {kind!r}")
+    raise InvalidFrame(f"malformed {kind} frame: {_preview(frame)}")
 
 
 def _is_id(value: object) -> bool:
@@ -59,25 +94,60 @@ def _preview(value: object, limit: int = 120) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+def _decode(body: memoryview) -> Frame | BadFrame:
+    try:
+        # strict_map_key=False: values from other languages' steps may carry integer keys.
+        value = msgpack.unpackb(body, raw=False, strict_map_key=False)
+    except (ValueError, msgpack.UnpackException) as exc:
+        # FormatError, StackError, ExtraData and UnicodeDecodeError are ValueErrors.
+        return BadFrame(_head(body), f"malformed msgpack: {exc}")
+    try:
+        return check(value)
+    except InvalidFrame as exc:
+        head = {k: value.get(k) for k in ("t", "id", "m")} if type(value) is dict else {}
+        return BadFrame(head, str(exc))
+
+
+def _head(body: memoryview) -> dict[str, Any]:
+    """The leading scalar members of a map that failed to decode further on."""
+    unpacker = msgpack.Unpacker(raw=False, strict_map_key=False)
+    unpacker.feed(body)
+    head: dict[str, Any] = {}
+    try:
+        for _ in range(unpacker.read_map_header()):
+            key = unpacker.unpack()
+            if key not in ("t", "id", "m"):
+                break
+            head[key] = unpacker.unpack()
+    except (ValueError, msgpack.UnpackException):
+        pass  # what was read so far is the head
+    return head
+
+
 class FrameDecoder:
-    """Incremental decoder: bytes in as they arrive, validated frames out."""
+    """Incremental decoder: bytes in as they arrive, validated frames (or the bad frames
+    skipped) out."""
 
     def __init__(self) -> None:
-        # strict_map_key=False: values from other languages' steps may carry integer keys.
-        self._unpacker = msgpack.Unpacker(
-            raw=False, strict_map_key=False, max_buffer_size=MAX_FRAME_BYTES
-        )
+        self._rest = b""  # the start of a frame not complete yet
 
-    def feed(self, data: bytes) -> list[Frame]:
-        """The frames completed by `data`; raises FrameError on malformed input."""
-        self._unpacker.feed(data)
-        try:
-            return [check(frame) for frame in self._unpacker]
-        except FrameError:
-            raise
-        except (ValueError, msgpack.UnpackException) as exc:
-            # FormatError, StackError, ExtraData and UnicodeDecodeError are ValueErrors.
-            raise FrameError(f"malformed msgpack: {exc}") from None
+    def feed(self, data: bytes) -> list[Frame | BadFrame]:
+        """The frames completed by `data`; raises FrameError on a length over the maximum."""
+        # Usually `data` holds whole frames and nothing is left over: no copy then.
+        buffer = self._rest + data if self._rest else data
+        view = memoryview(buffer)
+        frames: list[Frame | BadFrame] = []
+        start, end = 0, len(buffer)
+        while end - start >= 4:
+            (size,) = _LENGTH.unpack_from(buffer, start)
+            if size > MAX_FRAME_BYTES:
+                raise FrameError(f"a frame length of {size:,} bytes is over the maximum")
+            if end - start - 4 < size:
+                break
+            frames.append(_decode(view[start + 4 : start + 4 + size]))
+            start += 4 + size
+        self._rest = bytes(view[start:]) if start < end else b""
+        return frames
 
 
 # Packing only ever happens on the event-loop thread, so one packer serves every frame.
@@ -94,7 +164,7 @@ def _pack(frame: Frame) -> bytes:
         data: bytes = _pack_strict(frame)
     except UnicodeEncodeError:
         data = _pack_escaped(frame)
-    return data
+    return _LENGTH.pack(len(data)) + data
 
 
 def encode(frame: Frame) -> bytes:
@@ -133,7 +203,13 @@ class Endpoint(Protocol):
         """The orchestrator is gone: the input ended, or the output closed unasked."""
         ...
 
-    def on_frame_error(self, error: FrameError) -> None: ...
+    def on_bad_frame(self, bad: BadFrame) -> None:
+        """A frame skipped; answer it if it was a request."""
+        ...
+
+    def on_frame_error(self, error: FrameError) -> None:
+        """A frame length over the maximum: the rest of the stream cannot be trusted."""
+        ...
 
 
 class Connection(asyncio.Protocol):
@@ -188,6 +264,9 @@ class Connection(asyncio.Protocol):
             endpoint.on_frame_error(exc)
             return
         for frame in frames:
+            if isinstance(frame, BadFrame):
+                endpoint.on_bad_frame(frame)
+                continue
             kind = frame["t"]
             try:
                 if kind == "req":

@@ -28,7 +28,7 @@ from typing import Any, NoReturn
 
 from .context import Context, Input
 from .errors import CallError, error_info
-from .framing import Connection, FrameError, encode_error, encode_note, encode_response
+from .framing import BadFrame, Connection, FrameError, encode_error, encode_note, encode_response
 from .loader import Loader, LoadError, StepFunction
 from .loop import run
 from .middleware import run_around
@@ -144,6 +144,19 @@ class Runner:
 
     def on_eof(self) -> None:
         _orphaned()  # nobody is left to answer
+
+    def on_bad_frame(self, bad: BadFrame) -> None:
+        if (request_id := bad.request_id) is not None:
+            self._connection.send(encode_error(request_id, bad.error("python runner")))
+        elif bad.head.get("t") == "res" and isinstance(bad.head.get("id"), int):
+            # The answer to one of our context calls: that call fails, not the runner.
+            error = {
+                "name": "BadFrame",
+                "message": f"the python runner could not decode the answer: {bad.reason}",
+            }
+            self._session.settle(bad.head["id"], False, None, error)
+        else:
+            print(f"steppe python runner: skipped a frame: {bad.reason}", file=sys.__stderr__)
 
     def on_frame_error(self, error: FrameError) -> None:
         print(f"steppe python runner: protocol error, exiting: {error}", file=sys.__stderr__)

@@ -64,11 +64,13 @@ class Orchestrator:
 
     def _read_frames(self) -> None:
         assert self.process.stdout is not None
-        unpacker = msgpack.Unpacker(raw=False)
+        buffer = b""
         while chunk := self.process.stdout.read1(65536):
-            unpacker.feed(chunk)
-            for frame in unpacker:
-                self.frames.put(frame)
+            buffer += chunk
+            # Each frame: a 4-byte big-endian length, then one msgpack map.
+            while len(buffer) >= 4 and len(buffer) >= 4 + (size := int.from_bytes(buffer[:4])):
+                self.frames.put(msgpack.unpackb(buffer[4 : 4 + size], raw=False))
+                buffer = buffer[4 + size :]
         self.frames.put(None)
 
     def _read_stderr(self) -> None:
@@ -78,7 +80,8 @@ class Orchestrator:
 
     def send(self, frame: Frame) -> None:
         assert self.process.stdin is not None
-        self.process.stdin.write(msgpack.packb(frame, use_bin_type=True))
+        body = msgpack.packb(frame, use_bin_type=True)
+        self.process.stdin.write(len(body).to_bytes(4) + body)
         self.process.stdin.flush()
 
     def request(self, method: str, params: Any) -> int:

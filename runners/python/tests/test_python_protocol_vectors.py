@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from runner_harness import Orchestrator
-from steppe_runner.framing import FrameDecoder, FrameError, encode
+from steppe_runner.framing import BadFrame, FrameDecoder, FrameError, encode
 
 VECTORS = json.loads(
     (Path(__file__).resolve().parents[3] / "tests/protocol_vectors/vectors.json").read_text()
@@ -34,7 +34,16 @@ def test_stream_fed_byte_by_byte() -> None:
 
 
 @pytest.mark.parametrize("vector", VECTORS["invalid"], ids=[v["name"] for v in VECTORS["invalid"]])
-def test_invalid_frame_is_rejected(vector: dict[str, Any]) -> None:
+def test_invalid_frame_is_skipped_with_its_request_id(vector: dict[str, Any]) -> None:
+    after = FRAMES[0]
+    decoded = FrameDecoder().feed(bytes.fromhex(vector["hex"] + after["hex"]))
+    assert isinstance(decoded[0], BadFrame)
+    assert decoded[0].request_id == vector["id"]
+    assert decoded[1:] == [after["value"]]
+
+
+@pytest.mark.parametrize("vector", VECTORS["fatal"], ids=[v["name"] for v in VECTORS["fatal"]])
+def test_a_length_over_the_maximum_is_fatal(vector: dict[str, Any]) -> None:
     with pytest.raises(FrameError):
         FrameDecoder().feed(bytes.fromhex(vector["hex"]))
 
@@ -83,11 +92,13 @@ def test_exchange(exchange: dict[str, Any], project: Path) -> None:
                 assert runner.process.stdin is not None
                 runner.process.stdin.write(bytes.fromhex(step["send_hex"]))
                 runner.process.stdin.flush()
-                continue
-            frame = _with_files(step["send"], project)
-            runner.send(frame)
+                request_id = step.get("id")
+            else:
+                frame = _with_files(step["send"], project)
+                runner.send(frame)
+                request_id = frame.get("id")
             if "answer" in step:
-                _check_answer(runner.response(frame["id"]), step["answer"])
+                _check_answer(runner.response(request_id), step["answer"])
         for later in exchange["later"]:
             _check_answer(runner.response(later["id"]), later["answer"])
         if exchange["close_stdin"]:

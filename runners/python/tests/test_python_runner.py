@@ -8,7 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-import msgpack
 import pytest
 from runner_harness import RUNNER_DIR, Orchestrator
 
@@ -401,10 +400,30 @@ def test_exits_at_stdin_eof_even_with_a_blocked_thread(orchestrator: Orchestrato
 
 
 def test_garbage_on_stdin_ends_the_runner(orchestrator: Orchestrator) -> None:
+    """Text where a frame length belongs reads as a length over 64 MiB: no later frame
+    boundary can be trusted."""
     assert orchestrator.process.stdin is not None
-    orchestrator.process.stdin.write(msgpack.packb([1, 2, 3]))
+    orchestrator.process.stdin.write(b"hello, runner\n")
     orchestrator.process.stdin.flush()
     assert orchestrator.process.wait(timeout=5) == 1
+
+
+def test_an_undecodable_request_is_answered_and_the_runner_keeps_serving(
+    orchestrator: Orchestrator,
+) -> None:
+    """The length prefix lets the runner skip exactly the bad frame; its id is read from
+    the head ({t, id, m} come first), so the orchestrator's call fails at once instead
+    of the runner exiting (issue 15, item 2)."""
+    assert orchestrator.process.stdin is not None
+    pid = orchestrator.process.pid
+    # A request whose map announces a `p` that never comes.
+    body = b"\x84\xa1t\xa3req\xa2id\x2a\xa1m\xa4ping"
+    orchestrator.process.stdin.write(len(body).to_bytes(4) + body)
+    orchestrator.process.stdin.flush()
+    error = orchestrator.response(42)["e"]
+    assert error["name"] == "BadFrame" and "request 42 (ping)" in error["message"]
+    assert orchestrator.call("ping", "still here")["r"] == "still here"
+    assert orchestrator.process.poll() is None and orchestrator.process.pid == pid
 
 
 def test_a_bad_command_line_exits_2(project: Path) -> None:

@@ -95,11 +95,18 @@ class LifecycleTest < Minitest::Test
     assert_equal 0, runner.wait_exit.exitstatus
   end
 
-  def test_a_frame_that_is_not_a_message_stops_the_runner
+  def test_a_frame_that_is_not_a_message_is_skipped_and_serving_goes_on
     runner = start
     runner.send_frame([1, 2, 3])
+    assert_equal 'pong', runner.request('ping', 'pong')['r']
+    assert_match(/skipped a frame: frame is Array, not a map/, runner.stderr_text_so_far)
+  end
+
+  def test_a_frame_length_over_the_maximum_stops_the_runner
+    runner = start
+    runner.send_bytes("hello, runner\n")
     assert_equal 1, runner.wait_exit.exitstatus
-    assert_match(/not a map/, runner.stderr_text)
+    assert_match(/over the maximum/, runner.stderr_text)
   end
 
   def test_a_bad_command_line_exits_2

@@ -85,6 +85,18 @@ class RunnerTest < Minitest::Test
     assert_equal schema['protocolVersion'], runner.ready['protocol']
   end
 
+  # Nesting past what Ruby's msgpack decoder takes ("stack level too deep") once made the
+  # runner exit; the frame's length lets it skip exactly that frame, its head gives the id.
+  def test_a_request_it_cannot_decode_is_answered_bad_frame_and_serving_goes_on
+    body = "\x84\xa1t\xa3req\xa2id\x2a\xa1m\xa4ping\xa1p#{"\x91" * 200}\x01".b
+    runner.send_bytes([body.bytesize].pack('N') + body)
+    error = runner.response(42)['e']
+    assert_equal 'BadFrame', error['name']
+    assert_match(/request 42 \(ping\).*stack level too deep/, error['message'])
+    assert_equal 'still here', runner.request('ping', 'still here')['r']
+    assert_nil runner.wait_exit(timeout: 0.1)&.exitstatus
+  end
+
   def test_the_seed_report_step_loads_with_plain_config
     result = loaded('generate_report')
     assert_equal({ 'type' => 'event', 'name' => 'GenerateReport', 'subscribes' => ['analytics.generated'],

@@ -39,17 +39,29 @@ class VectorsTest < Minitest::Test
     assert_equal Encoding::UTF_8, message['m'].encoding
   end
 
-  def test_every_invalid_entry_is_rejected
+  def test_every_invalid_entry_is_skipped_with_its_request_id
+    after = VECTORS['frames'].first
     VECTORS['invalid'].each do |entry|
+      bad, *rest = decode_all([entry['hex'] + after['hex']].pack('H*'))
+      assert_kind_of Steppe::Framing::BadFrame, bad, entry['name']
+      entry['id'] ? assert_equal(entry['id'], bad.request_id, entry['name']) : assert_nil(bad.request_id, entry['name'])
+      refute_empty bad.reason
+      assert_equal [after['value']], rest, entry['name']
+    end
+  end
+
+  def test_a_length_over_the_maximum_is_rejected
+    VECTORS['fatal'].each do |entry|
       error = assert_raises(Steppe::ProtocolError, entry['name']) { decode_all([entry['hex']].pack('H*')) }
       refute_empty error.message
     end
   end
 
   def test_non_map_frames_and_unknown_kinds_are_named_in_the_error
-    assert_match(/not a map/, assert_raises(Steppe::ProtocolError) { Steppe::Framing.check([1, 2, 3]) }.message)
+    invalid = Steppe::Framing::InvalidFrame
+    assert_match(/not a map/, assert_raises(invalid) { Steppe::Framing.check([1, 2, 3]) }.message)
     assert_match(/unknown frame kind "zap"/,
-                 assert_raises(Steppe::ProtocolError) { Steppe::Framing.check('t' => 'zap', 'm' => 'x', 'p' => {}) }.message)
+                 assert_raises(invalid) { Steppe::Framing.check('t' => 'zap', 'm' => 'x', 'p' => {}) }.message)
   end
 
   # The exchanges: the real runner made to produce each error name and exit
@@ -88,11 +100,15 @@ class VectorsTest < Minitest::Test
       runner = FakeOrchestrator.new(PROJECT) { |_method, _params| sleep }
       runner.wait_ready
       exchange['steps'].each do |step|
-        next runner.send_bytes([step['send_hex']].pack('H*')) if step.key?('send_hex')
-
-        frame = with_files(step['send'])
-        runner.send_frame(frame)
-        check_answer(runner.response(frame['id']), step['answer'], exchange['name']) if step.key?('answer')
+        if step.key?('send_hex')
+          runner.send_bytes([step['send_hex']].pack('H*'))
+          id = step['id']
+        else
+          frame = with_files(step['send'])
+          runner.send_frame(frame)
+          id = frame['id']
+        end
+        check_answer(runner.response(id), step['answer'], exchange['name']) if step.key?('answer')
       end
       exchange['later'].each { |later| check_answer(runner.response(later['id']), later['answer'], exchange['name']) }
       runner.close_stdin if exchange['close_stdin']

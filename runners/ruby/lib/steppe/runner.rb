@@ -78,7 +78,7 @@ module Steppe
     end
 
     # stdin closed (the orchestrator is gone, nobody is left to answer) or it
-    # sent a bad frame (the rest of its stream cannot be trusted).
+    # sent a frame length over the maximum (the rest of its stream cannot be trusted).
     def stop(error)
       orphaned unless error
       STDERR.puts("steppe: #{error.class}: #{error.message}")
@@ -88,7 +88,7 @@ module Steppe
     # Dispatches one chunk's messages in order. The last invocation among them
     # is returned, for the reading thread to run itself (see Framing::Reader).
     def take(messages)
-      last = messages.rindex { |m| m['t'] == 'req' && m['m'] == 'invoke' }
+      last = messages.rindex { |m| m.is_a?(Hash) && m['t'] == 'req' && m['m'] == 'invoke' }
       inline = nil
       messages.each_with_index do |message, index|
         if index == last
@@ -102,12 +102,24 @@ module Steppe
     end
 
     def dispatch(message)
+      return bad_frame(message) if message.is_a?(Framing::BadFrame)
+
       case message['t']
       when 'req'
         job = serve(message['id'], message['m'], message['p'])
         @pool.post(message['p']['iid'], &job) if job
       when 'res' then @session.settle(message)
       when 'note' then cancel(message['p']['iid']) if message['m'] == 'cancel' && message['p'].is_a?(Hash)
+      end
+    end
+
+    # A frame skipped: a request is answered BadFrame; an answer to a context call fails that call.
+    def bad_frame(bad)
+      if bad.head['t'] == 'res' && bad.head['id'].is_a?(Integer)
+        message = "the ruby runner could not decode the answer: #{bad.reason}"
+        @session.settle('id' => bad.head['id'], 'ok' => false, 'e' => { 'name' => 'BadFrame', 'message' => message })
+      else
+        Framing.refuse(@writer, bad, 'ruby runner')
       end
     end
 

@@ -37,7 +37,7 @@ class FakeOrchestrator
   end
 
   def send_frame(frame)
-    send_bytes(MessagePack.pack(frame))
+    send_bytes(Steppe::Framing.encode(frame))
   end
 
   def send_bytes(bytes)
@@ -55,7 +55,7 @@ class FakeOrchestrator
   def send_requests(requests)
     @lock.synchronize do
       ids = requests.map { @last_id += 1 }
-      @stdin.write(requests.zip(ids).map { |(m, p), id| MessagePack.pack('t' => 'req', 'id' => id, 'm' => m, 'p' => p) }.join)
+      @stdin.write(requests.zip(ids).map { |(m, p), id| Steppe::Framing.encode('t' => 'req', 'id' => id, 'm' => m, 'p' => p) }.join)
       ids
     end
   end
