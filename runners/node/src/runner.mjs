@@ -112,9 +112,7 @@ class Runner {
     const invocation = new Invocation(p.iid, id, this.session)
     const context = createContext(invocation, p.ctx)
     this.inflight.set(p.iid, invocation)
-    // A stream's canAccess takes Motia's (subscription, authContext), not (input, context).
-    const args =
-      name === 'canAccess' ? [p.input?.subscription, p.input?.authContext] : 'input' in p ? [p.input, context] : [context]
+    const args = callArguments(name, p, context)
     let result
     try {
       result = this.storage.run(invocation, fn, ...args)
@@ -169,6 +167,15 @@ class Runner {
 // Such a runner takes the group along when the orchestrator is gone (SIGKILL to
 // pid 0, itself included): what its steps started goes too, as it would have
 // under the orchestrator.
+// A stream's canAccess takes Motia's (subscription, authContext); its onJoin/onLeave
+// (Motia 1.0) take (subscription, context, authContext); the rest (input, context),
+// or the context alone when there is no input (cron handlers).
+function callArguments(name, p, context) {
+  if (name === 'canAccess') return [p.input?.subscription, p.input?.authContext]
+  if (name === 'onJoin' || name === 'onLeave') return [p.input?.subscription, context, p.input?.authContext]
+  return 'input' in p ? [p.input, context] : [context]
+}
+
 function leadsProcessGroup() {
   try {
     const stat = readFileSync('/proc/self/stat', 'utf8')
