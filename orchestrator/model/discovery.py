@@ -2,7 +2,8 @@
 
 The names are Motia 0.17's (packages/snap/src/generate-locked-data.ts at v0.17.14-beta.196:
 `*.step.{ts,js,rb}`, `*_step.{ts,js,py,rb}`, `*.stream.{ts,js,rb}`, `*_stream.{ts,js,py,rb}`)
-plus Steppe's own `.mjs`/`.cjs` and `*.step.py`/`*.stream.py` forms."""
+plus Steppe's own `.mjs`/`.cjs` and `*.step.py`/`*.stream.py` forms; and Motia 1.0's
+project-level `motia.config.ts|js` (its `authenticateStream`)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ _STREAM_SUFFIXES: dict[str, Language] = {
     for extension, language in _EXTENSIONS.items()
     if extension in ("ts", "js", "py", "rb")
 }
+# Motia 1.0's project-level hooks file (authenticateStream), at the project's root only.
+PROJECT_CONFIG_NAMES = tuple(f"motia.config.{ext}" for ext in ("ts", "js", "mjs", "cjs"))
 # A name with one of these in it looks like a step or stream file to a person.
 _LOOKALIKE_MARKS = (".step.", "_step.", ".stream.", "_stream.")
 # Folders that hold dependencies or caches, never a project's own steps.
@@ -59,9 +62,21 @@ def classify(path: Path) -> StepFile | None:
     return None
 
 
+def project_config(path: Path, project_dir: Path) -> StepFile | None:
+    """`path` as the project's `motia.config.ts|js|mjs|cjs` (Node), or None if it is not."""
+    if path.name in PROJECT_CONFIG_NAMES and path.parent == project_dir.resolve():
+        return StepFile(path, "config", "node")
+    return None
+
+
 def discover(project_dir: Path, step_dirs: Iterable[str] = DEFAULT_STEP_DIRS) -> list[StepFile]:
-    """Every step and stream file under the project's step folders, in a stable order."""
-    found: list[StepFile] = []
+    """Every step and stream file under the project's step folders, and the project's
+    `motia.config.*` (the first of .ts, .js, .mjs, .cjs), in a stable order."""
+    root_dir = project_dir.resolve()
+    config = next(
+        (root_dir / name for name in PROJECT_CONFIG_NAMES if (root_dir / name).is_file()), None
+    )
+    found = [StepFile(config, "config", "node")] if config is not None else []
     for folder in step_dirs:
         root = (project_dir / folder).resolve()
         if root.is_dir():
