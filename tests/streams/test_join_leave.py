@@ -13,6 +13,7 @@ Motia's behaviour, read from its source (MotiaDev/motia, HEAD):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import trio
 from trio_websocket import ConnectionClosed
 
 from orchestrator.wiring.server import Services
-from tests.helpers import serving, wait_for
+from tests.helpers import reloader_for, serving, wait_for
 from tests.streams.helpers import event_of, socket, ws_url
 
 PROJECT = Path(__file__).parent / "hooks_project"
@@ -123,3 +124,28 @@ async def test_a_failing_or_empty_authenticate_stream_refuses_the_connection() -
             "authenticateStream failed" in e["msg"] and "the user directory is down" in e["msg"]
             for e in services.env.logs.tail
         )
+
+
+async def test_motia_config_is_picked_up_and_dropped_by_hot_reload(
+    make_project: Callable[..., Path],
+) -> None:
+    project = make_project(
+        {"steps/guarded.stream.js": (PROJECT / "steps/guarded.stream.js").read_text()}
+    )
+    config = project / "motia.config.ts"
+    async with serving(project) as (services, _):
+        reloader = reloader_for(services)
+        # No authenticateStream: the authContext is 0.17's {token}, which has no userId.
+        assert await join_event(services, "guarded") == "event:error"
+        config.write_text((PROJECT / "motia.config.ts").read_text())
+        await reloader.apply_changes({config})
+        assert await join_event(services, "guarded") == "sync"
+        config.unlink()
+        await reloader.apply_changes({config})
+        assert await join_event(services, "guarded") == "event:error"
+
+
+async def join_event(services: Services, stream: str) -> str:
+    async with socket(ws_url(services, "/?user=ann")) as ws:
+        await ws.join(stream, "g")
+        return event_of(await ws.next())[0]
