@@ -116,6 +116,7 @@ async def test_a_failing_or_empty_authenticate_stream_refuses_the_connection() -
                     await ws.join("guarded", "g")
                     message = await ws.next()
                 except ConnectionClosed as closed:
+                    assert closed.reason is not None
                     assert (closed.reason.code, closed.reason.reason) == (1008, reason)
                 else:
                     raise AssertionError(f"{user}: got {message}, not a close")
