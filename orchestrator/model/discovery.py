@@ -63,20 +63,27 @@ def classify(path: Path) -> StepFile | None:
 
 
 def project_config(path: Path, project_dir: Path) -> StepFile | None:
-    """`path` as the project's `motia.config.ts|js|mjs|cjs` (Node), or None if it is not."""
-    if path.name in PROJECT_CONFIG_NAMES and path.parent == project_dir.resolve():
-        return StepFile(path, "config", "node")
-    return None
+    """`path` as the project's `motia.config.ts|js|mjs|cjs` (Node), or None if it is not
+    one or does not mention `authenticateStream`: as in Motia 1.0's build
+    (motia-js/packages/motia/src/new/build/generate-index.ts), a config file is loaded
+    only for that, so a 0.17 project's `defineConfig` file (plugins Steppe does not
+    have) is left alone."""
+    if path.name not in PROJECT_CONFIG_NAMES or path.parent != project_dir.resolve():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:  # gone, or a folder
+        return None
+    return StepFile(path, "config", "node") if "authenticateStream" in text else None
 
 
 def discover(project_dir: Path, step_dirs: Iterable[str] = DEFAULT_STEP_DIRS) -> list[StepFile]:
     """Every step and stream file under the project's step folders, and the project's
-    `motia.config.*` (the first of .ts, .js, .mjs, .cjs), in a stable order."""
+    `motia.config.*` with an `authenticateStream` (the first of .ts, .js, .mjs, .cjs),
+    in a stable order."""
     root_dir = project_dir.resolve()
-    config = next(
-        (root_dir / name for name in PROJECT_CONFIG_NAMES if (root_dir / name).is_file()), None
-    )
-    found = [StepFile(config, "config", "node")] if config is not None else []
+    configs = [project_config(root_dir / name, root_dir) for name in PROJECT_CONFIG_NAMES]
+    found = [c for c in configs if c is not None][:1]
     for folder in step_dirs:
         root = (project_dir / folder).resolve()
         if root.is_dir():

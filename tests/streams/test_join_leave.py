@@ -127,14 +127,16 @@ async def test_a_failing_or_empty_authenticate_stream_refuses_the_connection() -
         )
 
 
-async def test_motia_config_is_picked_up_and_dropped_by_hot_reload(
+async def test_motia_config_counts_only_with_authenticate_stream_and_hot_reloads(
     make_project: Callable[..., Path],
 ) -> None:
-    project = make_project(
-        {"steps/guarded.stream.js": (PROJECT / "steps/guarded.stream.js").read_text()}
-    )
+    # A 0.17 motia.config.ts (plugins Steppe lacks) is not loaded: no authenticateStream in it.
+    legacy = "import { config } from '@motiadev/core'\nexport default config({ plugins: [] })\n"
+    guarded = (PROJECT / "steps/guarded.stream.js").read_text()
+    project = make_project({"steps/guarded.stream.js": guarded, "motia.config.ts": legacy})
     config = project / "motia.config.ts"
     async with serving(project) as (services, _):
+        assert not services.runtime.project.problems
         reloader = reloader_for(services)
         # No authenticateStream: the authContext is 0.17's {token}, which has no userId.
         assert await join_event(services, "guarded") == "event:error"
