@@ -32,7 +32,15 @@ def messages(services: Services, prefix: str) -> list[dict[str, Any]]:
 
 
 async def test_on_join_admits_or_refuses_by_the_auth_context_in_ts_python_and_ruby() -> None:
-    async with serving(PROJECT) as (services, _):
+    async with serving(PROJECT) as (services, http):
+        listed = (await http.get("/__steppe/api/streams")).json()["streams"]
+        hooks = {s["name"]: (s["canAccess"], s["onJoin"], s["onLeave"]) for s in listed}
+        assert hooks == {
+            "todo": (False, True, True),
+            "room": (False, True, True),
+            "lobby": (False, True, True),
+            "guarded": (True, False, False),
+        }
         for stream in ("todo", "room", "lobby"):
             async with socket(ws_url(services, "/?user=ann")) as ws:
                 await ws.join(stream, "g")
