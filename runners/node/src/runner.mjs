@@ -39,6 +39,15 @@ function projectDir(argv) {
   return statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? dir : null
 }
 
+// A stream's canAccess takes Motia's (subscription, authContext); its onJoin/onLeave
+// (Motia 1.0) take (subscription, context, authContext); the rest (input, context),
+// or the context alone when there is no input (cron handlers).
+function callArguments(name, p, context) {
+  if (name === 'canAccess') return [p.input?.subscription, p.input?.authContext]
+  if (name === 'onJoin' || name === 'onLeave') return [p.input?.subscription, context, p.input?.authContext]
+  return 'input' in p ? [p.input, context] : [context]
+}
+
 class Runner {
   constructor(writer, session, loader, storage) {
     this.writer = writer
@@ -167,15 +176,6 @@ class Runner {
 // Such a runner takes the group along when the orchestrator is gone (SIGKILL to
 // pid 0, itself included): what its steps started goes too, as it would have
 // under the orchestrator.
-// A stream's canAccess takes Motia's (subscription, authContext); its onJoin/onLeave
-// (Motia 1.0) take (subscription, context, authContext); the rest (input, context),
-// or the context alone when there is no input (cron handlers).
-function callArguments(name, p, context) {
-  if (name === 'canAccess') return [p.input?.subscription, p.input?.authContext]
-  if (name === 'onJoin' || name === 'onLeave') return [p.input?.subscription, context, p.input?.authContext]
-  return 'input' in p ? [p.input, context] : [context]
-}
-
 function leadsProcessGroup() {
   try {
     const stat = readFileSync('/proc/self/stat', 'utf8')
