@@ -1,0 +1,111 @@
+"""Traces and logs of every instance, read through any instance's admin API (docs/reference.md
+§11): behind a load balancer an operator reaches one instance at random, and must see what
+all of them did.
+
+Motia 0.17 keeps both in Redis for the same reason (at v0.17.14-beta.196): its tracer
+factory writes every trace through `RedisTraceStreamAdapter` (hashes `motia:trace:<group>`,
+packages/core/src/observability/tracer.ts, redis-trace-stream-adapter.ts) and its logs
+through `RedisLogsStream` (`motia:logs:…`, packages/core/src/streams/redis-logs-stream.ts),
+each expiring after three days. Steppe keeps capped Redis streams instead (bounded by
+count, not time) and tags each record with its instance.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.helpers import wait_for
+from tests.redis.test_two_instances import two_instances
+from tests.redis_server import RedisServer
+
+API = "/__steppe/api"
+
+PROJECT = {
+    "steps/hello.step.py": """
+config = {"type": "api", "name": "Hello", "method": "POST", "path": "/hello",
+          "emits": ["greeted"]}
+
+async def handler(req, context):
+    context.logger.info("hello from the api", {"who": req["body"]["who"]})
+    await context.emit({"topic": "greeted", "data": req["body"]})
+    return {"status": 200, "body": {"ok": True}}
+""",
+    "steps/greet.step.py": """
+config = {"type": "event", "name": "Greet", "subscribes": ["greeted"], "emits": []}
+
+async def handler(data, context):
+    context.logger.info("greeted " + data["who"])
+""",
+}
+
+INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
+
+
+async def logs(client: httpx.AsyncClient, **params: Any) -> list[dict[str, Any]]:
+    response = await client.get(f"{API}/logs", params=params)
+    assert response.status_code == 200, response.text
+    entries: list[dict[str, Any]] = response.json()
+    return entries
+
+
+async def test_a_request_on_a_is_traced_and_logged_through_b(
+    make_project: Callable[..., Path], redis_server: RedisServer
+) -> None:
+    project = make_project(PROJECT)
+    async with two_instances(project, redis_server) as ((_, client_a), (_, client_b)):
+        response = await client_a.post("/hello", json={"who": "ada"})
+        assert response.status_code == 200, response.text
+        trace_id = response.headers["x-trace-id"]
+
+        async def whole_trace_on_b() -> dict[str, Any] | None:
+            found = await client_b.get(f"{API}/traces/{trace_id}")
+            if found.status_code != 200:
+                return None
+            trace: dict[str, Any] = found.json()
+            steps = sorted(span["step"] for span in trace["spans"] if span["status"] == "ok")
+            return trace if steps == ["Greet", "Hello"] else None
+
+        trace = await wait_for(whole_trace_on_b)
+        assert trace["trigger"]["type"] == "http" and trace["status"] == "ok"
+        assert {span["instance"] for span in trace["spans"]} == {INSTANCE}
+        listed = (await client_b.get(f"{API}/traces")).json()
+        assert trace_id in [t["traceId"] for t in listed]
+
+        async def both_lines_on_b() -> list[dict[str, Any]] | None:
+            entries = await logs(client_b, traceId=trace_id)
+            said = [e for e in entries if e["msg"] in ("hello from the api", "greeted ada")]
+            return said if len(said) == 2 else None
+
+        hello, greeted = await wait_for(both_lines_on_b)
+        assert (hello["step"], hello["fields"], hello["instance"]) == (
+            "Hello",
+            {"who": "ada"},
+            INSTANCE,
+        )
+        assert greeted["step"] == "Greet" and greeted["seq"] > hello["seq"]
+
+
+async def test_a_handlers_log_line_on_b_is_read_through_a_and_pages_by_seq(
+    make_project: Callable[..., Path], redis_server: RedisServer
+) -> None:
+    project = make_project(PROJECT)
+    async with two_instances(project, redis_server) as ((_, client_a), (_, client_b)):
+        for who in ("bob", "cy"):
+            assert (await client_b.post("/hello", json={"who": who})).status_code == 200
+
+        async def lines_on_a() -> list[dict[str, Any]] | None:
+            said = [e for e in await logs(client_a) if e["msg"] == "hello from the api"]
+            return said if len(said) == 2 else None
+
+        bob, cy = await wait_for(lines_on_a)
+        assert (bob["fields"], cy["fields"]) == ({"who": "bob"}, {"who": "cy"})
+        older = await logs(client_a, before=cy["seq"])
+        assert bob in older and cy not in older
+        assert all(entry["seq"] < cy["seq"] for entry in older)
+        assert await logs(client_a, limit=1) == [(await logs(client_a))[-1]]
