@@ -11,6 +11,9 @@ Keys, after `PREFIX:`:
 
 Each stream keeps about its newest `SPANS_KEPT` or `LOGS_KEPT` (`MAXLEN ~`).
 
+Each entry also carries this process's `origin` (`o`), so that `following`, which
+passes the other instances' new entries to the workbench's live feed, can tell its own.
+
 Writing costs the hot path nothing it waits for: a span or entry is kept in a list, and
 every `FLUSH_EVERY` seconds what was kept goes as one job into the shared connection's
 next pipeline (`RedisWorker.post`), never awaited. Reads scan the newest records in
@@ -21,7 +24,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import threading
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import trio
@@ -29,7 +36,15 @@ import trio
 from orchestrator.core.deployment import trace_header
 from orchestrator.core.tracing import Span, Trace
 from orchestrator.core.truncate import cap_text, utf8_size
-from orchestrator.stores.redis_worker import Command, RedisUnavailable, RedisWorker, Script
+from orchestrator.stores.redis_worker import (
+    Command,
+    RedisUnavailable,
+    RedisWorker,
+    Script,
+    import_redis,
+)
+
+log = logging.getLogger("steppe.redis")
 
 SPANS_KEPT = 10_000
 LOGS_KEPT = 10_000
@@ -42,11 +57,11 @@ _CHUNK = 500
 # are all found once the records are this much older than its start (clocks differ).
 _CLOCK_SLACK_MS = 60_000
 
-# ARGV: P, cap, entries... Each entry gets the next `seq`, which is also its id, so a
+# ARGV: P, cap, origin, entries... Each entry gets the next `seq`, which is also its id, so a
 # page `before` a seq is one XREVRANGE. A seq key lost while the stream stayed (a
 # FLUSHALL of one key) restarts past the stream's newest id.
 _APPEND_LOGS = Script("""
-local stream, seq, n = ARGV[1] .. ':logs', ARGV[1] .. ':logs:seq', #ARGV - 2
+local stream, seq, n = ARGV[1] .. ':logs', ARGV[1] .. ':logs:seq', #ARGV - 3
 local top = redis.call('INCRBY', seq, n)
 local newest = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)[1]
 if newest then
@@ -54,7 +69,8 @@ if newest then
   if top - n <= last then top = last + n; redis.call('SET', seq, top) end
 end
 for i = 1, n do
-  redis.call('XADD', stream, 'MAXLEN', '~', ARGV[2], (top - n + i) .. '-0', 'e', ARGV[2 + i])
+  redis.call('XADD', stream, 'MAXLEN', '~', ARGV[2], (top - n + i) .. '-0',
+    'e', ARGV[3 + i], 'o', ARGV[3])
 end
 """)
 
@@ -66,6 +82,7 @@ class RedisRecords:
         self._worker = worker
         worker.add_scripts([_APPEND_LOGS])
         self.instance = instance
+        self._origin = uuid.uuid4().hex  # unique even for instances sharing a process (tests)
         self._lock = threading.Lock()  # entries may be logged from worker threads
         self._spans: list[Command] = []
         self._logs: list[str] = []
@@ -93,7 +110,9 @@ class RedisRecords:
             logs, self._logs = self._logs, []
         commands = spans
         if logs:
-            commands.append(_APPEND_LOGS.call((), (self._worker.prefix, LOGS_KEPT, *logs)))
+            commands.append(
+                _APPEND_LOGS.call((), (self._worker.prefix, LOGS_KEPT, self._origin, *logs))
+            )
         if commands:
             with contextlib.suppress(RedisUnavailable):
                 self._worker.post(commands)
@@ -118,7 +137,7 @@ class RedisRecords:
         while True:
             chunk = await self._range("logs", end, _CHUNK)
             for ident, fields in chunk:
-                entry = json.loads(fields["e"]) | {"seq": int(ident.partition("-")[0])}
+                entry = json.loads(fields["e"]) | {"seq": _ms(ident)}
                 if trace_id and entry.get("traceId") != trace_id:
                     continue
                 total += utf8_size(fields["e"]) + 1
@@ -147,6 +166,68 @@ class RedisRecords:
             end = f"({chunk[-1][0]}"
             if trace_id is not None and _ms(end[1:]) < oldest_start * 1000 - _CLOCK_SLACK_MS:
                 return records
+
+    @asynccontextmanager
+    async def following(
+        self, url: str, deliver: Callable[[dict[str, Any]], None], wanted: Callable[[], bool]
+    ) -> AsyncIterator[None]:
+        """While in the block, pass each log entry another instance writes to `deliver`
+        (on the trio thread), as long as `wanted()` (someone watches the live feed).
+
+        `XREAD BLOCK` waits, so it has a thread and a connection of its own (as the
+        stream relay's subscription); Redis lost: it reads again once Redis answers."""
+        redis = import_redis()
+        client = redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=2.0)
+        token = trio.lowlevel.current_trio_token()
+        stop = threading.Event()
+
+        def pass_on(entries: list[dict[str, Any]]) -> None:
+            for entry in entries:
+                deliver(entry)
+
+        def follow() -> None:
+            after: str | None = None  # None: from the newest entry once wanted again
+            while not stop.is_set():
+                if not wanted():
+                    after = None
+                    stop.wait(0.2)
+                    continue
+                try:
+                    after, entries = self._read_after(client, after)
+                except redis.RedisError as exc:
+                    log.warning("log entries of other instances paused: %s", exc)
+                    stop.wait(1.0)
+                    continue
+                if entries:
+                    try:
+                        token.run_sync_soon(pass_on, entries)
+                    except trio.RunFinishedError:
+                        return
+
+        thread = threading.Thread(target=follow, name="steppe-redis-logs", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            await trio.to_thread.run_sync(thread.join)
+            client.close()
+
+    def _read_after(self, client: Any, after: str | None) -> tuple[str, list[dict[str, Any]]]:
+        """The other instances' entries after `after` (blocking a little for them), and
+        the id to read after next; from the newest entry when `after` is None."""
+        key = self._worker.key("logs")
+        if after is None:
+            newest = client.xrevrange(key, count=1)
+            return (newest[0][0] if newest else "0-0"), []
+        reply = client.xread({key: after}, count=_CHUNK, block=200) or []
+        entries = []
+        for _, found in reply:
+            for ident, fields in found:
+                after = ident
+                if fields.get("o") != self._origin:
+                    entries.append(json.loads(fields["e"]) | {"seq": _ms(ident)})
+        return after, entries
 
     async def _range(self, key: str, end: str, count: int) -> list[tuple[str, dict[str, str]]]:
         (reply,) = await self._worker.run(

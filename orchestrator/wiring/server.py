@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,13 +106,20 @@ async def open_services(
         ):
             env, cron = _wire(runtime, mode, logs, state, queue, streams)
             records = shared_records(queue, instance_name())
+            following: AbstractAsyncContextManager[None] = nullcontext()
             if records is not None:
                 share(records, env.tracer, logs)
                 env.shared = records
+                # Other instances' entries for the live feed, while a page watches it.
+                live = env.live
+                following = records.following(
+                    settings.redis_url, live.broadcast, lambda: bool(live.clients)
+                )
             async with (
                 exporting(
                     env.tracer, logs, families(env), os.environ
                 ),  # OpenTelemetry, when configured
+                following,
                 _running(runtime, env, cron, streams, watch, records) as services,
             ):
                 services.json_console = json_console

@@ -12,6 +12,7 @@ count, not time) and tags each record with its instance.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from collections.abc import Callable
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import trio
+from trio_websocket import open_websocket_url
 
 from tests.helpers import wait_for
 from tests.redis.test_two_instances import two_instances
@@ -109,3 +112,30 @@ async def test_a_handlers_log_line_on_b_is_read_through_a_and_pages_by_seq(
         assert bob in older and cy not in older
         assert all(entry["seq"] < cy["seq"] for entry in older)
         assert await logs(client_a, limit=1) == [(await logs(client_a))[-1]]
+
+
+async def test_the_live_feed_of_b_shows_the_log_lines_of_a_once(
+    make_project: Callable[..., Path], redis_server: RedisServer
+) -> None:
+    project = make_project(PROJECT)
+    async with two_instances(project, redis_server) as ((_, client_a), (b, _)):
+        live_url = "ws" + b.url.removeprefix("http") + f"{API}/live"
+        async with open_websocket_url(live_url) as ws:
+            assert json.loads(await ws.get_message())["type"] == "hello"
+            await trio.sleep(0.5)  # B's follower has found where the stream ends
+            assert (await client_a.post("/hello", json={"who": "dee"})).status_code == 200
+            seen: list[dict[str, Any]] = []
+            with trio.move_on_after(3):  # a second copy would arrive within this time
+                while True:
+                    message = json.loads(await ws.get_message())
+                    entry = message.get("entry") or {}
+                    if message["type"] == "log" and entry["msg"] in (
+                        "hello from the api",
+                        "greeted dee",
+                    ):
+                        seen.append(entry)
+        # The API step ran on A; the event step on either: each line once, B's own
+        # entries not read back from Redis.
+        assert sorted(entry["msg"] for entry in seen) == ["greeted dee", "hello from the api"]
+        hello = next(entry for entry in seen if entry["step"] == "Hello")
+        assert (hello["fields"], hello["instance"]) == ({"who": "dee"}, INSTANCE)
