@@ -187,6 +187,7 @@ class RedisRecords:
 
         def follow() -> None:
             after: str | None = None  # None: from the newest entry once wanted again
+            paused = False  # said once until Redis answers again
             while not stop.is_set():
                 if not wanted():
                     after = None
@@ -195,9 +196,12 @@ class RedisRecords:
                 try:
                     after, entries = self._read_after(client, after)
                 except redis.RedisError as exc:
-                    log.warning("log entries of other instances paused: %s", exc)
+                    if not paused:
+                        log.warning("log entries of other instances paused: %s", exc)
+                    paused = True
                     stop.wait(1.0)
                     continue
+                paused = False
                 if entries:
                     try:
                         token.run_sync_soon(pass_on, entries)

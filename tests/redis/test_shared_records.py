@@ -23,6 +23,8 @@ import httpx
 import trio
 from trio_websocket import open_websocket_url
 
+from orchestrator.stores.records import ENTRY_BYTES, RedisRecords
+from orchestrator.stores.redis_worker import open_redis_worker
 from tests.helpers import wait_for
 from tests.redis.test_two_instances import two_instances
 from tests.redis_server import RedisServer
@@ -139,3 +141,22 @@ async def test_the_live_feed_of_b_shows_the_log_lines_of_a_once(
         assert sorted(entry["msg"] for entry in seen) == ["greeted dee", "hello from the api"]
         hello = next(entry for entry in seen if entry["step"] == "Hello")
         assert (hello["fields"], hello["instance"]) == ({"who": "dee"}, INSTANCE)
+
+
+async def test_an_entry_over_8_kib_is_cut_in_redis_and_the_seq_survives_a_lost_counter(
+    redis_server: RedisServer,
+) -> None:
+    async with open_redis_worker(redis_server.url, redis_server.prefix()) as worker:
+        records = RedisRecords(worker, "here:1")
+        records.add_log({"seq": 1, "time": 0.0, "level": "info", "msg": "x" * 20_000,
+                         "step": None, "traceId": None, "source": "logger",
+                         "fields": {"blob": "y" * 20_000}})  # fmt: skip
+        [entry] = await records.logs_page(limit=10, max_bytes=10**6, before=None, trace_id=None)
+        assert len(entry["msg"]) < ENTRY_BYTES and "[truncated" in entry["msg"]
+        assert "[truncated" in entry["fields"]["truncated"] and entry["instance"] == "here:1"
+        await worker.run([("DEL", worker.key("logs", "seq"))])
+        records.add_log(entry | {"msg": "after"})
+        first, after = await records.logs_page(
+            limit=10, max_bytes=10**6, before=None, trace_id=None
+        )
+        assert after["msg"] == "after" and after["seq"] > first["seq"]
