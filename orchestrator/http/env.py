@@ -7,6 +7,7 @@ from typing import Literal, Protocol, cast
 
 from quart import current_app
 
+from orchestrator.core.deployment import SharedRecords
 from orchestrator.core.logs import LogSink
 from orchestrator.core.tracing import Tracer
 from orchestrator.http.cors import CorsPolicies
@@ -45,6 +46,8 @@ class HttpEnv:
     admin_token: str | None = None
     access_log: bool = True
     streams: StreamsService | None = None
+    # Every instance's traces and logs, when instances share the queue (Redis).
+    shared: SharedRecords | None = None
     in_flight: InFlight = field(default_factory=InFlight)
     # Set when shutdown begins, before the grace period: /__steppe/ready answers 503.
     shutting_down: bool = False
