@@ -19,7 +19,7 @@ SHIPPED = (
     "runners/node/package.json",
     "runners/node/package-lock.json",
     "runners/node/src/*.mjs",
-    "runners/python/steppe_runner/*.py",
+    "runners/python/steppe_runner/**/*.py",
     "runners/ruby/runner.rb",
     "runners/ruby/echo.rb",
     "runners/ruby/lib/**/*.rb",

@@ -3,7 +3,8 @@ motia/runtime.py, `_register_*_trigger` and `_register_condition`), for an `invo
 carries `trigger` (runners/README.md, "Motia 1.0 invocations").
 
 - http: `handler(MotiaHttpArgs, ctx)`: `request` and `response`, the request's fields at
-  the top level too; the trigger's middleware runs around it as `(args, ctx, next)`.
+  the top level too; the trigger's middleware (or an older RC's root `middleware`) runs
+  around it as `(args, ctx, next)`.
 - queue: the data; state/stream: the change record; cron: `None`.
 - `condition:<i>`: `(input, ctx)` with the handler's input, except for http: the plain
   request (an ApiRequest), as motia-py's condition gets. Its answer is made a bool.
@@ -63,7 +64,8 @@ async def call_v1(
     response = MotiaHttpResponse()
     args = MotiaHttpArgs({**request, "request": request, "response": response})
     context.input_value = args
-    chain = loaded.trigger_middleware.get(context.trigger.get("index", -1))
+    # Older 1.0 RCs put `middleware` at the config's root (HANDLER_MIGRATION_GUIDE.md).
+    chain = loaded.trigger_middleware.get(context.trigger.get("index", -1)) or loaded.middleware
     if chain:
         result = await run_around(chain, fn, args, context, call_fn, _as_input)
     else:

@@ -158,7 +158,8 @@ def test_response_status_and_headers_answer_a_handler_returning_none(
     http = {"type": "http", "index": 0, "method": "DELETE", "path": "/things/:id"}
     request = {"pathParams": {"id": "9"}, "queryParams": {}, "headers": {}, "body": None}
     answer = orchestrator.run("v1_response.step.py", 1, {"request": request}, trigger=http)
-    assert answer["r"] == {"status": 204, "headers": {"x-deleted": "9"}, "body": None}
+    headers = {"x-root-mw": "1", "x-deleted": "9"}
+    assert answer["r"] == {"status": 204, "headers": headers, "body": None}
 
     streamed = {"request": {**request, "queryParams": {"stream": "1"}}}
     error = orchestrator.run("v1_response.step.py", 2, streamed, trigger=http)["e"]

@@ -88,7 +88,8 @@ class V1Test < Minitest::Test
     http = { 'type' => 'http', 'index' => 0, 'method' => 'DELETE', 'path' => '/things/:id' }
     request = { 'pathParams' => { 'id' => '9' }, 'queryParams' => {}, 'headers' => {}, 'body' => nil }
     response = invoke(914, 'v1_calls', input: { 'request' => request }, trigger: http)
-    assert_equal({ 'status' => 204, 'headers' => { 'x-deleted' => '9' }, 'body' => nil }, response['r'])
+    assert_equal({ 'status' => 204, 'headers' => { 'x-root-mw' => '1', 'x-deleted' => '9' }, 'body' => nil },
+                 response['r'])
     streamed = { 'request' => request.merge('queryParams' => { 'stream' => '1' }) }
     error = invoke(915, 'v1_calls', input: streamed, trigger: http)['e']
     assert_equal 'NotImplementedError', error['name']

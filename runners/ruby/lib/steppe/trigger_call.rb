@@ -64,8 +64,9 @@ module Steppe
       response = Response.new
       args = req.merge('request' => req, 'response' => response)
       context.input = args
-      chain = step.trigger_middleware[context.trigger['index']]
-      result = if chain
+      # Older 1.0 RCs put `middleware` at the config's root (HANDLER_MIGRATION_GUIDE.md).
+      chain = step.trigger_middleware[context.trigger['index']] || step.middleware
+      result = if !chain.empty?
                  Middleware.run(chain, args, context) { |a| function.call_v1('http', a, context) }
                else
                  function.call_v1('http', args, context)
