@@ -154,15 +154,9 @@ class Orchestrator:
             params["trigger"] = trigger
         return self.request("invoke", params)
 
-    def run(
-        self,
-        name: str,
-        iid: int,
-        input: Any = ...,
-        fn: str | None = None,
-        trigger: dict[str, Any] | None = None,
-    ) -> Frame:
-        return self.response(self.invoke(name, iid, input, fn, trigger))
+    def run(self, name: str, iid: int, *args: Any, **kwargs: Any) -> Frame:
+        """`invoke`, and its answer."""
+        return self.response(self.invoke(name, iid, *args, **kwargs))
 
     def logs(self, **match: Any) -> list[Frame]:
         found = [n["p"] for n in self.notes if n["m"] == "log"]

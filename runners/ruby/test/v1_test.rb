@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require 'minitest/autorun'
+require 'tmpdir'
 require_relative 'runner_test'
 
 # Motia 1.0 step files in the Ruby runner: the reported config, condition:<i>,
@@ -12,20 +13,7 @@ class V1Test < Minitest::Test
   REQUEST = { 'pathParams' => { 'id' => '7' }, 'queryParams' => {}, 'body' => { 'verified' => true },
               'headers' => { 'x-token' => 'ok' }, 'method' => 'POST' }.freeze
 
-  def runner = RunnerTest.runner
-  def step(name) = File.join(RunnerTest::STEPS, "#{name}.step.rb")
-
-  def invoke(iid, name, **options)
-    assert runner.load(step(name))['ok']
-    runner.response(runner.invoke(iid, step(name), ctx: RunnerTest::CTX, **options))
-  end
-
-  def calls_of(iid)
-    all = []
-    all << runner.calls.pop until runner.calls.empty?
-    all.each { |c| runner.calls << c unless c['p']['iid'] == iid }
-    all.select { |c| c['p']['iid'] == iid }
-  end
+  include RunnerTest::Calls
 
   def test_the_reported_config_of_a_1_0_step
     loaded = runner.load(step('v1_orders'))

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from ..context import Context
+from ..context import Context, Logger
 from ..current import current_context
 from ..values import to_loggable
 
@@ -32,34 +32,23 @@ def enqueue(event: Mapping[str, Any] | None = None, /, **fields: Any) -> Any:
     return _context("enqueue()").emit(event, **fields)
 
 
-class _Logger:
+class _Logger(Logger):
     """`logger.info(msg, fields)`: the current invocation's logger; outside a handler (at
     import time) a line on stderr, which the runner reports as the file's output."""
 
     __slots__ = ()
 
+    def __init__(self) -> None:
+        pass  # no invocation of its own: each call finds the current one
+
     def _log(self, level: str, msg: Any, fields: Mapping[str, Any] | None, kw: Any) -> None:
         context = current_context.get()
         if context is not None:
-            getattr(context.logger, level)(msg, fields, **kw)
+            context.logger._log(level, msg, fields, kw)
             return
         merged = {**fields, **kw} if fields else kw
         extra = f" {to_loggable(merged)}" if merged else ""
         print(f"[{level}] {msg}{extra}", file=sys.stderr)
-
-    def debug(self, msg: Any, fields: Mapping[str, Any] | None = None, **kw: Any) -> None:
-        self._log("debug", msg, fields, kw)
-
-    def info(self, msg: Any, fields: Mapping[str, Any] | None = None, **kw: Any) -> None:
-        self._log("info", msg, fields, kw)
-
-    def warn(self, msg: Any, fields: Mapping[str, Any] | None = None, **kw: Any) -> None:
-        self._log("warn", msg, fields, kw)
-
-    warning = warn
-
-    def error(self, msg: Any, fields: Mapping[str, Any] | None = None, **kw: Any) -> None:
-        self._log("error", msg, fields, kw)
 
 
 logger = _Logger()
