@@ -187,3 +187,53 @@ def test_without_trigger_a_1_0_file_is_called_as_0_17(orchestrator: Orchestrator
     orchestrator.load("v1_builder.step.py")
     error = orchestrator.run("v1_builder.step.py", 1, {"x": 1})["e"]
     assert error["name"] == "AttributeError"  # a 0.17 ctx has no trigger
+
+
+def test_motia_py_playground_steps_run_unchanged(orchestrator: Orchestrator) -> None:
+    """Copies of motia-py/playground/steps/conditions/mixed_triggers_step.py,
+    state_example/on_state_change_step.py and stream_example/on_todo_event_step.py."""
+    for name in ("mixed_triggers", "on_state_change", "on_todo_event"):
+        loaded = orchestrator.load(f"motia_py_{name}_step.py")
+        assert loaded["ok"], loaded
+    mixed = "motia_py_mixed_triggers_step.py"
+    http = {"type": "http", "index": 1, "method": "POST", "path": "/orders/manual"}
+    request = {"pathParams": {}, "queryParams": {}, "headers": {}, "body": {"user": {}}}
+    assert orchestrator.run(mixed, 1, request, "condition:1", http)["r"] is False
+    verified = {**request, "body": {"user": {"verified": True}}}
+    assert orchestrator.run(mixed, 2, verified, "condition:1", http)["r"] is True
+    answer = orchestrator.run(mixed, 3, {"request": {**verified, "method": "POST"}}, trigger=http)
+    assert answer["r"] == {
+        "status": 200,
+        "body": {"message": "Order processed via API"},
+        "headers": {},
+    }
+    assert orchestrator.logs(iid=3)[0]["fields"] == {"path": "/orders/manual", "method": "POST"}
+
+    state = {"type": "state", "index": 0}
+    change = {
+        "type": "state",
+        "group_id": "users",
+        "item_id": "u1",
+        "old_value": {"status": "new"},
+        "new_value": {"status": "active"},
+    }
+    on_state = "motia_py_on_state_change_step.py"
+    assert orchestrator.run(on_state, 4, change, "condition:0", state)["r"] is True
+    assert orchestrator.run(on_state, 5, change, trigger=state)["ok"]
+    assert _emits(orchestrator, 5)[0]["data"] == {
+        "user_id": "u1",
+        "old_status": "new",
+        "new_status": "active",
+    }
+
+    event = {
+        "type": "stream",
+        "timestamp": 1,
+        "streamName": "todo",
+        "groupId": "inbox",
+        "id": "t1",
+        "event": {"type": "create", "data": {"title": "a"}},
+    }
+    stream = {"type": "stream", "index": 0}
+    assert orchestrator.run("motia_py_on_todo_event_step.py", 6, event, trigger=stream)["ok"]
+    assert orchestrator.logs(iid=6)[1]["msg"] == "New todo created: t1"
