@@ -15,6 +15,7 @@ from orchestrator.http.router import Router
 from orchestrator.model.settings import Settings
 from orchestrator.model.validation import DataValidator
 from orchestrator.services.bus import EventBus
+from orchestrator.services.change_triggers import ChangeTriggers
 from orchestrator.services.context import EmitChecker
 from orchestrator.services.invoker import StepInvoker
 from orchestrator.services.project import Project
@@ -45,6 +46,8 @@ class HttpEnv:
     admin_token: str | None = None
     access_log: bool = True
     streams: StreamsService | None = None
+    # The state and stream triggers that writes report to (none: nothing watches).
+    changes: ChangeTriggers | None = None
     in_flight: InFlight = field(default_factory=InFlight)
     # Set when shutdown begins, before the grace period: /__steppe/ready answers 503.
     shutting_down: bool = False
