@@ -99,9 +99,6 @@ class ChangeTriggers:
         """Whether any step has a state trigger (if not, state writes read no old value)."""
         return bool(self._state)
 
-    def watches_stream(self, stream: str) -> bool:
-        return stream in self._streams
-
     async def state_changed(
         self, origin: Origin | None, group: str, key: str, old: JSON, new: JSON
     ) -> None:
@@ -128,7 +125,8 @@ class ChangeTriggers:
     ) -> None:
         """One delivery per stream trigger that watches the item (for a custom event,
         `item_id` is the channel's, or None): `{type: 'stream', timestamp, streamName,
-        groupId, id, event: {type, data}}`."""
+        groupId, id, event: {type, data}}`. Nothing to do (a dict lookup) when no
+        trigger watches the stream."""
         watching = [
             (step, trigger)
             for step, trigger in self._streams.get(stream, ())

@@ -183,3 +183,25 @@ export const handler = async (input, ctx) => {
   await ctx.state.set('loop', 'n', (input.new_value ?? 0) + 1)
 }
 """
+
+# A Motia 0.17 Python step writes state; a 1.0 TS step watches its group.
+PY_WRITER = """
+config = {"type": "api", "name": "PyWriter", "method": "POST", "path": "/py", "emits": []}
+
+
+async def handler(req, context):
+    await context.state.set("py", "k", req["body"])
+    await context.state.update("py", "k", [{"type": "increment", "path": "n", "by": 1}])
+    return {"status": 200, "body": {}}
+"""
+
+PY_WATCHER = """
+export const config = {
+  name: 'PyWatcher',
+  triggers: [{ type: 'state', condition: (input: any) => input.group_id === 'py' }],
+}
+
+export const handler = async (input: any, ctx: any) => {
+  await ctx.state.set('py-seen', String(input.new_value.n), input)
+}
+"""

@@ -22,6 +22,8 @@ from tests.triggers.reactive_project import (
     FAILING,
     LOOP,
     MERGE_PROJECT,
+    PY_WATCHER,
+    PY_WRITER,
     STREAM_PROJECT,
 )
 
@@ -57,6 +59,24 @@ async def test_parallel_merge_fires_once_when_all_tasks_are_done(
         assert merged["traceId"] == response.json()["traceId"]
         # The other four changes were delivered too, and their condition said no.
         assert services.bus.delivered >= 3 + 5
+
+
+async def test_a_python_handler_s_writes_trigger_a_typescript_step(
+    make_project: Callable[..., Path],
+) -> None:
+    """State calls from every runner go through one router: the language of the writer
+    does not matter."""
+    project = make_project(
+        {"steps/py_writer_step.py": PY_WRITER, "steps/watch.step.ts": PY_WATCHER}
+    )
+    async with serving(project) as (services, client):
+        _loaded(services)
+        assert (await client.post("/py", json={"n": 1})).status_code == 200
+        await wait_for(lambda: services.env.state.get("py-seen", "2"))
+        await services.bus.wait_idle()
+        seen = dict(await services.env.state.items("py-seen"))
+        assert seen["1"]["old_value"] is None and seen["1"]["new_value"] == {"n": 1}
+        assert seen["2"]["old_value"] == {"n": 1} and seen["2"]["new_value"] == {"n": 2}
 
 
 async def test_stream_triggers_filter_by_stream_group_item_and_condition(
@@ -106,9 +126,10 @@ async def test_stream_triggers_filter_by_stream_group_item_and_condition(
 async def test_a_failing_state_trigger_is_retried_then_dead_lettered(
     make_project: Callable[..., Path],
 ) -> None:
-    """The change comes from the admin API (a workbench edit): it triggers too."""
+    """The change comes from the admin API (a workbench edit): it triggers too. On the
+    default, durable stores (SQLite state and queue)."""
     project = make_project({"steps/failing.step.js": FAILING})
-    async with serving(project) as (services, client):
+    async with serving(project, state="sqlite", queue="sqlite") as (services, client):
         _loaded(services)
         response = await client.put("/__steppe/api/state/jobs/j1", json={"size": 3})
         assert response.status_code == 200, response.text

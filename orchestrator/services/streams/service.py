@@ -24,12 +24,7 @@ from orchestrator.core.types import JSON, JSONMap
 from orchestrator.model.step import StreamDef
 from orchestrator.model.validation import DataValidator
 from orchestrator.runtime.host import Invocation
-from orchestrator.services.change_triggers import (
-    ChangeTriggers,
-    ItemChange,
-    Origin,
-    StreamEventType,
-)
+from orchestrator.services.change_triggers import ChangeTriggers, ItemChange, Origin
 from orchestrator.services.project import Project
 from orchestrator.services.streams.access import AccessChecker
 from orchestrator.services.streams.hub import Client, StreamHub
@@ -270,10 +265,11 @@ class StreamsService:
         target = Channel(stream.name, channel["groupId"], item_id or None)
         message = event_message(self._clock.now_ms(), target, event["type"], event.get("data"))
         self.hub.publish(target, encode(message))
-        await self._tell_triggers(
-            origin, stream.name, target.group, target.item_id, "event",
-            {"type": event["type"], "data": event.get("data")},
-        )  # fmt: skip
+        if self.changes is not None:
+            custom = {"type": event["type"], "data": event.get("data")}
+            await self.changes.stream_changed(
+                origin, stream.name, target.group, target.item_id, "event", custom
+            )
 
     async def _changed(
         self,
@@ -287,20 +283,8 @@ class StreamsService:
         """Publish a change to subscribers and report it to the stream triggers; called
         under the group's lock, so both see the group's changes in the order made."""
         self._publish(stream, group, item_id, kind, item)
-        await self._tell_triggers(origin, stream, group, item_id, kind, item)
-
-    async def _tell_triggers(
-        self,
-        origin: Origin | None,
-        stream: str,
-        group: str,
-        item_id: str | None,
-        kind: StreamEventType,
-        data: JSON,
-    ) -> None:
-        changes = self.changes
-        if changes is not None and changes.watches_stream(stream):
-            await changes.stream_changed(origin, stream, group, item_id, kind, data)
+        if self.changes is not None:
+            await self.changes.stream_changed(origin, stream, group, item_id, kind, item)
 
     def _publish(
         self, stream: str, group: str, item_id: str, kind: ChangeType, item: JSONMap
