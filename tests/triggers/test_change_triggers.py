@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from orchestrator.testing.client import Steppe
+from orchestrator.testing.server import TestServer
 from orchestrator.wiring.server import Services
 from tests.helpers import serving, wait_for
 from tests.triggers.reactive_project import (
@@ -174,3 +176,19 @@ async def test_a_self_triggering_state_step_stops_at_max_trace_deliveries(
         assert "max_trace_deliveries (10)" in error["message"]
         # Ten deliveries ran, each writing once; the eleventh was dead-lettered.
         assert await services.env.state.get("loop", "n") == 10
+
+
+def test_the_steppe_fixture_s_state_writes_trigger_too(make_project: Callable[..., Path]) -> None:
+    """`steppe.state.set` in a user's test (orchestrator/testing/client.py) is a change
+    like the admin API's, so a test can drive a state-triggered step."""
+    project = make_project({"steps/failing.step.js": FAILING})
+    server = TestServer(project)
+    server.start()
+    try:
+        steppe = Steppe(server)
+        steppe.state.set("jobs", "j2", 1)
+        steppe.wait_idle()
+        assert steppe.state.get("attempts", "j2") == {"n": 2}
+        assert [d["step"] for d in steppe.dead_letters()] == ["FailingWatcher"]
+    finally:
+        server.stop()
