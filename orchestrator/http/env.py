@@ -16,6 +16,7 @@ from orchestrator.http.router import Router
 from orchestrator.model.settings import Settings
 from orchestrator.model.validation import DataValidator
 from orchestrator.services.bus import EventBus
+from orchestrator.services.change_triggers import ChangeTriggers
 from orchestrator.services.context import EmitChecker
 from orchestrator.services.invoker import StepInvoker
 from orchestrator.services.project import Project
@@ -48,6 +49,8 @@ class HttpEnv:
     streams: StreamsService | None = None
     # Every instance's traces and logs, when instances share the queue (Redis).
     shared: SharedRecords | None = None
+    # The state and stream triggers that writes report to (none: nothing watches).
+    changes: ChangeTriggers | None = None
     in_flight: InFlight = field(default_factory=InFlight)
     # Set when shutdown begins, before the grace period: /__steppe/ready answers 503.
     shutting_down: bool = False

@@ -29,7 +29,7 @@ from orchestrator.core.logs import LogSink
 from orchestrator.core.tracing import TraceParent
 from orchestrator.model.step import Step
 from orchestrator.runtime.host import Invocation
-from orchestrator.services.context import EmitRequest
+from orchestrator.services.emit_request import EmitRequest
 from orchestrator.services.invoker import SKIPPED, Invoker, error_record
 from orchestrator.services.project import Project
 from orchestrator.services.queue_options import QueueOptions
@@ -377,8 +377,11 @@ class EventBus:
         event = delivery.event
         try:
             try:
+                trigger = step.delivery_trigger(event.topic)
                 if removed:
                     raise StepRemoved(f"{step.name} was removed from the project")
+                if step.is_v1 and trigger is None:
+                    raise StepRemoved(f"{step.name} has no trigger for '{event.topic}' any more")
                 result = await self._invoker.invoke(
                     step,
                     event.trace_id,
@@ -388,7 +391,7 @@ class EventBus:
                     timeout=options.visibility_timeout,
                     parent=TraceParent.parse(event.traceparent),
                     topic=event.topic,
-                    trigger=step.queue_trigger(event.topic),
+                    trigger=trigger,
                 )
                 if result is SKIPPED:  # done: a false condition is an answer, not a failure
                     self._logs.write(

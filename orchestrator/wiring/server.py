@@ -31,6 +31,7 @@ from orchestrator.http.metrics import families
 from orchestrator.http.router import Router
 from orchestrator.model.settings import Settings
 from orchestrator.services.bus import EventBus
+from orchestrator.services.change_triggers import ChangeTriggers
 from orchestrator.services.context import ContextRouter, EmitChecker
 from orchestrator.services.cron import CronScheduler
 from orchestrator.services.invoker import StepInvoker
@@ -67,6 +68,8 @@ class Services:
         self.runtime.project = project
         # Every service that holds a view of the project takes the new one the same way.
         users: list[ProjectUser] = [self.env.checker, self.bus, self.cron, self.env]
+        if self.env.changes is not None:
+            users.append(self.env.changes)
         if self.env.streams is not None:
             users.append(self.env.streams)
         for user in users:
@@ -160,8 +163,10 @@ def _wire(
         ),
         strict=settings.strict_emits,
     )
+    changes = ChangeTriggers(project.steps, bus, invoker.start_trace)
+    streams.changes = changes
     runtime.host.router = ContextRouter(
-        state, bus, checker, streams, max_json_depth=settings.max_json_depth
+        state, bus, checker, streams, changes=changes, max_json_depth=settings.max_json_depth
     )
     env = HttpEnv(
         project=project,
@@ -178,6 +183,7 @@ def _wire(
         admin_token=os.environ.get(ADMIN_TOKEN_VARIABLE) or None,
         access_log=mode == "dev",
         streams=streams,
+        changes=changes,
     )
     return env, CronScheduler(project.steps.values(), invoker, logs, lock=tick_lock(queue))
 
