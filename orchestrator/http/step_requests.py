@@ -32,6 +32,7 @@ from orchestrator.http.api import (
     serve_api_request,
 )
 from orchestrator.http.env import HttpEnv
+from orchestrator.runtime.response_stream import ResponseStream
 
 log = logging.getLogger("steppe.http")
 
@@ -167,29 +168,67 @@ async def serve_step_request(
 ) -> None:
     headers = _headers(scope)
     body = AsgiBody(receive, headers, env.settings.body_limit, body_timeout)
-    request = ApiRequest(
-        method=scope["method"],
-        path=scope["path"],
-        raw_path=_raw_path(scope),
-        headers=headers,
-        query=_query(scope["query_string"]),
-        read_body=body.read,
-    )
     response: ApiResponse | None = None
     with env.in_flight.track():
         if not env.in_flight.closed:
-            try:
-                response = await serve_api_request(env, request)
-            except ClientGone:
-                return
-            except Exception:
-                log.exception("unexpected error serving %s %s", request.method, request.path)
-                response = api_error(500, "internal error", new_trace_id())
+            # The request's tasks: a handler streaming its answer runs on in here.
+            async with trio.open_nursery() as tasks:
+                request = ApiRequest(
+                    method=scope["method"],
+                    path=scope["path"],
+                    raw_path=_raw_path(scope),
+                    headers=headers,
+                    query=_query(scope["query_string"]),
+                    read_body=body.read,
+                    tasks=tasks,
+                )
+                try:
+                    response = await serve_api_request(env, request)
+                except ClientGone:
+                    return
+                except Exception:
+                    log.exception("unexpected error serving %s %s", scope["method"], scope["path"])
+                    response = api_error(500, "internal error", new_trace_id())
+                if response.stream is not None:
+                    await _send_streamed(send, receive, response, response.stream)
     if response is None:  # ended by the shutdown's grace running out (in_flight.py)
         response = _shutting_down()
+    elif response.stream is not None:
+        return  # sent, or cut short by the shutdown: its status line is out either way
     else:
         await body.discard()
     await _send(send, response)
+
+
+async def _send_streamed(
+    send: ASGISendCallable,
+    receive: ASGIReceiveCallable,
+    response: ApiResponse,
+    stream: ResponseStream,
+) -> None:
+    """The head at once, then each chunk as the handler writes it (chunked transfer, no
+    content-length), until the handler ends it or its invocation is over. An answer
+    cut short (the handler threw or timed out) ends without the closing chunk, so the
+    client can tell it is incomplete. The client leaving cancels the handler."""
+    headers = [(name.encode("latin-1"), value.encode()) for name, value in response.headers.items()]
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    async with trio.open_nursery() as watching:
+        watching.start_soon(_watch_disconnect, receive, stream, watching.cancel_scope)
+        while (chunk := await stream.next_chunk()) is not None:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        watching.cancel_scope.cancel()
+    if stream.failure is None and not stream.gone:
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _watch_disconnect(
+    receive: ASGIReceiveCallable, stream: ResponseStream, scope: trio.CancelScope
+) -> None:
+    # The body was read before the handler ran: what comes now is the disconnect.
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    stream.leave()
+    scope.cancel()
 
 
 def _shutting_down() -> ApiResponse:
