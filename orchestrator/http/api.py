@@ -52,8 +52,11 @@ class ApiRequest:
     headers: dict[str, str]  # lower-case names; repeated headers joined with ", "
     query: dict[str, str | list[str]]  # a name given more than once has a list
     read_body: Callable[[], Awaitable[bytes]]  # the whole body (b"" when none was sent)
-    # Where a handler that streams its answer keeps running once the answer has begun.
-    tasks: trio.Nursery
+    # Where a handler that streams its answer keeps running once the answer has begun
+    # (None when no step of the project can stream: nothing to pay for then).
+    tasks: trio.Nursery | None = None
+    # Set once a streamed answer's head is sent: nothing else may be sent after it.
+    head_sent: bool = False
 
 
 @dataclass(slots=True)
@@ -201,7 +204,7 @@ async def _serve_step(
         )  # fmt: skip
 
     try:
-        if step.is_v1:  # 1.0's response.stream: the answer may begin before the handler ends
+        if step.is_v1 and request.tasks is not None:  # the answer may begin before the end
             result = await invoke_streamable(env, request.tasks, step, trace_id, invoke)
         else:
             result = await invoke()

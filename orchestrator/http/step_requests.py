@@ -168,36 +168,54 @@ async def serve_step_request(
 ) -> None:
     headers = _headers(scope)
     body = AsgiBody(receive, headers, env.settings.body_limit, body_timeout)
+    request = ApiRequest(
+        method=scope["method"],
+        path=scope["path"],
+        raw_path=_raw_path(scope),
+        headers=headers,
+        query=_query(scope["query_string"]),
+        read_body=body.read,
+    )
     response: ApiResponse | None = None
     with env.in_flight.track():
         if not env.in_flight.closed:
-            # The request's tasks: a handler streaming its answer runs on in here.
-            async with trio.open_nursery() as tasks:
-                request = ApiRequest(
-                    method=scope["method"],
-                    path=scope["path"],
-                    raw_path=_raw_path(scope),
-                    headers=headers,
-                    query=_query(scope["query_string"]),
-                    read_body=body.read,
-                    tasks=tasks,
-                )
-                try:
-                    response = await serve_api_request(env, request)
-                except ClientGone:
-                    return
-                except Exception:
-                    log.exception("unexpected error serving %s %s", scope["method"], scope["path"])
-                    response = api_error(500, "internal error", new_trace_id())
-                if response.stream is not None:
-                    await _send_streamed(send, receive, response, response.stream)
+            try:
+                response = await _answer(env, request, send, receive)
+            except ClientGone:
+                return
+    if request.head_sent:
+        return  # streamed, or cut short by the shutdown: its status line is out either way
     if response is None:  # ended by the shutdown's grace running out (in_flight.py)
         response = _shutting_down()
-    elif response.stream is not None:
-        return  # sent, or cut short by the shutdown: its status line is out either way
     else:
         await body.discard()
     await _send(send, response)
+
+
+async def _answer(
+    env: HttpEnv, request: ApiRequest, send: ASGISendCallable, receive: ASGIReceiveCallable
+) -> ApiResponse:
+    """The answer, or (a handler streamed it) the answer sent. Raises ClientGone."""
+    if not env.may_stream:
+        return await _serve(env, request)
+    # The request's own tasks: a handler streaming its answer runs on in here.
+    async with trio.open_nursery() as tasks:
+        request.tasks = tasks
+        response = await _serve(env, request)
+        if response.stream is not None:
+            request.head_sent = True
+            await _send_streamed(send, receive, response, response.stream)
+        return response
+
+
+async def _serve(env: HttpEnv, request: ApiRequest) -> ApiResponse:
+    try:
+        return await serve_api_request(env, request)
+    except ClientGone:
+        raise
+    except Exception:
+        log.exception("unexpected error serving %s %s", request.method, request.path)
+        return api_error(500, "internal error", new_trace_id())
 
 
 async def _send_streamed(

@@ -103,10 +103,25 @@ export const handler = async ({ response }, { state }) => {
 }
 """
 
+# Streams past its handler timeout.
+SLOW = """
+export const config = {
+  name: 'Slow',
+  triggers: [{ type: 'http', method: 'GET', path: '/slow' }],
+  infrastructure: { handler: { timeout: 1 } },
+}
+
+export const handler = async ({ response }) => {
+  response.stream.write('started\\n')
+  await new Promise((resolve) => setTimeout(resolve, 60_000))
+}
+"""
+
 PROJECT = {
     "steps/sse.step.ts": SSE,
     "steps/text.step.js": TEXT,
     "steps/forever.step.js": FOREVER,
     "steps/boom.step.js": BOOM,
     "steps/flood.step.js": FLOOD,
+    "steps/slow.step.js": SLOW,
 }

@@ -140,3 +140,20 @@ async def test_a_client_that_stops_reading_holds_the_handler_writes_back(
                 if read > taken + 4 * 1024 * 1024:
                     break
         assert await services.env.state.get("flood", "taken") > plateau
+
+
+async def test_the_handler_timeout_covers_a_streamed_answer(
+    make_project: Callable[..., Path],
+) -> None:
+    async with served(make_project) as (services, client):
+        received = b""
+        with trio.fail_after(10):
+            async with client.stream("GET", "/slow") as response:
+                try:
+                    async for chunk in response.aiter_raw():
+                        received += chunk
+                except httpx.RemoteProtocolError:
+                    pass
+        assert received == b"started\n"
+        [cut] = await wait_for(lambda: logged(services, "its streamed response was cut short"))
+        assert cut["step"] == "Slow" and "within 1s" in cut["msg"]
