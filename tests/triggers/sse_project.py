@@ -117,6 +117,20 @@ export const handler = async ({ response }) => {
 }
 """
 
+# A head no HTTP response can have.
+BAD_HEAD = """
+export const config = {
+  name: 'BadHead',
+  triggers: [{ type: 'http', method: 'GET', path: '/bad-head' }],
+}
+
+export const handler = async ({ response }) => {
+  response.status(99)
+  response.stream.write('never sent')
+  await new Promise((resolve) => response.stream.on('close', resolve))
+}
+"""
+
 PROJECT = {
     "steps/sse.step.ts": SSE,
     "steps/text.step.js": TEXT,
@@ -124,4 +138,5 @@ PROJECT = {
     "steps/boom.step.js": BOOM,
     "steps/flood.step.js": FLOOD,
     "steps/slow.step.js": SLOW,
+    "steps/bad-head.step.js": BAD_HEAD,
 }

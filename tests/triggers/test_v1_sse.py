@@ -11,6 +11,7 @@ HANDLER_MIGRATION_GUIDE.md §6 do: `response.status()`, `response.headers()`, wr
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -157,3 +158,39 @@ async def test_the_handler_timeout_covers_a_streamed_answer(
         assert received == b"started\n"
         [cut] = await wait_for(lambda: logged(services, "its streamed response was cut short"))
         assert cut["step"] == "Slow" and "within 1s" in cut["msg"]
+
+
+async def test_a_streamed_head_is_checked_as_a_returned_response_is(
+    make_project: Callable[..., Path],
+) -> None:
+    async with served(make_project) as (services, client):
+        response = await client.get("/bad-head")
+        assert response.status_code == 500 and b"never sent" not in response.content
+        assert response.json()["error"] == "invalid handler response"
+        assert "status 99; expected an integer from 200 to 599" in response.json()["message"]
+        # The handler's stream was closed under it (it waited for that), so it ended.
+        await wait_for(lambda: services.runtime.pool.in_flight == 0)
+
+
+async def test_a_shutdown_cuts_an_open_stream_within_the_grace(
+    make_project: Callable[..., Path],
+) -> None:
+    received: list[str] = []
+    reading = trio.Event()
+
+    async def read(client: httpx.AsyncClient, url: str) -> None:
+        with contextlib.suppress(httpx.HTTPError):
+            async with client.stream("GET", url) as response:
+                async for line in response.aiter_lines():
+                    received.append(line)
+                    reading.set()
+
+    with trio.fail_after(20):
+        async with httpx.AsyncClient(timeout=30) as outside, trio.open_nursery() as nursery:
+            async with served(make_project) as (services, _client):
+                nursery.start_soon(read, outside, f"{services.url}/forever")
+                await reading.wait()
+                began = trio.current_time()
+            # serving() stops with a 2 s grace: the stream (10 s long) was cut then.
+            assert trio.current_time() - began < 8
+    assert received[0] == "tick 0" and len(received) < 300
