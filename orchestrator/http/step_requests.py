@@ -179,10 +179,9 @@ async def serve_step_request(
     response: ApiResponse | None = None
     with env.in_flight.track():
         if not env.in_flight.closed:
-            try:
-                response = await _answer(env, request, send, receive)
-            except ClientGone:
-                return
+            response = await _answer(env, request, send, receive)
+            if response is None:
+                return  # the client left before its body arrived
     if request.head_sent:
         return  # streamed, or cut short by the shutdown: its status line is out either way
     if response is None:  # ended by the shutdown's grace running out (in_flight.py)
@@ -194,25 +193,27 @@ async def serve_step_request(
 
 async def _answer(
     env: HttpEnv, request: ApiRequest, send: ASGISendCallable, receive: ASGIReceiveCallable
-) -> ApiResponse:
-    """The answer, or (a handler streamed it) the answer sent. Raises ClientGone."""
+) -> ApiResponse | None:
+    """The answer (already sent when the handler streamed it); None when the client left
+    before its body arrived."""
     if not env.may_stream:
         return await _serve(env, request)
     # The request's own tasks: a handler streaming its answer runs on in here.
     async with trio.open_nursery() as tasks:
         request.tasks = tasks
         response = await _serve(env, request)
-        if response.stream is not None:
+        if response is not None and response.stream is not None:
             request.head_sent = True
             await _send_streamed(send, receive, response, response.stream)
         return response
 
 
-async def _serve(env: HttpEnv, request: ApiRequest) -> ApiResponse:
+async def _serve(env: HttpEnv, request: ApiRequest) -> ApiResponse | None:
+    # Nothing raised may leave the request's nursery: trio would wrap it in a group.
     try:
         return await serve_api_request(env, request)
     except ClientGone:
-        raise
+        return None
     except Exception:
         log.exception("unexpected error serving %s %s", request.method, request.path)
         return api_error(500, "internal error", new_trace_id())

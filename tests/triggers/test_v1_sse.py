@@ -12,12 +12,14 @@ HANDLER_MIGRATION_GUIDE.md §6 do: `response.status()`, `response.headers()`, wr
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import trio
 
 from orchestrator.wiring.server import Services
@@ -194,3 +196,20 @@ async def test_a_shutdown_cuts_an_open_stream_within_the_grace(
             # serving() stops with a 2 s grace: the stream (10 s long) was cut then.
             assert trio.current_time() - began < 8
     assert received[0] == "tick 0" and len(received) < 300
+
+
+async def test_a_client_leaving_before_its_body_arrived_leaves_the_server_healthy(
+    make_project: Callable[..., Path],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Where steps may stream, a request runs in a nursery of its own: the client leaving
+    # mid-body must still end the request quietly (not as an exception group).
+    async with served(make_project) as (services, client):
+        host, port = services.url.removeprefix("http://").split(":")
+        sock = await trio.open_tcp_stream(host, int(port))
+        await sock.send_all(b"GET /text HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{")
+        await trio.sleep(0.2)
+        await sock.aclose()
+        await trio.sleep(0.2)
+        assert (await client.get("/text")).status_code == 200
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.records
