@@ -56,9 +56,13 @@ class HttpEnv:
     shutting_down: bool = False
     _body_validators: dict[str, DataValidator] = field(default_factory=dict)
     cors: CorsPolicies = field(init=False)
+    # Whether any step may stream its answer (Motia 1.0's response.stream): only then
+    # does a request get a nursery of its own for it (docs/reference.md §4).
+    may_stream: bool = field(init=False)
 
     def __post_init__(self) -> None:
         self.cors = CorsPolicies(self.settings.cors)
+        self.may_stream = _may_stream(self.project)
 
     def use_project(self, project: Project) -> None:
         """Serve a reloaded project; compiled body schemas and CORS policies are dropped
@@ -67,12 +71,17 @@ class HttpEnv:
         self.router = Router(project.steps.values())
         self._body_validators = {}
         self.cors = CorsPolicies(self.settings.cors)
+        self.may_stream = _may_stream(project)
 
     def body_validator(self, step_name: str, schema: object) -> DataValidator:
         validator = self._body_validators.get(step_name)
         if validator is None:
             validator = self._body_validators[step_name] = DataValidator(schema)
         return validator
+
+
+def _may_stream(project: Project) -> bool:
+    return any(step.is_v1 for step in project.steps.values())
 
 
 class _Serving(Protocol):

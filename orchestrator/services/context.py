@@ -180,6 +180,7 @@ class ContextRouter:
             "state.list": self._state_get_group,
             "state.listGroups": self._state_list_groups,
             "state.update": self._state_update,
+            "response.write": self._response_write,
         }
 
     async def handle_call(self, invocation: Invocation, method: str, params: JSONMap) -> JSON:
@@ -199,6 +200,14 @@ class ContextRouter:
         if method.startswith("streams.") and self._streams is not None:
             return await self._streams.call(invocation, method, params)
         raise CallbackError("UnknownMethod", f"the context has no '{method}'")
+
+    async def _response_write(self, invocation: Invocation, params: JSONMap) -> None:
+        if invocation.response is None:
+            raise CallbackError(
+                "NotStreaming",
+                f"{invocation.owner}: response.stream is only for a Motia 1.0 http trigger",
+            )
+        await invocation.response.write(params)
 
     async def _emit(self, invocation: Invocation, params: JSONMap) -> None:
         event = parse_emit(params)
