@@ -1,16 +1,21 @@
 """One SQLite connection on one thread, fed by a queue, awaited from trio.
 
 Every service that keeps data on disk (state, the durable event queue, streams)
-sends its work here as jobs: plain functions that take the connection. A single
-thread owns the connection, so nothing needs a lock and the trio loop never
-waits on the disk. The thread takes every job queued so far, runs them in one
-transaction and commits once: a commit costs far more than a small write, so
-concurrent writers share it, and the busier the orchestrator the bigger the
-batches.
+sends its work here as jobs: plain functions that take the connection. A thread
+owns the connection and runs the jobs, so the trio loop never waits on the disk
+for them. The thread takes every job queued so far, runs them in one transaction
+and commits once: a commit costs far more than a small write, so concurrent
+writers share it, and the busier the orchestrator the bigger the batches.
+
+Merged writes (accepts, state sets: `run_merged`) are the exception, and the hot
+path: they are committed on the trio thread itself when the connection is free
+(see `run_merged`), since handing them to the thread and back cost most of their
+latency under load (the thread waits for the GIL after every SQLite call).
 
 Durability: WAL with synchronous=NORMAL survives a crash of any process (what
 docs/reference.md §6 asks for); a power cut may lose the last commits, which is the usual
-trade for not syncing the disk on every commit.
+trade for not syncing the disk on every commit. Commits do not checkpoint the WAL
+(that syncs the disk); the thread does, every CHECKPOINT_EVERY commits.
 """
 
 from __future__ import annotations
@@ -44,6 +49,11 @@ StrPath = str | os.PathLike[str]
 
 DEFAULT_BUSY_TIMEOUT = 5.0
 """Seconds to wait for another process's lock (a CLI reading the file) before failing."""
+
+CHECKPOINT_EVERY = 200
+"""Commits between two WAL checkpoints, which the thread runs (SQLite's own, at 1,000
+pages, would run in whichever commit crosses it, the trio thread's too). A commit
+of the chain writes a few pages, so the WAL stays within a few MB."""
 
 
 class StorageError(SteppeError):
@@ -145,9 +155,23 @@ class SqliteWorker:
         self.journal_modes: dict[str, str] = {}
         """The journal mode SQLite granted per schema ('main' and the attached ones):
         'wal' for a file, 'memory' for ':memory:'."""
-        # None asks the thread to stop once everything queued before it has run.
-        self._queue: queue.SimpleQueue[_Job | _Merge | None] = queue.SimpleQueue()
+        # None asks the thread to stop once everything queued before it has run;
+        # _CHECKPOINT only wakes it to checkpoint.
+        self._queue: queue.SimpleQueue[_Job | _Merge | object | None] = queue.SimpleQueue()
         self._merges: dict[Callable[..., Any], _Merge] = {}
+        # Whoever runs SQL on the connection holds this: the thread, or the trio thread
+        # for a merged batch (which never waits for it: see `_commit_inline`).
+        self._lock = threading.Lock()
+        self._connection: sqlite3.Connection | None = None
+        # Jobs with a waiting caller handed to the thread (counted on the trio thread)
+        # and run by it (counted on the thread): while they differ, a merged write
+        # goes to the thread too, after them, so that writes keep their order.
+        self._sent = 0
+        self._finished = 0
+        self._checkpointed_at = 0
+        # Merged writes of this tick, waiting for their leader (see `run_merged`).
+        self._inline: list[_Job] = []
+        self._leading = False
         self._thread = threading.Thread(
             target=self._main,
             name=f"steppe-sqlite:{'+'.join(f.name for f in files) or ':memory:'}",
@@ -196,6 +220,7 @@ class SqliteWorker:
         await trio.lowlevel.checkpoint_if_cancelled()
         self._check_accepting()
         job = _Job(fn, args, trio.lowlevel.current_trio_token(), trio.lowlevel.current_task())
+        self._sent += 1
         self._queue.put(job)
         result: T = await _wait_for(job)
         return result
@@ -205,16 +230,44 @@ class SqliteWorker:
 
         Items given for the same `fn` before the thread gets to it go in one call, in
         the order given: many callers' small writes become one job, which can write
-        them in one statement. The thread takes the GIL back after every SQLite call,
-        and under load each take costs a wait for the trio thread: fewer statements is
-        what makes a busy worker fast. If `fn` raises, every caller of that call gets a
-        StorageError caused by it.
+        them in one statement. If `fn` raises, every caller of that call gets a
+        StorageError caused by it (callers of other functions in the batch are not
+        affected).
+
+        Group commit on the trio thread: the first caller of a tick leads. It lets the
+        loop run once (every other task ready in this tick adds its item), then runs
+        all the items in one transaction on the trio thread and wakes their callers.
+        That skips the two thread hops of `run` (under load the thread waits for the
+        GIL after every SQLite call, and the woken caller waits for the loop), which
+        were most of an accept's latency. The loop never waits for the connection:
+        if the thread holds it, has jobs of callers still to run (so that writes keep
+        their order), or another process holds the file's write lock, the items go to
+        the thread. `fn` must be a quick write: it runs on the loop.
         """
         await trio.lowlevel.checkpoint_if_cancelled()
         self._check_accepting()
         member = _Job(fn, (item,), trio.lowlevel.current_trio_token(), trio.lowlevel.current_task())
-        self._merge(member)
-        await _wait_for(member)
+        self._inline.append(member)
+        if self._leading:
+            await _wait_for(member)
+            return
+        self._leading = True
+        try:
+            # Shielded: the leader must lead even if cancelled, or its followers hang.
+            await trio.lowlevel.cancel_shielded_checkpoint()
+            members, self._inline = self._inline, []
+            jobs = _merged(members)
+            if self._commit_inline(jobs):
+                _wake([m for j in jobs for m in self._callers(j) if m is not member])
+            else:
+                refused = [m for m in members if not self._send(m)]
+                _wake([m for m in refused if m is not member])
+        finally:
+            self._leading = False
+        if member.result is None:
+            await _wait_for(member)
+        else:
+            member.result.unwrap()
 
     def post(self, fn: Callable[[sqlite3.Connection, list[T]], None], item: T) -> None:
         """Like `run_merged`, without waiting: nobody hears of a failure but the log, so
@@ -227,6 +280,45 @@ class SqliteWorker:
         if not self._accepting:
             state = "closed" if self._opened else "not open"
             raise StorageClosed(f"{self.label}: the database is {state}")
+
+    def _send(self, member: _Job) -> bool:
+        """Hand a merged item to the thread (see `_merge`); False, with StorageClosed as
+        its outcome, when the worker was closed meanwhile."""
+        if not self._accepting:
+            member.result = outcome.Error(StorageClosed(f"{self.label}: the database is closed"))
+            return False
+        self._sent += 1
+        self._merge(member)
+        return True
+
+    def _commit_inline(self, jobs: list[_Job]) -> bool:
+        """Run `jobs` in one transaction on the trio thread, if that needs no wait;
+        False (nothing run) when the thread holds the connection or has callers' jobs
+        still to run, or the file's write lock is taken."""
+        if self._sent != self._finished or not self._lock.acquire(blocking=False):
+            return False
+        try:
+            connection = self._connection
+            if connection is None or not self._begin_at_once(connection):
+                return False
+            self._finish_batch(connection, jobs)
+        finally:
+            self._lock.release()
+        if self.commits - self._checkpointed_at == CHECKPOINT_EVERY:
+            self._queue.put(_CHECKPOINT)
+        return True
+
+    def _begin_at_once(self, connection: sqlite3.Connection) -> bool:
+        """BEGIN IMMEDIATE without waiting for another process's write lock; False
+        (no transaction) when it is taken, or BEGIN fails (the thread will say why)."""
+        connection.execute("PRAGMA busy_timeout = 0")
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error:
+            return False
+        finally:
+            connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+        return True
 
     def _merge(self, member: _Job) -> None:
         merge = self._merges.get(member.fn)
@@ -255,7 +347,7 @@ class SqliteWorker:
     def _main(self) -> None:
         connection: sqlite3.Connection | None = None
         try:
-            connection = self._connect()
+            connection = self._connection = self._connect()
         except Exception as exc:
             # Keep serving the queue so that every caller hears why, instead of hanging.
             self._open_error = exc
@@ -263,21 +355,39 @@ class SqliteWorker:
             stop = False
             while not stop:
                 jobs, stop = self._take_batch()
-                if not jobs:
-                    continue
-                if connection is None:
-                    self._fail(
-                        jobs,
-                        f"cannot open the database ({self._open_error}); if the file is "
-                        "damaged, move it aside (Steppe starts with an empty one) or restore "
-                        "it from a backup",
-                    )
-                else:
-                    self._run_batch(connection, jobs)
+                with self._lock:
+                    if connection is None:
+                        self._fail(
+                            jobs,
+                            f"cannot open the database ({self._open_error}); if the file is "
+                            "damaged, move it aside (Steppe starts with an empty one) or "
+                            "restore it from a backup",
+                        )
+                    elif jobs:
+                        self._run_batch(connection, jobs)
+                    if connection is not None:
+                        self._checkpoint(connection)
+                    self._finished += sum(len(_waiting(job)) for job in jobs)
                 self._deliver(jobs)
         finally:
             if connection is not None:
-                connection.close()
+                with self._lock:
+                    self._connection = None
+                    connection.close()
+
+    def _checkpoint(self, connection: sqlite3.Connection) -> None:
+        """Copy the WAL into the files once CHECKPOINT_EVERY commits were made since the
+        last time, without waiting for readers (PASSIVE): what SQLite's automatic
+        checkpoint did, here rather than in a commit on the trio thread."""
+        if self.commits - self._checkpointed_at < CHECKPOINT_EVERY:
+            return
+        self._checkpointed_at = self.commits
+        for schema, mode in self.journal_modes.items():
+            if mode == "wal":
+                try:
+                    connection.execute(f'PRAGMA "{schema}".wal_checkpoint(PASSIVE)')
+                except sqlite3.Error as exc:  # the next commits still work; say so once
+                    log.warning("%s: could not checkpoint %s: %s", self.label, schema, exc)
 
     def _connect(self) -> sqlite3.Connection:
         for file in (self.path, *self.attached.values()):
@@ -285,7 +395,10 @@ class SqliteWorker:
                 file.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: the module must not open transactions behind our back,
         # since _run_batch draws the transaction boundaries. timeout= is busy_timeout.
-        connection = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+        # check_same_thread=False: merged writes run on the trio thread (under _lock).
+        connection = sqlite3.connect(
+            self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
+        )
         try:
             for schema, file in {"main": self.path, **self.attached}.items():
                 # A damaged file fails at its ATTACH or its first statement: say which.
@@ -299,6 +412,8 @@ class SqliteWorker:
                     connection.execute(f'PRAGMA "{schema}".synchronous = NORMAL')
                 except sqlite3.DatabaseError as exc:
                     raise sqlite3.DatabaseError(f"{file}: {exc}") from exc
+            # The thread checkpoints (see `_checkpoint`), never a commit.
+            connection.execute("PRAGMA wal_autocheckpoint = 0")
         except BaseException:
             connection.close()
             raise
@@ -314,7 +429,7 @@ class SqliteWorker:
                 stop = True
             elif isinstance(item, _Merge):
                 jobs.append(item.take())
-            else:
+            elif isinstance(item, _Job):
                 jobs.append(item)
             try:
                 item = self._queue.get_nowait()
@@ -326,6 +441,14 @@ class SqliteWorker:
             # IMMEDIATE takes the write lock now (waiting up to busy_timeout): a deferred
             # transaction that reads first could fail to upgrade when another process wrote.
             connection.execute("BEGIN IMMEDIATE")
+        except Exception as exc:
+            self._lost(connection, jobs, exc)
+        else:
+            self._finish_batch(connection, jobs)
+
+    def _finish_batch(self, connection: sqlite3.Connection, jobs: list[_Job]) -> None:
+        """Run `jobs` in the transaction just begun, and commit it."""
+        try:
             if not _run_together(connection, jobs):
                 # A job raised. Start again with each job in a savepoint, so that the one
                 # that raises loses only its own writes. (Jobs are functions of the
@@ -336,18 +459,21 @@ class SqliteWorker:
                 _run_apart(connection, jobs)
             connection.execute("COMMIT")
         except Exception as exc:
-            # The transaction is lost (a failed commit, a full disk, a job that ended it):
-            # nobody may be told their work is saved. Jobs that raised keep their own error.
-            if connection.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    connection.execute("ROLLBACK")
-            self._fail(
-                [j for j in jobs if j.result is None or isinstance(j.result, outcome.Value)],
-                f"the transaction was not committed: {_why(exc)}",
-                exc,
-            )
+            self._lost(connection, jobs, exc)
         else:
             self.commits += 1
+
+    def _lost(self, connection: sqlite3.Connection, jobs: list[_Job], exc: Exception) -> None:
+        """The transaction is lost (a failed commit, a full disk, a job that ended it):
+        nobody may be told their work is saved. Jobs that raised keep their own error."""
+        if connection.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                connection.execute("ROLLBACK")
+        self._fail(
+            [j for j in jobs if j.result is None or isinstance(j.result, outcome.Value)],
+            f"the transaction was not committed: {_why(exc)}",
+            exc,
+        )
 
     def _fail(self, jobs: list[_Job], message: str, cause: BaseException | None = None) -> None:
         kind = StorageFull if _disk_full(cause) else StorageError
@@ -387,6 +513,27 @@ class SqliteWorker:
                 # One exception per caller: a shared instance would gather every traceback.
                 member.result = outcome.Error(_storage_error(self.label, job.fn, error))
         return job.members
+
+
+_CHECKPOINT = object()
+"""Put on the queue to wake the thread for a checkpoint after merged writes (which
+the thread does not see)."""
+
+
+def _merged(members: list[_Job]) -> list[_Job]:
+    """One merged job per function, its items in the order given."""
+    by_fn: dict[Callable[..., Any], list[_Job]] = {}
+    for member in members:
+        by_fn.setdefault(member.fn, []).append(member)
+    return [
+        _Job(fn, ([m.args[0] for m in group],), None, None, members=group)
+        for fn, group in by_fn.items()
+    ]
+
+
+def _waiting(job: _Job) -> list[_Job]:
+    """The callers waiting for `job`: itself or its members, less those posted."""
+    return [m for m in (job.members if job.members is not None else [job]) if m.token is not None]
 
 
 def _run_together(connection: sqlite3.Connection, jobs: list[_Job]) -> bool:

@@ -1,0 +1,178 @@
+"""Merged writes (`SqliteWorker.run_merged`: accepts, state sets) are group-committed on
+the trio thread: every caller of a tick shares one transaction, each returns only once
+its own write is committed, a failing write fails only its own callers, and the loop
+never waits for the connection, another process's lock or a checkpoint."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+import trio
+import trio.testing
+
+from orchestrator.stores.sqlite_worker import (
+    CHECKPOINT_EVERY,
+    SqliteWorker,
+    StorageError,
+    open_sqlite_worker,
+)
+
+
+def _make_table(connection: sqlite3.Connection) -> None:
+    connection.execute("CREATE TABLE t (k TEXT PRIMARY KEY, v BLOB)")
+
+
+class Insert:
+    """A merged write that records the thread it ran on; fails when told to."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.threads: set[int] = set()
+        self.fail = fail
+
+    def __call__(self, connection: sqlite3.Connection, items: list[tuple[str, bytes]]) -> None:
+        self.threads.add(threading.get_ident())
+        connection.executemany("INSERT INTO t VALUES (?, ?)", items)
+        if self.fail:
+            raise ValueError("this write fails")
+
+
+def _committed(path: Path, key: str) -> bool:
+    """Whether another connection (another process would see the same) finds `key`."""
+    with sqlite3.connect(path) as reader:
+        found = reader.execute("SELECT 1 FROM t WHERE k = ?", (key,)).fetchone() is not None
+    reader.close()
+    return found
+
+
+async def test_concurrent_callers_share_one_commit_on_the_trio_thread_each_after_its_own(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "w.db"
+    async with open_sqlite_worker(path) as worker:
+        await worker.run(_make_table)
+        insert = Insert()
+        seen_committed: dict[str, bool] = {}
+
+        async def write(n: int) -> None:
+            key = f"{n:03}"
+            await worker.run_merged(insert, (key, b"x"))
+            seen_committed[key] = _committed(path, key)
+
+        before = worker.commits
+        async with trio.open_nursery() as nursery:
+            for n in range(100):
+                nursery.start_soon(write, n)
+        assert worker.commits - before == 1
+        assert insert.threads == {threading.get_ident()}
+        assert len(seen_committed) == 100 and all(seen_committed.values())
+
+
+async def test_a_failing_write_in_a_batch_fails_only_its_own_callers(tmp_path: Path) -> None:
+    async with open_sqlite_worker(tmp_path / "w.db") as worker:
+        await worker.run(_make_table)
+        good, bad = Insert(), Insert(fail=True)
+        outcomes: dict[str, str] = {}
+
+        async def write(fn: Insert, key: str) -> None:
+            try:
+                await worker.run_merged(fn, (key, b"x"))
+                outcomes[key] = "ok"
+            except StorageError as exc:
+                assert isinstance(exc.__cause__, ValueError)
+                outcomes[key] = str(exc)
+
+        before = worker.commits
+        async with trio.open_nursery() as nursery:
+            for n in range(3):
+                nursery.start_soon(write, good, f"good{n}")
+                nursery.start_soon(write, bad, f"bad{n}")
+        assert worker.commits - before == 1  # one transaction for both
+        assert [outcomes[f"good{n}"] for n in range(3)] == ["ok"] * 3
+        for n in range(3):
+            assert outcomes[f"bad{n}"] == f"{tmp_path / 'w.db'}: Insert failed: this write fails"
+        rows = await worker.run(lambda c: [k for (k,) in c.execute("SELECT k FROM t ORDER BY k")])
+        assert rows == ["good0", "good1", "good2"]
+
+
+async def test_another_process_holding_the_write_lock_does_not_block_the_loop(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "w.db"
+    async with open_sqlite_worker(path, busy_timeout=5) as worker:
+        await worker.run(_make_table)
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        ticks = 0
+        written = trio.Event()
+
+        async def write() -> None:
+            await worker.run_merged(Insert(), ("k", b"x"))
+            written.set()
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(write)
+            # The write waits for the lock (on the thread, up to busy_timeout); the
+            # loop goes on meanwhile.
+            with trio.move_on_after(0.3):
+                while True:
+                    await trio.sleep(0.01)
+                    ticks += 1
+            assert not written.is_set()
+            holder.execute("COMMIT")
+        holder.close()
+        assert ticks >= 10
+        assert _committed(path, "k")
+
+
+async def test_the_wal_is_checkpointed_by_the_thread(tmp_path: Path) -> None:
+    path = tmp_path / "w.db"
+    wal = tmp_path / "w.db-wal"
+    value = b"v" * 16_000  # four pages and more per commit
+    async with open_sqlite_worker(path) as worker:
+        await worker.run(_make_table)
+        for n in range(5 * CHECKPOINT_EVERY):
+            await worker.run_merged(Insert(), (f"{n:05}", value))
+            if n % 50 == 0:
+                await trio.sleep(0.001)  # let the thread checkpoint
+        # Without checkpoints the WAL would hold every commit: 5 * CHECKPOINT_EVERY * 16 kB.
+        assert wal.stat().st_size < 2 * CHECKPOINT_EVERY * 20_000
+    with sqlite3.connect(path) as reader:
+        assert reader.execute("SELECT COUNT(*) FROM t").fetchone() == (5 * CHECKPOINT_EVERY,)
+    reader.close()
+
+
+async def test_a_write_reaching_a_closing_worker_is_refused(tmp_path: Path) -> None:
+    worker = SqliteWorker(tmp_path / "w.db")
+    await worker.open()
+    await worker.run(_make_table)
+    errors: list[BaseException] = []
+
+    async def write() -> None:
+        try:
+            await worker.run_merged(Insert(), ("k", b"x"))
+        except StorageError as exc:
+            errors.append(exc)
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(write)
+        nursery.start_soon(worker.aclose)  # runs before the leader takes the batch
+    assert len(errors) == 1 and "closed" in str(errors[0])
+
+
+@pytest.mark.parametrize("count", [1, 7])
+async def test_callers_of_one_tick_are_woken_with_their_results(tmp_path: Path, count: int) -> None:
+    async with open_sqlite_worker(tmp_path / "w.db") as worker:
+        await worker.run(_make_table)
+        done: list[int] = []
+
+        async def write(n: int) -> None:
+            await worker.run_merged(Insert(), (str(n), b"x"))
+            done.append(n)
+
+        async with trio.open_nursery() as nursery:
+            for n in range(count):
+                nursery.start_soon(write, n)
+        assert sorted(done) == list(range(count))
