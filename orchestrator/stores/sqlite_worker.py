@@ -15,7 +15,8 @@ latency under load (the thread waits for the GIL after every SQLite call).
 Durability: WAL with synchronous=NORMAL survives a crash of any process (what
 docs/reference.md §6 asks for); a power cut may lose the last commits, which is the usual
 trade for not syncing the disk on every commit. Commits do not checkpoint the WAL
-(that syncs the disk); the thread does, every CHECKPOINT_EVERY commits.
+(that syncs the disk); the thread does, every CHECKPOINT_EVERY commits, on
+connections of its own (`sqlite_checkpoint.py`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import outcome
 import trio
 
 from orchestrator.core.errors import SteppeError
+from orchestrator.stores.sqlite_checkpoint import Checkpointer
 
 log = logging.getLogger("steppe.storage")
 
@@ -50,10 +52,10 @@ StrPath = str | os.PathLike[str]
 DEFAULT_BUSY_TIMEOUT = 5.0
 """Seconds to wait for another process's lock (a CLI reading the file) before failing."""
 
-CHECKPOINT_EVERY = 200
-"""Commits between two WAL checkpoints, which the thread runs (SQLite's own, at 1,000
-pages, would run in whichever commit crosses it, the trio thread's too). A commit
-of the chain writes a few pages, so the WAL stays within a few MB."""
+CHECKPOINT_EVERY = 500
+"""Commits between two WAL checkpoints, which the thread runs on connections of its
+own (`sqlite_checkpoint.py`). A commit of an accept writes two or three pages, so
+that is about SQLite's own default of 1,000 pages."""
 
 
 class StorageError(SteppeError):
@@ -160,18 +162,17 @@ class SqliteWorker:
         self._queue: queue.SimpleQueue[_Job | _Merge | object | None] = queue.SimpleQueue()
         self._merges: dict[Callable[..., Any], _Merge] = {}
         # Whoever runs SQL on the connection holds this: the thread, or the trio thread
-        # for a merged batch (which never waits for it: see `_commit_inline`).
+        # for a merged write (which never waits for it: see `_commit_inline`).
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
-        # Jobs with a waiting caller handed to the thread (counted on the trio thread)
-        # and run by it (counted on the thread): while they differ, a merged write
-        # goes to the thread too, after them, so that writes keep their order.
+        # Jobs and merged items handed to the thread (counted on the trio thread) and
+        # run by it (counted on the thread): while they differ, a merged write goes to
+        # the thread too, after them, so that writes keep their order.
         self._sent = 0
         self._finished = 0
         self._checkpointed_at = 0
-        # Merged writes of this tick, waiting for their leader (see `run_merged`).
-        self._inline: list[_Job] = []
-        self._leading = False
+        self.checkpointer = Checkpointer({})
+        """Checkpoints the WAL files, on the thread (see `sqlite_checkpoint.py`)."""
         self._thread = threading.Thread(
             target=self._main,
             name=f"steppe-sqlite:{'+'.join(f.name for f in files) or ':memory:'}",
@@ -228,80 +229,66 @@ class SqliteWorker:
     async def run_merged(self, fn: Callable[[sqlite3.Connection, list[T]], None], item: T) -> None:
         """Have `fn(connection, items)` write `item`, and return once it is committed.
 
-        Items given for the same `fn` before the thread gets to it go in one call, in
-        the order given: many callers' small writes become one job, which can write
-        them in one statement. If `fn` raises, every caller of that call gets a
-        StorageError caused by it (callers of other functions in the batch are not
-        affected).
-
-        Group commit on the trio thread: the first caller of a tick leads. It lets the
-        loop run once (every other task ready in this tick adds its item), then runs
-        all the items in one transaction on the trio thread and wakes their callers.
-        That skips the two thread hops of `run` (under load the thread waits for the
-        GIL after every SQLite call, and the woken caller waits for the loop), which
-        were most of an accept's latency. The loop never waits for the connection:
-        if the thread holds it, has jobs of callers still to run (so that writes keep
-        their order), or another process holds the file's write lock, the items go to
-        the thread. `fn` must be a quick write: it runs on the loop.
+        Written at once on the trio thread, in a transaction of its own, when the
+        connection is free (see `_commit_inline`): no hop to the thread and back,
+        which under load were most of an accept's latency (the thread waits for the
+        GIL after every SQLite call, the woken caller for the loop). `fn` must be a
+        quick write: it may run on the loop. Otherwise the thread takes it: items given
+        for the same `fn` before the thread gets to them go in one call, in the order
+        given, in its batch's one transaction (group commit). If `fn` raises, every
+        caller of that call gets a StorageError caused by it; callers of other
+        functions in the batch are not affected.
         """
         await trio.lowlevel.checkpoint_if_cancelled()
         self._check_accepting()
         member = _Job(fn, (item,), trio.lowlevel.current_trio_token(), trio.lowlevel.current_task())
-        self._inline.append(member)
-        if self._leading:
-            await _wait_for(member)
-            return
-        self._leading = True
-        try:
-            # Shielded: the leader must lead even if cancelled, or its followers hang.
-            await trio.lowlevel.cancel_shielded_checkpoint()
-            members, self._inline = self._inline, []
-            jobs = _merged(members)
-            if self._commit_inline(jobs):
-                _wake([m for j in jobs for m in self._callers(j) if m is not member])
-            else:
-                refused = [m for m in members if not self._send(m)]
-                _wake([m for m in refused if m is not member])
-        finally:
-            self._leading = False
-        if member.result is None:
-            await _wait_for(member)
-        else:
+        if self._write_inline(member):
+            assert member.result is not None
             member.result.unwrap()
+        else:
+            self._send(member)
+            await _wait_for(member)
 
     def post(self, fn: Callable[[sqlite3.Connection, list[T]], None], item: T) -> None:
         """Like `run_merged`, without waiting: nobody hears of a failure but the log, so
         post only what may be lost in a crash anyway (and is made good then). A job run
         later sees every item posted before it."""
         self._check_accepting()
-        self._merge(_Job(fn, (item,), None, None))
+        member = _Job(fn, (item,), None, None)
+        if not self._write_inline(member):
+            self._send(member)
 
     def _check_accepting(self) -> None:
         if not self._accepting:
             state = "closed" if self._opened else "not open"
             raise StorageClosed(f"{self.label}: the database is {state}")
 
-    def _send(self, member: _Job) -> bool:
-        """Hand a merged item to the thread (see `_merge`); False, with StorageClosed as
-        its outcome, when the worker was closed meanwhile."""
-        if not self._accepting:
-            member.result = outcome.Error(StorageClosed(f"{self.label}: the database is closed"))
+    def _write_inline(self, member: _Job) -> bool:
+        """Commit a merged item on the trio thread if that needs no wait (its outcome
+        then set, a failed post logged); False if the thread must take it."""
+        job = _Job(member.fn, ([member.args[0]],), None, None, members=[member])
+        if not self._commit_inline(job):
             return False
-        self._sent += 1
-        self._merge(member)
+        self._callers(job)
         return True
 
-    def _commit_inline(self, jobs: list[_Job]) -> bool:
-        """Run `jobs` in one transaction on the trio thread, if that needs no wait;
-        False (nothing run) when the thread holds the connection or has callers' jobs
-        still to run, or the file's write lock is taken."""
+    def _send(self, member: _Job) -> None:
+        """Hand a merged item to the thread (see `_merge`)."""
+        self._sent += 1
+        self._merge(member)
+
+    def _commit_inline(self, job: _Job) -> bool:
+        """Run `job` in a transaction of its own on the trio thread, if that needs no
+        wait; False (nothing run) when the thread holds the connection or has work
+        still to run (which must come first: writes keep their order), or another
+        process holds the file's write lock."""
         if self._sent != self._finished or not self._lock.acquire(blocking=False):
             return False
         try:
             connection = self._connection
             if connection is None or not self._begin_at_once(connection):
                 return False
-            self._finish_batch(connection, jobs)
+            self._finish_batch(connection, [job])
         finally:
             self._lock.release()
         if self.commits - self._checkpointed_at == CHECKPOINT_EVERY:
@@ -365,29 +352,19 @@ class SqliteWorker:
                         )
                     elif jobs:
                         self._run_batch(connection, jobs)
-                    if connection is not None:
-                        self._checkpoint(connection)
-                    self._finished += sum(len(_waiting(job)) for job in jobs)
+                    self._finished += sum(len(job.members or [job]) for job in jobs)
                 self._deliver(jobs)
+                if connection is not None and self.commits - self._checkpointed_at >= (
+                    CHECKPOINT_EVERY
+                ):
+                    self._checkpointed_at = self.commits
+                    self.checkpointer.run(self._lock)
         finally:
+            self.checkpointer.close()
             if connection is not None:
                 with self._lock:
                     self._connection = None
                     connection.close()
-
-    def _checkpoint(self, connection: sqlite3.Connection) -> None:
-        """Copy the WAL into the files once CHECKPOINT_EVERY commits were made since the
-        last time, without waiting for readers (PASSIVE): what SQLite's automatic
-        checkpoint did, here rather than in a commit on the trio thread."""
-        if self.commits - self._checkpointed_at < CHECKPOINT_EVERY:
-            return
-        self._checkpointed_at = self.commits
-        for schema, mode in self.journal_modes.items():
-            if mode == "wal":
-                try:
-                    connection.execute(f'PRAGMA "{schema}".wal_checkpoint(PASSIVE)')
-                except sqlite3.Error as exc:  # the next commits still work; say so once
-                    log.warning("%s: could not checkpoint %s: %s", self.label, schema, exc)
 
     def _connect(self) -> sqlite3.Connection:
         for file in (self.path, *self.attached.values()):
@@ -412,8 +389,13 @@ class SqliteWorker:
                     connection.execute(f'PRAGMA "{schema}".synchronous = NORMAL')
                 except sqlite3.DatabaseError as exc:
                     raise sqlite3.DatabaseError(f"{file}: {exc}") from exc
-            # The thread checkpoints (see `_checkpoint`), never a commit.
+            # The thread checkpoints (see `sqlite_checkpoint.py`), never a commit.
             connection.execute("PRAGMA wal_autocheckpoint = 0")
+            self.checkpointer.files = {
+                schema: self.file(schema)
+                for schema, mode in self.journal_modes.items()
+                if mode == "wal"
+            }
         except BaseException:
             connection.close()
             raise
@@ -518,22 +500,6 @@ class SqliteWorker:
 _CHECKPOINT = object()
 """Put on the queue to wake the thread for a checkpoint after merged writes (which
 the thread does not see)."""
-
-
-def _merged(members: list[_Job]) -> list[_Job]:
-    """One merged job per function, its items in the order given."""
-    by_fn: dict[Callable[..., Any], list[_Job]] = {}
-    for member in members:
-        by_fn.setdefault(member.fn, []).append(member)
-    return [
-        _Job(fn, ([m.args[0] for m in group],), None, None, members=group)
-        for fn, group in by_fn.items()
-    ]
-
-
-def _waiting(job: _Job) -> list[_Job]:
-    """The callers waiting for `job`: itself or its members, less those posted."""
-    return [m for m in (job.members if job.members is not None else [job]) if m.token is not None]
 
 
 def _run_together(connection: sqlite3.Connection, jobs: list[_Job]) -> bool:

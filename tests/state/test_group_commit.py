@@ -1,7 +1,8 @@
-"""Merged writes (`SqliteWorker.run_merged`: accepts, state sets) are group-committed on
-the trio thread: every caller of a tick shares one transaction, each returns only once
-its own write is committed, a failing write fails only its own callers, and the loop
-never waits for the connection, another process's lock or a checkpoint."""
+"""Merged writes (`SqliteWorker.run_merged`: accepts, state sets; `post`: done marks)
+are committed on the trio thread when the connection is free, each caller returning
+only once its own write is committed; when the thread is busy they are group-committed
+there, a failing write failing only its own callers; the loop never waits for the
+connection, another process's lock or a checkpoint."""
 
 from __future__ import annotations
 
@@ -13,12 +14,8 @@ import pytest
 import trio
 import trio.testing
 
-from orchestrator.stores.sqlite_worker import (
-    CHECKPOINT_EVERY,
-    SqliteWorker,
-    StorageError,
-    open_sqlite_worker,
-)
+from orchestrator.stores.sqlite_worker import CHECKPOINT_EVERY, StorageError, open_sqlite_worker
+from tests.state.test_sqlite import Gate
 
 
 def _make_table(connection: sqlite3.Connection) -> None:
@@ -39,6 +36,10 @@ class Insert:
             raise ValueError("this write fails")
 
 
+def _count(connection: sqlite3.Connection) -> int:
+    return int(connection.execute("SELECT COUNT(*) FROM t").fetchone()[0])
+
+
 def _committed(path: Path, key: str) -> bool:
     """Whether another connection (another process would see the same) finds `key`."""
     with sqlite3.connect(path) as reader:
@@ -47,7 +48,7 @@ def _committed(path: Path, key: str) -> bool:
     return found
 
 
-async def test_concurrent_callers_share_one_commit_on_the_trio_thread_each_after_its_own(
+async def test_concurrent_callers_commit_on_the_trio_thread_each_before_it_returns(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "w.db"
@@ -61,19 +62,37 @@ async def test_concurrent_callers_share_one_commit_on_the_trio_thread_each_after
             await worker.run_merged(insert, (key, b"x"))
             seen_committed[key] = _committed(path, key)
 
-        before = worker.commits
         async with trio.open_nursery() as nursery:
             for n in range(100):
                 nursery.start_soon(write, n)
-        assert worker.commits - before == 1
         assert insert.threads == {threading.get_ident()}
         assert len(seen_committed) == 100 and all(seen_committed.values())
+
+
+async def test_writes_queued_while_the_thread_is_busy_share_its_next_commit(
+    tmp_path: Path,
+) -> None:
+    async with open_sqlite_worker(tmp_path / "w.db") as worker:
+        await worker.run(_make_table)
+        insert, gate = Insert(), Gate()
+        async with trio.open_nursery() as nursery:
+            await gate.hold(worker, nursery)  # the thread holds the connection
+            before = worker.commits
+            for n in range(20):
+                nursery.start_soon(worker.run_merged, insert, (str(n), b"x"))
+            worker.post(insert, ("posted", b"x"))
+            await trio.testing.wait_all_tasks_blocked()
+            gate.release.set()
+        # The gate's own batch, then one for all the writes.
+        assert worker.commits - before == 2
+        assert insert.threads != {threading.get_ident()}
+        assert await worker.run(_count) == 21
 
 
 async def test_a_failing_write_in_a_batch_fails_only_its_own_callers(tmp_path: Path) -> None:
     async with open_sqlite_worker(tmp_path / "w.db") as worker:
         await worker.run(_make_table)
-        good, bad = Insert(), Insert(fail=True)
+        good, bad, gate = Insert(), Insert(fail=True), Gate()
         outcomes: dict[str, str] = {}
 
         async def write(fn: Insert, key: str) -> None:
@@ -84,17 +103,21 @@ async def test_a_failing_write_in_a_batch_fails_only_its_own_callers(tmp_path: P
                 assert isinstance(exc.__cause__, ValueError)
                 outcomes[key] = str(exc)
 
-        before = worker.commits
         async with trio.open_nursery() as nursery:
+            await gate.hold(worker, nursery)
+            before = worker.commits
             for n in range(3):
                 nursery.start_soon(write, good, f"good{n}")
                 nursery.start_soon(write, bad, f"bad{n}")
-        assert worker.commits - before == 1  # one transaction for both
+            await trio.testing.wait_all_tasks_blocked()
+            gate.release.set()
+        assert worker.commits - before == 2  # the gate's, then one for both writes
         assert [outcomes[f"good{n}"] for n in range(3)] == ["ok"] * 3
         for n in range(3):
             assert outcomes[f"bad{n}"] == f"{tmp_path / 'w.db'}: Insert failed: this write fails"
         rows = await worker.run(lambda c: [k for (k,) in c.execute("SELECT k FROM t ORDER BY k")])
         assert rows == ["good0", "good1", "good2"]
+        assert bad.threads != {threading.get_ident()}  # the thread's batch, not the loop's
 
 
 async def test_another_process_holding_the_write_lock_does_not_block_the_loop(
@@ -133,33 +156,28 @@ async def test_the_wal_is_checkpointed_by_the_thread(tmp_path: Path) -> None:
     value = b"v" * 16_000  # four pages and more per commit
     async with open_sqlite_worker(path) as worker:
         await worker.run(_make_table)
-        for n in range(5 * CHECKPOINT_EVERY):
+        for n in range(3 * CHECKPOINT_EVERY):
             await worker.run_merged(Insert(), (f"{n:05}", value))
             if n % 50 == 0:
                 await trio.sleep(0.001)  # let the thread checkpoint
-        # Without checkpoints the WAL would hold every commit: 5 * CHECKPOINT_EVERY * 16 kB.
+        # Without checkpoints the WAL would hold every commit: 3 * CHECKPOINT_EVERY * 16 kB.
         assert wal.stat().st_size < 2 * CHECKPOINT_EVERY * 20_000
     with sqlite3.connect(path) as reader:
-        assert reader.execute("SELECT COUNT(*) FROM t").fetchone() == (5 * CHECKPOINT_EVERY,)
+        assert reader.execute("SELECT COUNT(*) FROM t").fetchone() == (3 * CHECKPOINT_EVERY,)
     reader.close()
 
 
-async def test_a_write_reaching_a_closing_worker_is_refused(tmp_path: Path) -> None:
-    worker = SqliteWorker(tmp_path / "w.db")
-    await worker.open()
-    await worker.run(_make_table)
-    errors: list[BaseException] = []
-
-    async def write() -> None:
-        try:
-            await worker.run_merged(Insert(), ("k", b"x"))
-        except StorageError as exc:
-            errors.append(exc)
-
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(write)
-        nursery.start_soon(worker.aclose)  # runs before the leader takes the batch
-    assert len(errors) == 1 and "closed" in str(errors[0])
+async def test_a_post_to_an_idle_worker_is_committed_before_it_returns(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "w.db"
+    async with open_sqlite_worker(path) as worker:
+        await worker.run(_make_table)
+        worker.post(Insert(), ("posted", b"x"))
+        assert _committed(path, "posted")  # nothing awaited in between
+        worker.post(Insert(fail=True), ("failed", b"x"))
+        assert not _committed(path, "failed")
+    assert "Insert failed: this write fails" in caplog.text
 
 
 @pytest.mark.parametrize("count", [1, 7])
