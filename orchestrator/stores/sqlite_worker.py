@@ -432,11 +432,13 @@ class SqliteWorker:
         """Run `jobs` in the transaction just begun, and commit it."""
         try:
             if not _run_together(connection, jobs):
+                connection.execute("ROLLBACK")
+                if len(jobs) == 1:
+                    return  # its error is its outcome, and nothing else was written
                 # A job raised. Start again with each job in a savepoint, so that the one
                 # that raises loses only its own writes. (Jobs are functions of the
                 # connection alone, so running them again gives the same writes.) Not
                 # done first every time: two statements per job cost more than the jobs.
-                connection.execute("ROLLBACK")
                 connection.execute("BEGIN IMMEDIATE")
                 _run_apart(connection, jobs)
             connection.execute("COMMIT")

@@ -28,9 +28,11 @@ class Insert:
     def __init__(self, fail: bool = False) -> None:
         self.threads: set[int] = set()
         self.fail = fail
+        self.calls = 0
 
     def __call__(self, connection: sqlite3.Connection, items: list[tuple[str, bytes]]) -> None:
         self.threads.add(threading.get_ident())
+        self.calls += 1
         connection.executemany("INSERT INTO t VALUES (?, ?)", items)
         if self.fail:
             raise ValueError("this write fails")
@@ -175,8 +177,10 @@ async def test_a_post_to_an_idle_worker_is_committed_before_it_returns(
         await worker.run(_make_table)
         worker.post(Insert(), ("posted", b"x"))
         assert _committed(path, "posted")  # nothing awaited in between
-        worker.post(Insert(fail=True), ("failed", b"x"))
+        failing = Insert(fail=True)
+        worker.post(failing, ("failed", b"x"))
         assert not _committed(path, "failed")
+        assert failing.calls == 1  # alone in its transaction: not run again in a savepoint
     assert "Insert failed: this write fails" in caplog.text
 
 
