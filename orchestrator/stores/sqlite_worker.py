@@ -233,7 +233,10 @@ class SqliteWorker:
         connection is free (see `_commit_inline`): no hop to the thread and back,
         which under load were most of an accept's latency (the thread waits for the
         GIL after every SQLite call, the woken caller for the loop). `fn` must be a
-        quick write: it may run on the loop. Otherwise the thread takes it: items given
+        quick write: it may run on the loop. Written at once, the call returns without
+        letting other tasks run (it is a cancellation point, not a schedule point: a
+        task that writes in a loop with nothing else to wait on should yield itself).
+        Otherwise the thread takes it: items given
         for the same `fn` before the thread gets to them go in one call, in the order
         given, in its batch's one transaction (group commit). If `fn` raises, every
         caller of that call gets a StorageError caused by it; callers of other
