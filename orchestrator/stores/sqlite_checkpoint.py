@@ -8,10 +8,10 @@ worker turns that off and has its thread call `Checkpointer.run` instead: PASSIV
 checkpoints on separate connections, which the writing connection does not wait for.
 
 The WAL starts over from its beginning only at a write after a checkpoint that
-copied all of it; under steady writes a checkpoint running beside them never does,
-and the WAL would grow without end. So when the first pass leaves frames behind
-(written meanwhile), a second copies them while the writer is held: few pages, one
-sync.
+copied all of it, and a PASSIVE one beside the writer did not make that happen (the
+WAL grew without end in tests/state/test_group_commit.py). So a second pass, while
+the writer is held, copies what was written meanwhile (few pages) as a RESTART
+checkpoint, after which the next write starts the WAL over.
 """
 
 from __future__ import annotations
@@ -35,21 +35,21 @@ class Checkpointer:
         self.runs = 0
 
     def run(self, writer: threading.Lock) -> None:
-        """Copy what each WAL holds into its file, as far as no reader needs it
-        (PASSIVE: never waits for one), then what was written meanwhile while holding
-        `writer`, the lock of the connection that writes. A failure is logged: the
+        """Copy what each WAL holds into its file (PASSIVE: never waits), then what was
+        written meanwhile while holding `writer`, the lock of the connection that
+        writes (RESTART: the next write starts the WAL over). A failure is logged: the
         writes go on, and the next run tries again."""
         self.runs += 1
         for schema, file in self.files.items():
             try:
                 connection = self._connections.get(schema)
                 if connection is None:
-                    connection = sqlite3.connect(file, isolation_level=None)
+                    # RESTART waits for readers of other processes: briefly.
+                    connection = sqlite3.connect(file, timeout=0.1, isolation_level=None)
                     self._connections[schema] = connection
-                _, frames, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                if copied < frames:
-                    with writer:
-                        connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                with writer:
+                    connection.execute("PRAGMA wal_checkpoint(RESTART)")
             except sqlite3.Error as exc:
                 log.warning("%s: the WAL could not be checkpointed: %s", file, exc)
 

@@ -1,8 +1,8 @@
-"""Merged writes (`SqliteWorker.run_merged`: accepts, state sets; `post`: done marks)
-are committed on the trio thread when the connection is free, each caller returning
-only once its own write is committed; when the thread is busy they are group-committed
-there, a failing write failing only its own callers; the loop never waits for the
-connection, another process's lock or a checkpoint."""
+"""Merged writes (`SqliteWorker.run_merged`: accepts, state sets) are committed on the
+trio thread when the connection is free, each caller returning only once its own write
+is committed; when the thread is busy they are group-committed there (with the posted
+done marks), a failing write failing only its own callers; the loop never waits long
+for the connection, nor for another process's lock or a checkpoint."""
 
 from __future__ import annotations
 
@@ -158,30 +158,29 @@ async def test_the_wal_is_checkpointed_by_the_thread(tmp_path: Path) -> None:
     value = b"v" * 16_000  # four pages and more per commit
     async with open_sqlite_worker(path) as worker:
         await worker.run(_make_table)
-        for n in range(3 * CHECKPOINT_EVERY):
+        for n in range(4 * CHECKPOINT_EVERY):
             await worker.run_merged(Insert(), (f"{n:05}", value))
             if n % 50 == 0:
                 await trio.sleep(0.001)  # let the thread checkpoint
-        # Without checkpoints the WAL would hold every commit: 3 * CHECKPOINT_EVERY * 16 kB.
-        assert wal.stat().st_size < 2 * CHECKPOINT_EVERY * 20_000
+        # Without checkpoints the WAL would hold every commit (~29 kB each here).
+        assert wal.stat().st_size < 2 * CHECKPOINT_EVERY * 30_000
     with sqlite3.connect(path) as reader:
-        assert reader.execute("SELECT COUNT(*) FROM t").fetchone() == (3 * CHECKPOINT_EVERY,)
+        assert reader.execute("SELECT COUNT(*) FROM t").fetchone() == (4 * CHECKPOINT_EVERY,)
     reader.close()
 
 
-async def test_a_post_to_an_idle_worker_is_committed_before_it_returns(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_a_failing_write_alone_fails_its_caller_and_runs_once(tmp_path: Path) -> None:
     path = tmp_path / "w.db"
     async with open_sqlite_worker(path) as worker:
         await worker.run(_make_table)
-        worker.post(Insert(), ("posted", b"x"))
-        assert _committed(path, "posted")  # nothing awaited in between
         failing = Insert(fail=True)
-        worker.post(failing, ("failed", b"x"))
-        assert not _committed(path, "failed")
+        with pytest.raises(StorageError, match="Insert failed: this write fails"):
+            await worker.run_merged(failing, ("failed", b"x"))
         assert failing.calls == 1  # alone in its transaction: not run again in a savepoint
-    assert "Insert failed: this write fails" in caplog.text
+        assert failing.threads == {threading.get_ident()}
+        assert not _committed(path, "failed")
+        await worker.run_merged(Insert(), ("next", b"x"))  # the connection is usable
+        assert _committed(path, "next")
 
 
 @pytest.mark.parametrize("count", [1, 7])
