@@ -2,15 +2,17 @@
 
 Every service that keeps data on disk (state, the durable event queue, streams)
 sends its work here as jobs: plain functions that take the connection. A thread
-owns the connection and runs the jobs, so the trio loop never waits on the disk
-for them. The thread takes every job queued so far, runs them in one transaction
-and commits once: a commit costs far more than a small write, so concurrent
-writers share it, and the busier the orchestrator the bigger the batches.
+runs the jobs, so the trio loop never waits on the disk for them. The thread takes
+every job queued so far, runs them in one transaction and commits once: a commit
+costs far more than a small write, so concurrent writers share it, and the busier
+the orchestrator the bigger the batches.
 
-Merged writes (accepts, state sets: `run_merged`) are the exception, and the hot
-path: they are committed on the trio thread itself when the connection is free
-(see `run_merged`), since handing them to the thread and back cost most of their
-latency under load (the thread waits for the GIL after every SQLite call).
+Merged writes that a caller awaits (accepts, state sets: `run_merged`) are the
+exception, and the hot path: each is committed on the trio thread itself when the
+connection is free or freed within LOCK_WAIT, since handing it to the thread and
+back cost most of its latency under load (the thread waits for the GIL after every
+SQLite call). Such a commit hands its pages to the OS (`write`, no sync), and never
+waits for another process's lock: then the thread takes it.
 
 Durability: WAL with synchronous=NORMAL survives a crash of any process (what
 docs/reference.md §6 asks for); a power cut may lose the last commits, which is the usual
@@ -235,7 +237,8 @@ class SqliteWorker:
         """Have `fn(connection, items)` write `item`, and return once it is committed.
 
         Written at once on the trio thread, in a transaction of its own, when the
-        connection is free (see `_commit_inline`): no hop to the thread and back,
+        connection is free or freed within LOCK_WAIT (see `_commit_inline`): no hop
+        to the thread and back,
         which under load were most of an accept's latency (the thread waits for the
         GIL after every SQLite call, the woken caller for the loop). `fn` must be a
         quick write: it may run on the loop. Written at once, the call returns without
