@@ -1,0 +1,93 @@
+"""Two things Steppe's stream sockets ask of Hypercorn's WebSocket stream that ASGI has
+no message for, added by wrapping one method (`WSStream.app_send`, Hypercorn 0.18):
+
+- `websocket.accept` with `"steppe.deflate": False` accepts without permessage-deflate
+  even when the client offers it. Hypercorn otherwise always agrees to it
+  (`Handshake.accept` offers `PerMessageDeflate()` to every client), and then compresses
+  every message once per subscriber: for small JSON that costs more than it saves.
+- `steppe.websocket.send_batch` sends several messages in one socket write: `frames`,
+  ready-made frames (the same bytes for every subscriber, `services/streams/outgoing.py`)
+  when the connection carries plain frames, else `texts`, each framed here by wsproto.
+  One write per batch, not per message: a socket write and its scheduler round trips
+  were most of a stream message's cost.
+
+`install()` is idempotent; under any other server, `websocket.accept`'s extra key is
+ignored, and `send_batch` is only sent by the app that installed it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
+
+from hypercorn.protocol.events import Data
+from hypercorn.protocol.ws_stream import ASGIWebsocketState, WSStream
+from hypercorn.typing import ASGISendEvent
+from hypercorn.utils import UnexpectedMessageError
+from wsproto.connection import ConnectionState
+from wsproto.events import TextMessage
+from wsproto.extensions import PerMessageDeflate
+from wsproto.handshake import server_extensions_handshake
+from wsproto.utilities import LocalProtocolError
+
+DEFLATE_KEY = "steppe.deflate"
+SEND_BATCH = "steppe.websocket.send_batch"
+
+_AppSend = Callable[[WSStream, Any], Awaitable[None]]
+_hypercorn_app_send: _AppSend = WSStream.app_send
+
+
+def install() -> None:
+    """Teach Hypercorn's WSStream the two messages (once per process)."""
+    if WSStream.app_send is not _app_send:
+        WSStream.app_send = _app_send  # type: ignore[method-assign,assignment]
+
+
+def accept_message(subprotocol: str | None, deflate: bool) -> ASGISendEvent:
+    """`websocket.accept`, agreeing to permessage-deflate only when `deflate`."""
+    message = {"type": "websocket.accept", "subprotocol": subprotocol, DEFLATE_KEY: deflate}
+    return cast(ASGISendEvent, message)
+
+
+def batch_message(texts: list[str], frames: bytes | None) -> ASGISendEvent:
+    """The ASGI message sending `texts` in one write (`frames`: them, framed, or None)."""
+    return cast(ASGISendEvent, {"type": SEND_BATCH, "texts": texts, "frames": frames})
+
+
+async def _app_send(stream: WSStream, message: Any) -> None:
+    if message is not None:
+        kind = message["type"]
+        if kind == SEND_BATCH:
+            await _send_batch(stream, message)
+            return
+        if (
+            kind == "websocket.accept"
+            and message.get(DEFLATE_KEY) is False
+            and stream.state == ASGIWebsocketState.HANDSHAKE
+        ):
+            # The offer is forgotten before Hypercorn answers it: nothing is negotiated.
+            stream.handshake.extensions = None
+    await _hypercorn_app_send(stream, message)
+
+
+async def _send_batch(stream: WSStream, message: dict[str, Any]) -> None:
+    if stream.closed:
+        return  # as Hypercorn does for a send after the client went away
+    if stream.state != ASGIWebsocketState.CONNECTED:
+        raise UnexpectedMessageError(stream.state, SEND_BATCH)
+    if stream.connection.state != ConnectionState.OPEN:
+        return  # a close is under way: wsproto would refuse each message too
+    frames: bytes | None = message["frames"]
+    if frames is None or not _plain(stream):
+        try:
+            frames = b"".join(stream.connection.send(TextMessage(data=t)) for t in message["texts"])
+        except LocalProtocolError:
+            return
+    await stream.send(Data(stream_id=stream.stream_id, data=frames))
+
+
+def _plain(stream: WSStream) -> bool:
+    """Whether the connection agreed on no extension, so a frame goes out as built:
+    the same question Hypercorn's handshake asked, put to a fresh extension."""
+    offers = stream.handshake.extensions
+    return not offers or server_extensions_handshake(offers, [PerMessageDeflate()]) is None
