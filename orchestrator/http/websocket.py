@@ -19,7 +19,7 @@ from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, WebsocketSco
 from orchestrator.http.auth import auth_subprotocol, bearer, subprotocol_token
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.ws_server import accept_message, batch_message
-from orchestrator.services.streams.hub import Client
+from orchestrator.services.streams.hub import WRITE_GAP, Client
 from orchestrator.services.streams.messages import (
     BadMessage,
     Channel,
@@ -100,13 +100,15 @@ async def _read(
 
 
 async def _pump(client: Client, send: ASGISendCallable, framed: bool) -> None:
+    next_write = 0.0
     while True:
         try:
-            batch = await client.outbox.take()
+            batch = await client.outbox.take(not_before=next_write)
         except trio.EndOfChannel:
             return
         frames = b"".join(m.frame for m in batch) if framed else None
         await send(batch_message([m.text for m in batch], frames))
+        next_write = trio.current_time() + WRITE_GAP
 
 
 async def _handle(

@@ -27,6 +27,12 @@ DEFAULT_BUFFER_BYTES = 8 * 1024 * 1024
 is close to bytes) before it is dropped: a handful of large items must not pin much
 memory for one client that stopped reading."""
 
+WRITE_GAP = 0.002
+"""Seconds a client's write waits after its previous one. An idle client's message goes
+out at once; under a burst each client gets one write per gap, carrying every change
+since. A socket write costs about as much whatever it carries (tens of µs, mostly the
+kernel's), so a burst to many clients costs a write per gap rather than per change."""
+
 BATCH_BYTES = 256 * 1024
 """At most this much text goes out in one write (more when one message is larger): a
 client that fell behind catches up in a few writes, none of them unbounded."""
@@ -55,14 +61,19 @@ class Outbox:
         self._ready.set()
         return True
 
-    async def take(self, max_bytes: int = BATCH_BYTES) -> list[Outgoing]:
+    async def take(self, max_bytes: int = BATCH_BYTES, not_before: float = 0.0) -> list[Outgoing]:
         """The oldest messages, in order: everything queued up to `max_bytes` of text
-        (at least one message). Waits for one; raises trio.EndOfChannel once closed."""
+        (at least one message). Waits for one, and then until trio time `not_before`
+        (what arrives meanwhile comes too); raises trio.EndOfChannel once closed."""
         while not self._items:
             if self.closed:
                 raise trio.EndOfChannel
             await self._ready.wait()
             self._ready = trio.Event()
+        if trio.current_time() < not_before:
+            await trio.sleep_until(not_before)
+            if self.closed:
+                raise trio.EndOfChannel
         batch = [self._items.popleft()]
         taken = len(batch[0].text)
         while self._items and taken + len(self._items[0].text) <= max_bytes:
