@@ -69,6 +69,23 @@ async def test_take_hands_over_what_waits_in_order_in_bounded_batches() -> None:
     assert len(outbox) == 1
 
 
+async def test_take_waits_until_not_before_and_brings_what_arrived_meanwhile() -> None:
+    outbox = Outbox(max_messages=100, max_bytes=1000)
+    outbox.offer(Outgoing("first"))
+    taken: list[str] = []
+
+    async def writer() -> None:
+        batch = await outbox.take(not_before=trio.current_time() + 0.05)
+        taken.extend(message.text for message in batch)
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(writer)
+        await trio.sleep(0.01)
+        assert not taken  # the first waits out the gap...
+        outbox.offer(Outgoing("second"))
+    assert taken == ["first", "second"]  # ...and goes out with what came meanwhile
+
+
 async def test_an_item_room_is_keyed_by_stream_group_and_id() -> None:
     h = hub()
     g1, g2, both = h.connect("g1"), h.connect("g2"), h.connect("both")
