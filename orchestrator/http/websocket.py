@@ -18,7 +18,7 @@ from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, WebsocketSco
 
 from orchestrator.http.auth import auth_subprotocol, bearer, subprotocol_token
 from orchestrator.http.env import HttpEnv
-from orchestrator.http.ws_server import accept_message, batch_message
+from orchestrator.http.ws_server import accept_message, batch_message, direct_writer
 from orchestrator.services.streams.hub import WRITE_GAP, Client
 from orchestrator.services.streams.messages import (
     BadMessage,
@@ -70,6 +70,8 @@ async def serve_stream_socket(
     # Frames can be shared unless this client compresses: deflate on, and offered.
     framed = not (deflate and "permessage-deflate" in _header(scope, b"sec-websocket-extensions"))
     client = service.hub.connect(f"{(scope['client'] or ('?',))[0]}{scope['path']}")
+    if framed:
+        client.direct = direct_writer(send)
     token = auth_token(scope)
     try:
         with client.cancel_scope:

@@ -96,6 +96,29 @@ async def _send_batch(stream: WSStream, message: dict[str, Any]) -> None:
             await stream.send(Data(stream_id=stream.stream_id, data=frames[written:]))
 
 
+def direct_writer(send: Any) -> Callable[[bytes], int] | None:
+    """For a stream socket's ASGI `send`: a function that writes ready frames straight to
+    the socket now and says how many bytes went (0 when it cannot now: the rest must go
+    by `send_batch`, first); None when the connection is not one `_write_now` sees into.
+    The hub calls it for a client with nothing waiting, so a change reaches an idle
+    client's socket without waking that client's task."""
+    stream = getattr(send, "__self__", None)
+    if not isinstance(stream, WSStream) or _tcp_server(stream) is None:
+        return None
+
+    def write(frames: bytes) -> int:
+        if (
+            stream.closed
+            or stream.state != ASGIWebsocketState.CONNECTED
+            or stream.connection.state != ConnectionState.OPEN
+            or not _plain(stream)
+        ):
+            return 0
+        return _write_now(stream, frames)
+
+    return write
+
+
 def _write_now(stream: WSStream, data: bytes) -> int:
     """Write what the socket takes now, without a task switch; how many bytes went.
 

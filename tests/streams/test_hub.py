@@ -127,3 +127,25 @@ async def test_a_client_with_a_full_outbox_is_dropped_and_logged() -> None:
     assert slow not in h.clients and h.dropped == 1
     assert h.publish(Channel("items", "g", "x"), "later") == 1
     assert any("dropped WebSocket client slow-client" in e["msg"] for e in logs.tail)
+
+
+async def test_a_direct_write_goes_only_to_an_idle_client_and_its_rest_goes_first() -> None:
+    h = hub(buffer_messages=8, buffer_bytes=1000)
+    client = h.connect("direct")
+    h.subscribe(client, "s", Channel("s", "g"))
+    socket = bytearray()
+    takes = [5]  # the socket takes 5 bytes of the first frame, then all it is given
+
+    def write(frames: bytes) -> int:
+        taken = takes.pop(0) if takes else len(frames)
+        socket.extend(frames[:taken])
+        return taken
+
+    client.direct = write
+    h.publish(Channel("s", "g"), "first")
+    h.publish(Channel("s", "g"), "second")  # something waits: not written directly
+    assert bytes(socket) == Outgoing("first").frame[:5]
+    socket += b"".join(m.frame for m in await client.outbox.take())
+    assert bytes(socket) == Outgoing("first").frame + Outgoing("second").frame
+    h.publish(Channel("s", "g"), "third")  # idle again: straight to the socket
+    assert bytes(socket).endswith(Outgoing("third").frame) and not len(client.outbox)

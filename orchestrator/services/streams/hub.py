@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
+from collections.abc import Callable
 
 import trio
 
@@ -106,6 +107,9 @@ class Client:
         self.subscriptions: dict[str, Channel] = {}
         self.dropped = False
         self.cancel_scope = trio.CancelScope()
+        # Writes ready frames to the socket now (how many bytes went), for a client whose
+        # connection allows it (http/ws_server.direct_writer); None: the outbox only.
+        self.direct: Callable[[bytes], int] | None = None
 
     def __repr__(self) -> str:
         return f"<Client {self.number} {self.label}>"
@@ -193,6 +197,15 @@ class StreamHub:
     def _offer(self, client: Client, message: Outgoing) -> bool:
         if client.dropped:
             return False
+        if client.direct is not None and not client.outbox:
+            # Nothing waits for this client: the frame goes to its socket now, and what
+            # the socket does not take goes first through the outbox.
+            frame = message.frame
+            written = client.direct(frame)
+            if written == len(frame):
+                return True
+            if written:
+                message = Outgoing.tail(frame[written:])
         if client.outbox.offer(message):
             return True
         self.drop(client, f"its send buffer is full ({len(client.outbox)} messages waiting)")

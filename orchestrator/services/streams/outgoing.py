@@ -32,6 +32,14 @@ class Outgoing:
         self.text = text
         self._frame: bytes | None = None
 
+    @classmethod
+    def tail(cls, frames: bytes) -> Outgoing:
+        """What a direct write left of a frame: bytes that must go before anything else
+        (to a client that takes frames; it has no text of its own)."""
+        message = cls("")
+        message._frame = frames
+        return message
+
     @property
     def frame(self) -> bytes:
         if self._frame is None:
