@@ -1,10 +1,12 @@
 """Who listens to what, and the one place stream changes fan out to WebSocket clients.
 
 A change is encoded once and the same message (its text, and its frame once built) is
-offered to every client that listens. Offering never waits: each client has a bounded
-outbox that its own task drains into its socket, everything waiting at once in one
-write, and a client whose outbox is full is dropped (and logged) rather than allowed to
-hold up the others or to grow without bound.
+offered to every client that listens. Offering never waits: a client with nothing
+waiting gets the frame written to its socket at once when its connection allows
+(`Client.direct`); otherwise it goes to the client's bounded outbox, which the
+client's own task drains into its socket, everything waiting in one write. A client
+whose outbox is full is dropped (and logged) rather than allowed to hold up the others
+or to grow without bound.
 """
 
 from __future__ import annotations
