@@ -5,6 +5,12 @@ A TypeScript handler sets items as fast as it can (the burst: throughput, and la
 under queueing) and then at a steady pace (latency at a rate the server sustains). The
 subscribers are Node `ws` clients in their own process (bench/streams_clients.cjs); the
 handler stamps each item with the wall-clock time just before its `set`.
+
+Beside Steppe: the floor of ASGI on Hypercorn, a bare server sending every message to
+every subscriber with one `websocket.send` (bench/bare_ws.py; its producer does not wait
+for a round trip per update, so its burst latency is a queue's), and, when the `motia`
+section ran too, Motia's stream server measured the same way. The last column is this
+process's CPU time per message sent, which is the server's when it runs in-process.
 """
 
 from __future__ import annotations
