@@ -177,6 +177,8 @@ class Orchestrator:
             self.send({"t": "res", "id": frame["id"], "ok": True, "r": result})
 
     def serve(self, method: str, p: dict[str, Any]) -> Any:
+        if method == "response.write":  # taken into the answer's buffer
+            return None
         if method == "emit":
             if p["topic"] == "undeclared":
                 raise LookupError("EmitError", "topic 'undeclared' is not in emits")

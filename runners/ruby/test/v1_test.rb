@@ -78,9 +78,6 @@ class V1Test < Minitest::Test
     response = invoke(914, 'v1_calls', input: { 'request' => request }, trigger: http)
     assert_equal({ 'status' => 204, 'headers' => { 'x-root-mw' => '1', 'x-deleted' => '9' }, 'body' => nil },
                  response['r'])
-    streamed = { 'request' => request.merge('queryParams' => { 'stream' => '1' }) }
-    error = invoke(915, 'v1_calls', input: streamed, trigger: http)['e']
-    assert_equal 'NotImplementedError', error['name']
   end
 
   def test_the_motia_module_is_bound_to_each_invocation
