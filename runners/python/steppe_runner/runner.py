@@ -223,7 +223,10 @@ class Runner:
         invocation.sink.close()  # its last notes go before the answer
         if not invocation.cancelled:  # a cancelled invocation was answered already
             del self._inflight[invocation.iid]
-            self._connection.send(frame)
+            if self._inflight:  # others may answer in this iteration: one write for all
+                self._connection.send(frame)
+            else:  # alone: at once, not one loop turn later
+                self._connection.send_now(frame)
 
     def _cancel(self, iid: Any) -> None:
         invocation = self._inflight.pop(iid, None)
