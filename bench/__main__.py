@@ -47,15 +47,23 @@ def _median(runs: int, measure: Callable[[], dict[str, float]]) -> dict[str, flo
 
 
 def run_invoke(quick: bool) -> dict[str, Any]:
-    count, seconds, runs = (500, 1.0, 1) if quick else (3000, 3.0, 3)
+    count, seconds, runs = (500, 1.0, 2) if quick else (3000, 3.0, 3)
     out: dict[str, Any] = {}
     for language in LANGUAGES:
-        echo = _median(runs, lambda lang=language: trio.run(echo_figures, lang, count, seconds))
-        invoke = _median(runs, lambda lang=language: trio.run(invoke_figures, lang, count, seconds))
+        # Echo and invoke measured in pairs, seconds apart and in alternating order, and
+        # the ratio is the median of the pairs' own: the shared machine's speed drifts
+        # between minutes more than an invoke differs from its echo.
+        echoes, invokes = [], []
+        for run in range(runs):
+            pair = [(echoes, echo_figures), (invokes, invoke_figures)]
+            for into, measure in pair if run % 2 == 0 else reversed(pair):
+                into.append(trio.run(measure, language, count, seconds))
         out[language] = {
-            "echo": echo,
-            "invoke": invoke,
-            "p50_ratio": invoke["p50_us"] / echo["p50_us"],
+            "echo": median_of_runs(echoes),
+            "invoke": median_of_runs(invokes),
+            "p50_ratio": median(
+                [i["p50_us"] / e["p50_us"] for e, i in zip(echoes, invokes, strict=True)]
+            ),
         }
     return out
 
@@ -134,10 +142,11 @@ def markdown(results: dict[str, Any]) -> str:
     if invoke:
         lines += table(
             ("language", "echo p50 µs", "invoke p50 µs", "invoke p99 µs", "p50 ratio",
-             "invokes/s"),
+             "runner CPU per echo / invoke µs", "invokes/s"),
             (
                 (lang, f"{f['echo']['p50_us']:.0f}", f"{f['invoke']['p50_us']:.0f}",
                  f"{f['invoke']['p99_us']:.0f}", f"{f['p50_ratio']:.2f}",
+                 f"{f['echo']['runner_cpu_us']:.1f} / {f['invoke']['runner_cpu_us']:.1f}",
                  f"{f['invoke']['per_s']:,.0f}")
                 for lang, f in invoke.items()
             ),

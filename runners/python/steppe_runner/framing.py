@@ -217,6 +217,7 @@ class Connection(asyncio.Protocol):
 
     Frames sent during one event-loop iteration leave in one write, at the start of
     the next iteration: pipelined requests answered together cost one syscall.
+    `send_now` writes at once, for a frame known to be the iteration's last.
     """
 
     def __init__(self, endpoint: Endpoint) -> None:
@@ -302,8 +303,19 @@ class Connection(asyncio.Protocol):
             self._loop.call_soon(self._flush)
         self._pending.append(frame)
 
+    def send_now(self, frame: bytes) -> None:
+        """Write `frame` at once, after anything queued; on the event-loop thread.
+
+        For a frame that nothing else will join this iteration (the answer of the only
+        invocation running): waiting for the next iteration would only add one (an
+        epoll wait and a loop turn) to its round trip."""
+        self._pending.append(frame)
+        self._flush()
+
     def _flush(self) -> None:
         pending = self._pending
+        if not pending:  # send_now wrote them before this scheduled flush came
+            return
         data = pending[0] if len(pending) == 1 else b"".join(pending)
         pending.clear()
         if self._transport is not None and self._transport.is_closing():

@@ -54,18 +54,29 @@ class Invocation:
     """One running handler call; what its context talks to."""
 
     __slots__ = (
-        "cancelled", "context", "iid", "request_id", "response", "session", "sink", "task"
+        "_sink", "cancelled", "context", "iid", "request_id", "response", "session", "task"
     )  # fmt: skip
 
     def __init__(self, session: Session, iid: int, request_id: int) -> None:
         self.session = session
         self.iid = iid
         self.request_id = request_id
-        self.sink = OutputSink("iid", iid, self.log)
+        self._sink: OutputSink | None = None  # made when the handler first prints
         self.cancelled = False
         self.task: asyncio.Task[None] | None = None
         self.context: Context | None = None  # what the `motia` module acts on (current.py)
         self.response: MotiaHttpResponse | None = None  # a 1.0 http handler's
+
+    def write(self, source: str, text: str) -> None:
+        """What the handler prints (stdio.Sink)."""
+        if self._sink is None:
+            self._sink = OutputSink("iid", self.iid, self.log)
+        self._sink.write(source, text)
+
+    def close_output(self) -> None:
+        """Send what is left of unfinished printed lines."""
+        if self._sink is not None:
+            self._sink.close()
 
     def call(self, method: str, params: dict[str, Any], wrap: Wrap | None = None) -> Any:
         if self.cancelled:
@@ -239,7 +250,7 @@ class Runner:
 
     async def _run(self, invocation: Invocation, work: Coroutine[Any, Any, Any]) -> None:
         # The task runs in its own copy of the context: what the handler prints is its own.
-        current_sink.set(invocation.sink)
+        current_sink.set(invocation)
         current_context.set(invocation.context)
         try:
             result = await work
@@ -247,10 +258,13 @@ class Runner:
             frame = encode_error(invocation.request_id, error_info(exc))
         else:
             frame = _result_frame(invocation.request_id, result)
-        invocation.sink.close()  # its last notes go before the answer
+        invocation.close_output()  # its last notes go before the answer
         if not invocation.cancelled:  # a cancelled invocation was answered already
             del self._inflight[invocation.iid]
-            self._connection.send(frame)
+            if self._inflight:  # others may answer in this iteration: one write for all
+                self._connection.send(frame)
+            else:  # alone: at once, not one loop turn later
+                self._connection.send_now(frame)
 
     def _cancel(self, iid: Any) -> None:
         invocation = self._inflight.pop(iid, None)

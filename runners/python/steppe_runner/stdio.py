@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 LEVELS = {"stdout": "info", "stderr": "error"}
 LINE_LIMIT = 64 * 1024
@@ -99,8 +99,15 @@ def _utf8_size(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
 
+class Sink(Protocol):
+    """Where printed text goes: an OutputSink, or an invocation that makes one when
+    its handler first prints (most never do)."""
+
+    def write(self, source: str, text: str) -> None: ...
+
+
 # The sink of the invocation or load running in this task or thread, if any.
-current_sink: ContextVar[OutputSink | None] = ContextVar("steppe_output_sink", default=None)
+current_sink: ContextVar[Sink | None] = ContextVar("steppe_output_sink", default=None)
 
 
 class CapturedStream(io.TextIOBase):
