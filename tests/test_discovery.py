@@ -46,3 +46,16 @@ def test_discovers_recursively_in_steps_and_src_skipping_dependencies(tmp_path: 
     assert found == ["src/c.step.rb", "steps/a.step.ts", "steps/deep/er/b_step.py"]
     only_other = discover(tmp_path, ["other"])
     assert [f.path.name for f in only_other] == ["z.step.js"]
+
+
+def test_motia_config_counts_at_the_root_and_only_with_authenticate_stream(
+    tmp_path: Path,
+) -> None:
+    # As Motia 1.0's build reads it (motia-js/packages/motia/src/new/build/generate-index.ts).
+    hook = "export const authenticateStream = async () => ({ context: {} })\n"
+    (tmp_path / "steps").mkdir()
+    (tmp_path / "steps" / "motia.config.ts").write_text(hook)  # not at the root
+    (tmp_path / "motia.config.js").write_text(hook)
+    (tmp_path / "motia.config.ts").write_text("export default config({ plugins: [] })\n")
+    [found] = discover(tmp_path)
+    assert (found.path.name, found.kind, found.language) == ("motia.config.js", "config", "node")

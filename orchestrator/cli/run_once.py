@@ -135,7 +135,7 @@ async def run_step(
     in_memory = replace(runtime.settings, state="memory")
     project = runtime.project
     async with open_streams(
-        in_memory, project.root, runtime.pool, project.streams, runtime.host.logs
+        in_memory, project.root, runtime.pool, project, runtime.host.logs
     ) as streams:
         runtime.host.router = ContextRouter(state, emitter, EmitChecker(project.steps), streams)
         invoker = StepInvoker(runtime.pool, Tracer(runtime.host.logs), in_memory.handler_timeout)

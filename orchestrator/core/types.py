@@ -13,7 +13,8 @@ JSONMap = dict[str, Any]
 Language = Literal["node", "python", "ruby"]
 StepType = Literal["api", "event", "cron", "noop"]
 LogLevel = Literal["debug", "info", "warn", "error"]
-FileKind = Literal["step", "stream"]
+FileKind = Literal["step", "stream", "config"]
+"""`config`: the project's `motia.config.ts|js`, whose functions (authenticateStream) count."""
 
 
 # What a runner session hands its owner (rpc/session.py, runtime/supervisor.py).

@@ -8,8 +8,10 @@ import hmac
 from collections.abc import Sequence
 
 from quart import Response
+from quart.wrappers.base import BaseRequestWebsocket
 
 from orchestrator.core.tracing import new_trace_id
+from orchestrator.core.types import JSONMap
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.responses import error_response
 
@@ -53,3 +55,14 @@ def subprotocol_token(protocols: Sequence[str]) -> str | None:
 def auth_subprotocol(protocols: Sequence[str]) -> str | None:
     """The subprotocol to accept: `Authorization` as the client spelled it, if it sent it."""
     return next((p for p in protocols if p.lower() == AUTH_SUBPROTOCOL.lower()), None)
+
+
+def auth_request(incoming: BaseRequestWebsocket) -> JSONMap:
+    """What Motia 1.0's `authenticateStream` receives (its StreamAuthInput): header names
+    in lower case, each query parameter's values as a list, and the client's address."""
+    return {
+        "headers": {name.lower(): value for name, value in incoming.headers.items()},
+        "path": incoming.path,
+        "queryParams": {name: incoming.args.getlist(name) for name in incoming.args},
+        "addr": incoming.remote_addr or "",
+    }

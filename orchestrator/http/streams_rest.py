@@ -2,7 +2,8 @@
 `GET /streams/{streamName}/{groupId}` and `GET /streams/{streamName}/{groupId}/{id}`.
 
 They answer what a WebSocket join would send as its snapshot, under the same
-`canAccess` check (the token from `Authorization: Bearer` or `?authToken=`).
+`canAccess` check (the token from `Authorization: Bearer` or `?authToken=`, or the
+context the project's `authenticateStream` makes of the request).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from quart import Blueprint, Response, request
 
 from orchestrator.core.tracing import new_trace_id
-from orchestrator.http.auth import bearer
+from orchestrator.http.auth import auth_request, bearer
 from orchestrator.http.env import HttpEnv, current_env
 from orchestrator.http.responses import error_response, json_response
 
@@ -36,7 +37,10 @@ async def _read(env: HttpEnv, stream_name: str, group_id: str, item_id: str | No
     subscription = {"streamName": stream_name, "groupId": group_id}
     if item_id is not None:
         subscription["id"] = item_id
-    decision = await service.access.check(stream, subscription, _token())
+    authentication = await service.auth.authenticate(auth_request(request), _token())
+    if authentication.refusal is not None:
+        return error_response(401, authentication.refusal, trace_id)
+    decision = await service.access.read(stream, subscription, authentication.context)
     if not decision.allowed:
         return error_response(403, decision.reason, trace_id)
     if item_id is None:

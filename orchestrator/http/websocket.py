@@ -14,7 +14,7 @@ import trio
 from quart import Websocket, websocket
 from quart_trio import QuartTrio
 
-from orchestrator.http.auth import auth_subprotocol, bearer, subprotocol_token
+from orchestrator.http.auth import auth_request, auth_subprotocol, bearer, subprotocol_token
 from orchestrator.http.env import HttpEnv, current_env
 from orchestrator.services.streams.hub import Client
 from orchestrator.services.streams.messages import (
@@ -26,6 +26,7 @@ from orchestrator.services.streams.messages import (
 from orchestrator.services.streams.service import StreamsService
 
 DROPPED_CLOSE_CODE = 1008
+REFUSED_CLOSE_CODE = 1008  # policy violation: authenticateStream refused the connection
 
 
 def register_stream_sockets(app: QuartTrio) -> None:
@@ -57,18 +58,24 @@ async def _serve(env: HttpEnv, seed: Subscription | None) -> None:
     if service is None:
         await ws.close(1011, "streams are not available")
         return
-    token = auth_token(ws)
+    # Before the handshake completes, as Motia's engine authenticates in its upgrade handler.
+    authentication = await service.auth.authenticate(auth_request(ws), auth_token(ws))
     await ws.accept(subprotocol=auth_subprotocol(ws.requested_subprotocols))
-    client = service.hub.connect(f"{ws.remote_addr or '?'}{ws.path}")
+    if authentication.refusal is not None:
+        # Accepted first so that the client reads the reason in the close frame.
+        await ws.close(REFUSED_CLOSE_CODE, authentication.refusal)
+        return
+    label = f"{ws.remote_addr or '?'}{ws.path}"
+    client = service.hub.connect(label, authentication.context)
     try:
         with client.cancel_scope:
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(_pump, client, ws)
                 if seed is not None:
-                    await service.join(client, seed, token)
+                    await service.join(client, seed)
                 while True:
                     raw = await ws.receive()
-                    await _handle(service, client, raw, token)
+                    await _handle(service, client, raw)
     finally:
         service.hub.disconnect(client)
     if client.dropped:
@@ -84,9 +91,7 @@ async def _pump(client: Client, ws: Websocket) -> None:
         await ws.send(text)
 
 
-async def _handle(
-    service: StreamsService, client: Client, raw: str | bytes, token: str | None
-) -> None:
+async def _handle(service: StreamsService, client: Client, raw: str | bytes) -> None:
     try:
         subscription = parse_client_message(raw)
     except BadMessage as exc:
@@ -94,6 +99,6 @@ async def _handle(
         service.tell_error(client, str(exc), exc.code, exc.channel)
         return
     if subscription.action == "join":
-        await service.join(client, subscription, token)
+        await service.join(client, subscription)
     else:
         service.leave(client, subscription)

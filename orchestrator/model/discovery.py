@@ -2,7 +2,8 @@
 
 The names are Motia 0.17's (packages/snap/src/generate-locked-data.ts at v0.17.14-beta.196:
 `*.step.{ts,js,rb}`, `*_step.{ts,js,py,rb}`, `*.stream.{ts,js,rb}`, `*_stream.{ts,js,py,rb}`)
-plus Steppe's own `.mjs`/`.cjs` and `*.step.py`/`*.stream.py` forms."""
+plus Steppe's own `.mjs`/`.cjs` and `*.step.py`/`*.stream.py` forms; and Motia 1.0's
+project-level `motia.config.ts|js` (its `authenticateStream`)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ _STREAM_SUFFIXES: dict[str, Language] = {
     for extension, language in _EXTENSIONS.items()
     if extension in ("ts", "js", "py", "rb")
 }
+# Motia 1.0's project-level hooks file (authenticateStream), at the project's root only.
+PROJECT_CONFIG_NAMES = tuple(f"motia.config.{ext}" for ext in ("ts", "js", "mjs", "cjs"))
 # A name with one of these in it looks like a step or stream file to a person.
 _LOOKALIKE_MARKS = (".step.", "_step.", ".stream.", "_stream.")
 # Folders that hold dependencies or caches, never a project's own steps.
@@ -59,9 +62,28 @@ def classify(path: Path) -> StepFile | None:
     return None
 
 
+def project_config(path: Path, project_dir: Path) -> StepFile | None:
+    """`path` as the project's `motia.config.ts|js|mjs|cjs` (Node), or None if it is not
+    one or does not mention `authenticateStream`: as in Motia 1.0's build
+    (motia-js/packages/motia/src/new/build/generate-index.ts), a config file is loaded
+    only for that, so a 0.17 project's `defineConfig` file (plugins Steppe does not
+    have) is left alone."""
+    if path.name not in PROJECT_CONFIG_NAMES or path.parent != project_dir.resolve():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:  # gone, or a folder
+        return None
+    return StepFile(path, "config", "node") if "authenticateStream" in text else None
+
+
 def discover(project_dir: Path, step_dirs: Iterable[str] = DEFAULT_STEP_DIRS) -> list[StepFile]:
-    """Every step and stream file under the project's step folders, in a stable order."""
-    found: list[StepFile] = []
+    """Every step and stream file under the project's step folders, and the project's
+    `motia.config.*` with an `authenticateStream` (the first of .ts, .js, .mjs, .cjs),
+    in a stable order."""
+    root_dir = project_dir.resolve()
+    configs = [project_config(root_dir / name, root_dir) for name in PROJECT_CONFIG_NAMES]
+    found = [c for c in configs if c is not None][:1]
     for folder in step_dirs:
         root = (project_dir / folder).resolve()
         if root.is_dir():

@@ -61,6 +61,8 @@ class Project:
     # the project from the files that changed alone.
     files: dict[Path, StepFile] = field(default_factory=dict)
     outcomes: dict[Path, LoadOutcome] = field(default_factory=dict)
+    # The `motia.config.*` that exports `authenticateStream` (Motia 1.0), if any.
+    stream_auth: Path | None = None
 
     @property
     def errors(self) -> list[FileProblem]:
@@ -86,6 +88,9 @@ def languages_of(files: Iterable[StepFile]) -> list[Language]:
     present = {f.language for f in files}
     return [language for language in ("node", "python", "ruby") if language in present]
 
+
+AUTHENTICATE_FUNCTION = "authenticateStream"
+"""The connection-level stream hook a project's `motia.config.*` may export (Motia 1.0)."""
 
 LoadOutcome = JSONMap | FileProblem
 """What loading one file gave: the runner's answer, or the problem that stopped it."""
@@ -136,6 +141,9 @@ def build_project(
             project.problems.append(outcome)
         elif step_file.kind == "stream":
             _add_stream(project, step_file, outcome)
+        elif step_file.kind == "config":
+            if AUTHENTICATE_FUNCTION in (outcome.get("handlers") or ()):
+                project.stream_auth = step_file.path
         else:
             _add_step(project, step_file, outcome, os.environ if env is None else env)
     _check_routes(project)
@@ -249,8 +257,8 @@ def _stream_difference(first: StreamDef, second: StreamDef) -> str | None:
     for key in sorted(set(first.base_config) | set(second.base_config)):
         if first.base_config.get(key) != second.base_config.get(key):
             return f"baseConfig.{key}"
-    if first.handlers != second.handlers:
-        return "canAccess"
+    if first.handlers != second.handlers:  # canAccess, onJoin, onLeave: defined in one only
+        return min(first.handlers ^ second.handlers)
     return None
 
 

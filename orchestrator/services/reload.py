@@ -19,7 +19,7 @@ from watchfiles import Change, DefaultFilter, awatch
 
 from orchestrator.core.errors import SteppeError
 from orchestrator.core.logs import LogSink
-from orchestrator.model.discovery import StepFile, classify
+from orchestrator.model.discovery import StepFile, classify, project_config
 from orchestrator.runtime.pool import RunnerPool
 from orchestrator.services.project import (
     FileProblem,
@@ -106,6 +106,9 @@ class Reloader:
             await self.apply_changes({Path(p) for _, p in changes})
 
     def _step_file(self, path: Path) -> StepFile | None:
+        config = project_config(path, self._current().root)
+        if config is not None:
+            return config
         found = classify(path)
         if found is None or not any(str(path).startswith(r) for r in self._step_roots):
             return None

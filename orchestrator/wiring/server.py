@@ -100,7 +100,7 @@ async def open_services(
         async with (
             open_runtime(root, settings, Host(root, logs)) as runtime,
             open_stores(settings, root) as (state, queue),
-            open_streams(settings, root, runtime.pool, runtime.project.streams, logs) as streams,
+            open_streams(settings, root, runtime.pool, runtime.project, logs) as streams,
         ):
             env, cron = _wire(runtime, mode, logs, state, queue, streams)
             async with (

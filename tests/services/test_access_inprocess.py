@@ -23,16 +23,16 @@ def stream(name: str, *, can_access: bool = True) -> StreamDef:
 async def test_a_stream_without_can_access_is_open_and_nothing_is_called() -> None:
     caller = StubFunctionCaller()
     checker = AccessChecker(caller, LogSink(None, None), timeout=3.0)
-    decision = await checker.check(stream("open", can_access=False), SUBSCRIPTION, None)
+    decision = await checker.check(stream("open", can_access=False), SUBSCRIPTION, {"token": None})
     assert decision == Decision(True)
     assert caller.calls == []
 
 
-async def test_can_access_gets_the_subscription_and_token_within_the_timeout() -> None:
+async def test_can_access_gets_the_subscription_and_auth_context_within_the_timeout() -> None:
     caller = StubFunctionCaller()
     caller.on("chat", returns(True))
     checker = AccessChecker(caller, LogSink(None, None), timeout=3.0)
-    assert await checker.check(stream("chat"), SUBSCRIPTION, "secret") == Decision(True)
+    assert await checker.check(stream("chat"), SUBSCRIPTION, {"token": "secret"}) == Decision(True)
     [call] = caller.calls
     assert (call.owner, call.fn, call.timeout) == ("chat", "canAccess", 3.0)
     assert call.input == {"subscription": SUBSCRIPTION, "authContext": {"token": "secret"}}

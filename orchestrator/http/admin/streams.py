@@ -71,4 +71,6 @@ def _stream_json(stream: StreamDef, root: Path) -> dict[str, Any]:
         "schema": stream.schema,
         "baseConfig": stream.base_config,
         "canAccess": "canAccess" in stream.handlers or "can_access" in stream.handlers,
+        "onJoin": "onJoin" in stream.handlers,  # Motia 1.0's hooks
+        "onLeave": "onLeave" in stream.handlers,
     }

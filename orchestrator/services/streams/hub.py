@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
+from collections.abc import Callable
 
 import trio
 
 from orchestrator.core.logs import LogSink
+from orchestrator.core.types import JSON
 from orchestrator.services.streams.messages import Channel
 
 RoomKey = tuple[str, str, str | None]
@@ -74,10 +76,12 @@ class Outbox:
 class Client:
     """One WebSocket connection: its outbox, its subscriptions, how to stop it."""
 
-    def __init__(self, number: int, label: str, outbox: Outbox) -> None:
+    def __init__(self, number: int, label: str, outbox: Outbox, auth_context: JSON) -> None:
         self.number = number
         self.label = label
         self.outbox = outbox
+        # What authenticated it (streams/auth.py): passed to canAccess, onJoin, onLeave.
+        self.auth_context = auth_context
         self.subscriptions: dict[str, Channel] = {}
         self.dropped = False
         self.cancel_scope = trio.CancelScope()
@@ -105,18 +109,22 @@ class StreamHub:
         self._rooms: dict[RoomKey, dict[Client, int]] = {}
         self.clients: set[Client] = set()
         self.dropped = 0
+        # Told of each subscription a disconnect ends, however it ends (closed, dropped,
+        # shut down): the streams service runs the stream's onLeave for it.
+        self.on_disconnect: Callable[[Client, Channel], None] | None = None
 
-    def connect(self, label: str) -> Client:
-        client = Client(
-            next(self._numbers), label, Outbox(self._buffer_messages, self._buffer_bytes)
-        )
+    def connect(self, label: str, auth_context: JSON = None) -> Client:
+        outbox = Outbox(self._buffer_messages, self._buffer_bytes)
+        client = Client(next(self._numbers), label, outbox, auth_context)
         self.clients.add(client)
         return client
 
     def disconnect(self, client: Client) -> None:
         """Forget the client and everything it listened to."""
-        for subscription_id in list(client.subscriptions):
+        for subscription_id, channel in list(client.subscriptions.items()):
             self.unsubscribe(client, subscription_id)
+            if self.on_disconnect is not None:
+                self.on_disconnect(client, channel)
         self.clients.discard(client)
         client.outbox.close()
 

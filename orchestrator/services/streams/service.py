@@ -10,6 +10,7 @@ followed by an older state.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -25,7 +26,8 @@ from orchestrator.model.step import StreamDef
 from orchestrator.model.validation import DataValidator
 from orchestrator.runtime.host import Invocation
 from orchestrator.services.project import Project
-from orchestrator.services.streams.access import AccessChecker
+from orchestrator.services.streams.access import LEAVE_FUNCTION, AccessChecker
+from orchestrator.services.streams.auth import ConnectionAuth
 from orchestrator.services.streams.hub import Client, StreamHub
 from orchestrator.services.streams.messages import (
     ChangeType,
@@ -77,11 +79,17 @@ class StreamsService:
         store: StreamStore,
         hub: StreamHub,
         access: AccessChecker,
+        auth: ConnectionAuth,
     ) -> None:
         self.streams = streams
         self.store = store
         self.hub = hub
         self.access = access
+        self.auth = auth
+        # Subscriptions that ended, for their stream's onLeave (run by `serve`, so that a
+        # leave or a disconnect never waits on a runner).
+        self._leaves, self._left = trio.open_memory_channel[tuple[JSON, Channel]](math.inf)
+        hub.on_disconnect = self._ended
         self._clock = Clock()
         self._locks = _GroupLocks()
         self._validators: dict[str, DataValidator | None] = {}
@@ -91,6 +99,7 @@ class StreamsService:
     def use_project(self, project: Project) -> None:
         """Serve a reloaded project's streams; compiled schemas go with the old ones."""
         self.streams = project.streams
+        self.auth.file = project.stream_auth
         self._validators = {}
 
     # Names
@@ -285,9 +294,10 @@ class StreamsService:
 
     # WebSocket subscriptions
 
-    async def join(self, client: Client, subscription: Subscription, token: str | None) -> None:
-        """Check access, then send the snapshot (`sync`) and subscribe, in one step under
-        the group's lock. A refusal is an `error` event to this client, with no data."""
+    async def join(self, client: Client, subscription: Subscription) -> None:
+        """Check access (canAccess, onJoin), then send the snapshot (`sync`) and subscribe,
+        in one step under the group's lock. A refusal is an `error` event to this client,
+        with no data. A join that reuses a subscription id ends the one it replaces."""
         channel = subscription.channel
         known = subscription.subscription_id in client.subscriptions
         if not known and len(client.subscriptions) >= MAX_SUBSCRIPTIONS_PER_CONNECTION:
@@ -306,10 +316,13 @@ class StreamsService:
                 client, f"there is no stream named {channel.stream!r}", "NOT_FOUND", channel
             )
             return
-        decision = await self.access.check(stream, subscription.as_input(), token)
+        decision = await self.access.join(stream, subscription.as_input(), client.auth_context)
         if not decision.allowed:
             self.tell_error(client, decision.reason, "FORBIDDEN", channel)
             return
+        replaced = client.subscriptions.get(subscription.subscription_id)
+        if replaced is not None:
+            self._ended(client, replaced)
         async with self._locks.hold(stream.name, channel.group):
             now = time.time()
             snapshot: JSON
@@ -322,7 +335,23 @@ class StreamsService:
             self.hub.send(client, encode(sync))
 
     def leave(self, client: Client, subscription: Subscription) -> None:
-        self.hub.unsubscribe(client, subscription.subscription_id)
+        channel = client.subscriptions.get(subscription.subscription_id)
+        if self.hub.unsubscribe(client, subscription.subscription_id) and channel is not None:
+            self._ended(client, channel)
+
+    def _ended(self, client: Client, channel: Channel) -> None:
+        """A subscription ended (a leave, a replacing join, a disconnect): queue its onLeave."""
+        stream = self.streams.get(channel.stream)
+        if stream is not None and LEAVE_FUNCTION in stream.handlers:
+            self._leaves.send_nowait((client.auth_context, channel))
+
+    async def _run_leaves(self) -> None:
+        async with trio.open_nursery() as nursery:
+            async for auth_context, channel in self._left:
+                stream = self.streams.get(channel.stream)
+                if stream is not None:
+                    subscription = Subscription("leave", channel, "").as_input()
+                    nursery.start_soon(self.access.leave, stream, subscription, auth_context)
 
     def tell_error(
         self, client: Client, message: str, code: str, channel: Channel | None = None
@@ -332,10 +361,15 @@ class StreamsService:
     # Expiry
 
     async def serve(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        """Remove items as their ttl runs out, telling subscribers (`delete`). Reads
-        never return an expired item, so this only has to keep subscribers and disk
-        in step, not be punctual to the millisecond."""
-        task_status.started()
+        """Run ended subscriptions' onLeave, and remove items as their ttl runs out,
+        telling subscribers (`delete`). Reads never return an expired item, so this only
+        has to keep subscribers and disk in step, not be punctual to the millisecond."""
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._run_leaves)
+            task_status.started()
+            await self._expire()
+
+    async def _expire(self) -> None:
         while True:
             for stream, group in await self.store.expired_groups(time.time()):
                 async with self._locks.hold(stream, group):

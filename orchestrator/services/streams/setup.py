@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from orchestrator.core.logs import LogSink
 from orchestrator.model.settings import Settings, streams_store
-from orchestrator.model.step import StreamDef
 from orchestrator.runtime.pool import RunnerPool
+from orchestrator.services.project import Project
 from orchestrator.services.streams.access import AccessChecker
+from orchestrator.services.streams.auth import ConnectionAuth
 from orchestrator.services.streams.hub import StreamHub
 from orchestrator.services.streams.relay import SharedHub, relaying
 from orchestrator.services.streams.service import StreamsService
@@ -28,7 +29,7 @@ async def open_streams(
     settings: Settings,
     root: Path,
     pool: RunnerPool,
-    streams: Mapping[str, StreamDef],
+    project: Project,
     logs: LogSink,
 ) -> AsyncIterator[StreamsService]:
     """Streams kept where `settings.streams` says (by default where state is kept):
@@ -36,10 +37,14 @@ async def open_streams(
     store closes on exit, after its last writes are committed."""
     hub = StreamHub(logs, buffer_messages=settings.stream_buffer)
     # canAccess is a quick predicate: a client should not wait a handler's timeout on it.
-    access = AccessChecker(pool, logs, timeout=min(settings.handler_timeout, 10.0))
+    # So are authenticateStream, onJoin and onLeave.
+    timeout = min(settings.handler_timeout, 10.0)
+    access = AccessChecker(pool, logs, timeout)
+    auth = ConnectionAuth(pool, logs, timeout)
+    auth.file = project.stream_auth
 
     def service_on(store: StreamStore) -> StreamsService:
-        return StreamsService(streams, store, hub, access)
+        return StreamsService(project.streams, store, hub, access, auth)
 
     kind = streams_store(settings)
     if kind == "memory":

@@ -24,7 +24,9 @@ import { plainConfig } from './config.mjs'
 import { TRIGGER_MIDDLEWARE, withMiddleware } from './middleware.mjs'
 import { isTypeScript, typeScriptFormat } from './typescript.mjs'
 
-const FUNCTIONS = ['handler', 'canAccess']
+const FUNCTIONS = ['handler', 'canAccess', 'onJoin', 'onLeave', 'authenticateStream']
+// A stream's access hooks sit inside its config (Motia 0.17's canAccess, 1.0's onJoin/onLeave).
+const CONFIG_FUNCTIONS = new Set(['canAccess', 'onJoin', 'onLeave'])
 
 const RUNNER_ROOT = new URL('..', import.meta.url)
 const require = createRequire(import.meta.url)
@@ -92,6 +94,13 @@ function addTriggerFunctions(functions, triggers) {
     middleware[index] = Array.isArray(trigger?.middleware) ? trigger.middleware : []
   })
   functions[TRIGGER_MIDDLEWARE] = middleware
+}
+
+// A Motia 1.0 stream file may export only `new Stream(config)`: its config is the Stream's.
+function streamObjectConfig(exports, kind) {
+  if (kind !== 'stream') return undefined
+  const streams = Object.values(exports).filter((value) => typeof value?.config?.name === 'string')
+  return streams.length === 1 ? streams[0].config : undefined
 }
 
 export class Loader {
@@ -168,13 +177,13 @@ export class Loader {
       if (formatOf(path) === 'commonjs') exports = this.storage.run({ path }, require, path)
       else exports = await this.storage.run({ path }, () => import(this.url(path)))
       const module = exported(exports)
-      const { config } = module
-      const plain = await plainConfig(config, kind)
+      // motia.config.ts (kind 'config') exports functions only: authenticateStream.
+      const config = kind === 'config' ? {} : (module.config ?? streamObjectConfig(module, kind))
+      const plain = await plainConfig(config, kind === 'config' ? 'stream' : kind)
       const functions = Object.create(null) // so `fn: 'constructor'` finds nothing
       for (const name of FUNCTIONS) {
         if (typeof module[name] === 'function') functions[name] = module[name]
-        // Motia puts a stream's canAccess inside its config.
-        else if (name === 'canAccess' && typeof config.canAccess === 'function') functions[name] = config.canAccess
+        else if (CONFIG_FUNCTIONS.has(name) && typeof config[name] === 'function') functions[name] = config[name]
       }
       if (Array.isArray(config.triggers)) addTriggerFunctions(functions, config.triggers)
       else if (functions.handler) functions.handler = withMiddleware(functions.handler, config.middleware)

@@ -40,6 +40,15 @@ function projectDir(argv) {
   return statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? dir : null
 }
 
+// A stream's canAccess takes Motia's (subscription, authContext); its onJoin/onLeave
+// (Motia 1.0) take (subscription, context, authContext); the rest (input, context),
+// or the context alone when there is no input (cron handlers).
+function callArguments(name, p, context) {
+  if (name === 'canAccess') return [p.input?.subscription, p.input?.authContext]
+  if (name === 'onJoin' || name === 'onLeave') return [p.input?.subscription, context, p.input?.authContext]
+  return 'input' in p ? [p.input, context] : [context]
+}
+
 class Runner {
   constructor(writer, session, loader, storage) {
     this.writer = writer
@@ -137,11 +146,7 @@ class Runner {
   // The function to call and its arguments: Motia 1.0's shapes when the invoke names a
   // trigger (triggers.mjs), else 0.17's.
   call(functions, name, p, context) {
-    // A stream's canAccess takes Motia's (subscription, authContext), not (input, context).
-    if (name === 'canAccess') return { fn: functions[name], args: [p.input?.subscription, p.input?.authContext] }
-    if (p.trigger === undefined || p.trigger === null) {
-      return { fn: functions[name], args: 'input' in p ? [p.input, context] : [context] }
-    }
+    if (p.trigger === undefined || p.trigger === null) return { fn: functions[name], args: callArguments(name, p, context) }
     const { fn, input, response } = triggerCall(functions, name, p)
     Object.assign(context, triggerContext(p.trigger, input, context.logger))
     return { fn, args: [input, context], response }

@@ -264,6 +264,23 @@ describe('runner', TIMEOUT, () => {
       assert.equal(expectOk(await ask('room-2', 'secret')), false)
     })
 
+    it("calls a 1.0 stream's onJoin/onLeave with (subscription, context, authContext), its config from a Stream object", async () => {
+      const { config, handlers } = expectOk(await load('hooks.stream.ts', 'stream'))
+      assert.equal(config.name, 'hooks')
+      assert.deepEqual(handlers, ['onJoin', 'onLeave'])
+      const join = (user) =>
+        invoke('hooks.stream.ts', { fn: 'onJoin', input: { subscription: { groupId: 'g' }, authContext: { user } } })
+      assert.deepEqual(expectOk(await join('ann')), { unauthorized: false, groupId: 'g', traceId: CTX.traceId })
+      assert.equal(expectOk(await join('bob')).unauthorized, true)
+      assert.equal(expectOk(await invoke('hooks.stream.ts', { fn: 'onLeave', input: { subscription: {} } })), null)
+    })
+
+    it('loads motia.config.ts as kind config: no config, authenticateStream called (input, context)', async () => {
+      assert.deepEqual(expectOk(await load('motia.config.ts', 'config')), { config: {}, handlers: ['authenticateStream'], deps: [] })
+      const result = expectOk(await invoke('motia.config.ts', { fn: 'authenticateStream', input: { path: '/' } }))
+      assert.deepEqual(result, { context: { path: '/', traceId: CTX.traceId } })
+    })
+
     it('reports a thrown error with a stack pointing at the .ts lines', async () => {
       const declined = expectError(await invoke('throws.step.ts', { input: { reason: 'card' } }))
       assert.equal(declined.name, 'PaymentDeclined')

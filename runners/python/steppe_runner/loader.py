@@ -19,7 +19,12 @@ from .deps import ProjectModules
 from .errors import load_error_info
 
 # The functions a file may define, under the protocol's name and the Python spelling.
-FUNCTIONS = {"handler": ("handler",), "canAccess": ("canAccess", "can_access")}
+FUNCTIONS = {
+    "handler": ("handler",),
+    "canAccess": ("canAccess", "can_access"),
+    "onJoin": ("onJoin", "on_join"),  # a stream's, Motia 1.0
+    "onLeave": ("onLeave", "on_leave"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +117,7 @@ class Loader:
 def _functions(module: Any, config: dict[str, Any]) -> dict[str, StepFunction]:
     found = {}
     for protocol_name, spellings in FUNCTIONS.items():
-        # A stream's canAccess may also sit in its config, as in Motia.
+        # A stream's canAccess, on_join and on_leave may also sit in its config, as in Motia.
         candidates = [getattr(module, s, None) for s in spellings]
         candidates += [config.get(s) for s in spellings]
         fn = next((c for c in candidates if callable(c)), None)

@@ -186,6 +186,11 @@ class Runner:
             # A stream's canAccess takes Motia's (subscription, auth_context), not (input, context).
             access = params.get("input") or {}
             work = self._call(fn, (access.get("subscription"), access.get("authContext")))
+        elif fn_name in ("onJoin", "onLeave"):
+            # Motia 1.0's stream hooks: (subscription, context, auth_context).
+            hook = params.get("input") or {}
+            subscription = _as_input(hook.get("subscription"))
+            work = self._call(fn, (subscription, context, hook.get("authContext")))
         elif "input" not in params:
             work = self._call(fn, (context,))  # cron handlers take the context alone
         elif loaded.middleware:  # an API step's: run around its handler

@@ -11,7 +11,12 @@ module Steppe
   # (hot reload).
   class Loader
     # The functions the protocol may call, and the Ruby names that define them.
-    FUNCTIONS = { 'handler' => %i[handler], 'canAccess' => %i[canAccess can_access] }.freeze
+    FUNCTIONS = {
+      'handler' => %i[handler], 'canAccess' => %i[canAccess can_access],
+      'onJoin' => %i[onJoin on_join], 'onLeave' => %i[onLeave on_leave] # a stream's, Motia 1.0
+    }.freeze
+    # Called with (subscription, context, auth_context), or as many as they name.
+    HOOKS = %w[onJoin onLeave].freeze
 
     # `middleware`: the callables run around `handler` (middleware.rb).
     Step = Struct.new(:path, :config, :functions, :deps, :middleware) do
@@ -36,11 +41,19 @@ module Steppe
 
       # A stream's canAccess takes Motia's (subscription, auth_context), or as many as it names.
       def call_access(subscription, auth_context)
-        args = [subscription, auth_context]
-        @method.call(*(@rest ? args : args.first(@max)))
+        call_leading([subscription, auth_context])
+      end
+
+      # Motia 1.0's stream hooks: onJoin/onLeave(subscription, context, auth_context).
+      def call_hook(subscription, context, auth_context)
+        call_leading([subscription, context, auth_context])
       end
 
       private
+
+      def call_leading(args)
+        @method.call(*(@rest ? args : args.first(@max)))
+      end
 
       def arguments(input_given, input, context)
         return input_given ? [input, context] : [context] if @rest

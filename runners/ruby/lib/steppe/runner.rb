@@ -185,6 +185,9 @@ module Steppe
           if fn == 'canAccess'
             access = params['input'] || {}
             function.call_access(access['subscription'], access['authContext'])
+          elsif Loader::HOOKS.include?(fn)
+            hook = params['input'] || {}
+            function.call_hook(hook['subscription'], context, hook['authContext'])
           elsif params.key?('input') && !step.middleware.empty? # an API step's
             Middleware.run(step.middleware, params['input'], context) { |req| function.call(true, req, context) }
           else

@@ -107,7 +107,7 @@ export default {
       replace(main,
         h('div', { class: 'endpoint-head' }, h('h2', null, stream.name),
           h('div', { class: 'badges' }, languageBadge(stepLanguage({ file: stream.file, language: stream.language })), h('code', { class: 'file-path muted' }, stream.file),
-            stream.canAccess ? h('span', { class: 'tag' }, 'canAccess') : null)),
+            ...['canAccess', 'onJoin', 'onLeave'].map(hook => stream[hook] ? h('span', { class: 'tag' }, hook) : null))),
         h('div', { class: 'split-even' },
           h('section', { class: 'detail-section' }, h('h3', null, 'Groups'), groups, watchForm, watchHolder),
           h('section', { class: 'detail-section' }, h('h3', null, 'Schema'), stream.schema ? jsonView(stream.schema) : empty('No schema.'),
