@@ -39,3 +39,16 @@ async def test_concurrent_updates_lose_nothing(make_project: Callable[..., Path]
             for _ in range(50):
                 nursery.start_soon(visit)
         assert (await services.env.state.get("visits", "busy"))["total"] == 50
+
+
+async def test_update_ops_on_a_stream_item(make_project: Callable[..., Path]) -> None:
+    async with served_fixture(make_project) as (services, client):
+        first = await client.post("/deployments/d-1/advance")
+        assert first.status_code == 200, first.text
+        assert first.json() == {
+            "new_value": {"id": "d-1", "completedSteps": 1, "status": "progress"},
+            "old_value": None,
+        }
+        second = await client.post("/deployments/d-1/advance")
+        assert second.json()["new_value"]["completedSteps"] == 2
+        assert second.json()["old_value"] == first.json()["new_value"]
