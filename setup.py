@@ -20,7 +20,7 @@ SHIPPED = (
     "runners/node/package-lock.json",
     "runners/node/src/*.mjs",
     "runners/node/src/motia/*.*js",
-    "runners/python/steppe_runner/*.py",
+    "runners/python/steppe_runner/**/*.py",
     "runners/ruby/runner.rb",
     "runners/ruby/echo.rb",
     "runners/ruby/lib/**/*.rb",

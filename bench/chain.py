@@ -67,6 +67,9 @@ async def chain_figures(state: str, chains: int, producers: int = PRODUCERS) -> 
         async def produce(first: int) -> None:
             for n in range(first, chains, producers):
                 await s.bus.publish(EmitRequest("bench.chain.1", {"n": n}), head, f"{n:032x}", None)
+                # An accept committed at once does not yield; an HTTP client's next
+                # request would come after the loop ran the others.
+                await trio.lowlevel.checkpoint()
 
         worker = getattr(s.bus.store, "worker", None)  # the Redis store's connection
         trips = worker.round_trips if worker is not None else 0

@@ -440,6 +440,10 @@ def run_chain(
         "load_seconds": seconds,
         "seconds": elapsed,
         "post_rps": load["rps"],
+        # The POST waits for its emit's commit: its latency is the durable accept's,
+        # plus the TS handler's invoke.
+        "post_p50_ms": load["p50_ms"],
+        "post_p99_ms": load["p99_ms"],
         "events_per_s": count * STEPS_PER_CHAIN / elapsed,
     }
 
@@ -618,6 +622,7 @@ def motia_markdown(results: Mapping[str, Any]) -> list[str]:
     motia = section.get("motia") or {}
     steppe = section.get("steppe") or {}
     third = "Python" if section.get("third_step") == "python" else "TS"
+    plan_clients = (section.get("plan") or {}).get("chain_clients", "?")
     lines = [f"Steppe vs Motia {version} (`{MOTIA_PACKAGE}`), same generated project:", ""]
     if section.get("motia_error"):
         lines += [section["motia_error"], ""]
@@ -636,6 +641,10 @@ def motia_markdown(results: Mapping[str, Any]) -> list[str]:
     rows += [
         (f"chain events/s (POST /orders → JS → {third})", _dig(motia, "chain", "events_per_s"),
          _dig(steppe, "chain", "events_per_s"), True, 1),
+        (f"POST /orders p50 ms in the chain, {plan_clients} conn",
+         _dig(motia, "chain", "post_p50_ms"), _dig(steppe, "chain", "post_p50_ms"), False, 2),
+        (f"POST /orders p99 ms in the chain (durable accept), {plan_clients} conn",
+         _dig(motia, "chain", "post_p99_ms"), _dig(steppe, "chain", "post_p99_ms"), False, 2),
         ("process tree RSS MiB, idle", _dig(motia, "rss_mib", "idle"),
          _dig(steppe, "rss_mib", "idle"), False, 0),
         ("process tree RSS MiB, peak at 32 conn", _dig(motia, "rss_mib", "peak_32"),

@@ -15,7 +15,8 @@ from orchestrator.core.types import JSON
 from orchestrator.model.step import Step
 from orchestrator.model.validation import DataValidator
 from orchestrator.runtime.host import Invocation
-from orchestrator.services.context import ContextRouter, EmitChecker, EmitRequest
+from orchestrator.services.context import ContextRouter, EmitChecker
+from orchestrator.services.emit_request import EmitRequest
 from orchestrator.services.invoker import NO_INPUT, SKIPPED, StepInvoker
 from orchestrator.services.streams.setup import open_streams
 from orchestrator.stores.state.memory import MemoryStateStore

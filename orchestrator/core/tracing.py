@@ -76,6 +76,7 @@ class Span:
     parent_id: str | None = None  # the parent span's id (None: the first of its trace)
     flags: str = SAMPLED
     topic: str | None = None  # the event's, for an event step's span
+    instance: str | None = None  # hostname:pid, when instances share traces (Redis)
 
     @property
     def traceparent(self) -> str:
@@ -97,7 +98,17 @@ class Span:
             "emitted": self.emitted,
             "attempt": self.attempt,
             "topic": self.topic,
-        }
+        } | ({"instance": self.instance} if self.instance else {})
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Span:
+        """A span of `as_json`'s shape (another instance's, read back from Redis)."""
+        return cls(
+            data["traceId"], data["step"], data["language"], data["kind"], data["start"],
+            data.get("attempt", 1), data.get("durationMs"), data.get("status", "ok"),
+            data.get("error"), list(data.get("emitted") or ()), data["spanId"],
+            data.get("parentSpanId"), topic=data.get("topic"), instance=data.get("instance"),
+        )  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -153,6 +164,10 @@ class Tracer:
         # Called with each finished span and its trace: OpenTelemetry export
         # (core/telemetry.py) when it is configured, else nothing.
         self.export: Callable[[Span, Trace | None], None] | None = None
+        # The same, and each span tagged with `instance`, when the instances of a
+        # deployment share their traces (core/deployment.py).
+        self.share: Callable[[Span, Trace | None], None] | None = None
+        self.instance: str | None = None
 
     def start_trace(self, trigger: str, detail: str, trace_id: str | None = None) -> str:
         """A new trace's id; `trace_id` (a caller's `traceparent`) continues a trace,
@@ -179,7 +194,10 @@ class Tracer:
     ) -> Span:
         """A running span; a child of `parent` when it is of the same trace, with
         `span_id` when the caller already named it (an HTTP response's `traceparent`)."""
-        span = Span(trace_id, step, language, kind, time.time(), attempt, topic=topic)
+        span = Span(
+            trace_id, step, language, kind, time.time(), attempt, topic=topic,
+            instance=self.instance,
+        )  # fmt: skip
         if span_id is not None:
             span.span_id = span_id
         if parent is not None and parent.trace_id == trace_id:
@@ -205,6 +223,8 @@ class Tracer:
         self.metrics.count_invocation(span.step, span.kind, span.status)
         if self.export is not None:
             self.export(span, self._traces.get(span.trace_id))
+        if self.share is not None:
+            self.share(span, self._traces.get(span.trace_id))
         if not error and (span.kind == "api" or self._delivery_level == "debug"):
             # An API span has its access-log line; in `start` a successful delivery is
             # kept in the trace only, sparing the hot path a log entry per event.

@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import trio
+
 from orchestrator.core.errors import (
     InvocationTimeout,
     RemoteError,
@@ -26,7 +28,9 @@ from orchestrator.http.env import HttpEnv
 from orchestrator.http.json_body import BadRequest, parse_json_body
 from orchestrator.http.responses import JSON_TYPE, encode_json, error_body
 from orchestrator.http.router import Match, MethodNotAllowed, NoRoute
-from orchestrator.model.step import Step, language_name
+from orchestrator.http.streamed import invoke_streamable, log_handler_threw
+from orchestrator.model.step import Step
+from orchestrator.runtime.response_stream import ResponseStream
 from orchestrator.services.invoker import SKIPPED
 from orchestrator.stores.redis_worker import STORAGE_UNAVAILABLE
 
@@ -48,6 +52,11 @@ class ApiRequest:
     headers: dict[str, str]  # lower-case names; repeated headers joined with ", "
     query: dict[str, str | list[str]]  # a name given more than once has a list
     read_body: Callable[[], Awaitable[bytes]]  # the whole body (b"" when none was sent)
+    # Where a handler that streams its answer keeps running once the answer has begun
+    # (None when no step of the project can stream: nothing to pay for then).
+    tasks: trio.Nursery | None = None
+    # Set once a streamed answer's head is sent: nothing else may be sent after it.
+    head_sent: bool = False
 
 
 @dataclass(slots=True)
@@ -55,6 +64,8 @@ class ApiResponse:
     status: int
     headers: dict[str, str]  # lower-case names; the sender adds content-length
     body: bytes = b""
+    # A streamed answer: `body` is empty and the chunks come from here, as they are written.
+    stream: ResponseStream | None = None
 
 
 # Methods a metric names as sent; any other is counted as OTHER (labels must be bounded).
@@ -185,11 +196,18 @@ async def _serve_step(
     }
     if step.is_v1:  # Motia 1.0: {request: {…, method}}; the runner adds `response`
         request_input = {"request": request_input | {"method": request.method}}
-    try:
-        result = await env.invoker.invoke(
+
+    async def invoke(stream: ResponseStream | None = None) -> Any:
+        return await env.invoker.invoke(
             step, trace_id, request_input, parent=caller, span_id=here.span_id,
-            trigger=match.trigger,
+            trigger=match.trigger, response=stream,
         )  # fmt: skip
+
+    try:
+        if step.is_v1 and request.tasks is not None:  # the answer may begin before the end
+            result = await invoke_streamable(env, request.tasks, step, trace_id, invoke)
+        else:
+            result = await invoke()
     except RemoteError as exc:
         if exc.name in STORAGE_ERRORS:
             return _storage_unavailable(env, step, exc, trace_id)
@@ -205,8 +223,12 @@ async def _serve_step(
     if result is SKIPPED:
         return _condition_refused(env, request, match, trace_id)
     try:
+        if isinstance(result, ResponseStream):
+            return _streamed_response(result, trace_id)
         return step_response(result, trace_id, bodiless_when_absent=step.is_v1)
     except InvalidHandlerResponse as exc:
+        if isinstance(result, ResponseStream):
+            result.leave()  # nothing it writes can be sent: the handler is cancelled
         message = f"{step.name} returned {exc}"
         log_line = f"invalid handler response: {message}"
         env.logs.write("error", log_line, step=step.name, trace_id=trace_id)
@@ -244,20 +266,29 @@ def _storage_unavailable(env: HttpEnv, step: Step, exc: RemoteError, trace_id: s
 
 
 def _handler_threw(env: HttpEnv, step: Step, exc: RemoteError, trace_id: str) -> ApiResponse:
-    # The stack goes in the message so that the console shows it as lines, not JSON.
-    stack = f"\n{exc.stack}" if exc.stack else ""
-    env.logs.write(
-        "error",
-        f"{language_name(step)} handler threw {exc.name}: {exc.remote_message}{stack}",
-        step=step.name,
-        trace_id=trace_id,
-    )
+    log_handler_threw(env, step, exc, trace_id)
     if env.mode == "start":
         # No stack traces or messages to the outside in production; the log has them.
         return api_error(500, "handler threw", trace_id)
     return api_error(
         500, "handler threw", trace_id, name=exc.name, message=exc.remote_message, stack=exc.stack
     )
+
+
+def _streamed_response(stream: ResponseStream, trace_id: str) -> ApiResponse:
+    """The head of an answer the handler streams, once its status and headers are
+    checked as a returned response's are; the body follows as it is written."""
+    assert stream.head is not None
+    status = _status(stream.head.status)
+    headers = _handler_headers(stream.head.headers) | {"x-trace-id": trace_id}
+    return ApiResponse(status, headers, stream=stream)
+
+
+def _status(status: Any) -> int:
+    # 1xx are not final responses: HTTP/1.1 cannot send one in place of an answer.
+    if not isinstance(status, int) or isinstance(status, bool) or not 200 <= status <= 599:
+        raise InvalidHandlerResponse(f"status {status!r}; expected an integer from 200 to 599")
+    return status
 
 
 def step_response(result: Any, trace_id: str, *, bodiless_when_absent: bool = False) -> ApiResponse:
@@ -270,10 +301,7 @@ def step_response(result: Any, trace_id: str, *, bodiless_when_absent: bool = Fa
         raise InvalidHandlerResponse(
             f"{type(result).__name__}; expected {{status, body, headers?}}"
         )
-    status = result.get("status", 200)
-    # 1xx are not final responses: HTTP/1.1 cannot send one in place of an answer.
-    if not isinstance(status, int) or isinstance(status, bool) or not 200 <= status <= 599:
-        raise InvalidHandlerResponse(f"status {status!r}; expected an integer from 200 to 599")
+    status = _status(result.get("status", 200))
     headers = _handler_headers(result.get("headers"))
     if status in BODILESS_STATUSES or (bodiless_when_absent and "body" not in result):
         return ApiResponse(status, headers | {"x-trace-id": trace_id})

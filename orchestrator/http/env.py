@@ -7,6 +7,7 @@ from typing import Literal, Protocol, cast
 
 from quart import current_app
 
+from orchestrator.core.deployment import SharedRecords
 from orchestrator.core.logs import LogSink
 from orchestrator.core.tracing import Tracer
 from orchestrator.http.cors import CorsPolicies
@@ -15,6 +16,7 @@ from orchestrator.http.router import Router
 from orchestrator.model.settings import Settings
 from orchestrator.model.validation import DataValidator
 from orchestrator.services.bus import EventBus
+from orchestrator.services.change_triggers import ChangeTriggers
 from orchestrator.services.context import EmitChecker
 from orchestrator.services.invoker import StepInvoker
 from orchestrator.services.project import Project
@@ -45,14 +47,22 @@ class HttpEnv:
     admin_token: str | None = None
     access_log: bool = True
     streams: StreamsService | None = None
+    # Every instance's traces and logs, when instances share the queue (Redis).
+    shared: SharedRecords | None = None
+    # The state and stream triggers that writes report to (none: nothing watches).
+    changes: ChangeTriggers | None = None
     in_flight: InFlight = field(default_factory=InFlight)
     # Set when shutdown begins, before the grace period: /__steppe/ready answers 503.
     shutting_down: bool = False
     _body_validators: dict[str, DataValidator] = field(default_factory=dict)
     cors: CorsPolicies = field(init=False)
+    # Whether any step may stream its answer (Motia 1.0's response.stream): only then
+    # does a request get a nursery of its own for it (docs/reference.md §4).
+    may_stream: bool = field(init=False)
 
     def __post_init__(self) -> None:
         self.cors = CorsPolicies(self.settings.cors)
+        self.may_stream = _may_stream(self.project)
 
     def use_project(self, project: Project) -> None:
         """Serve a reloaded project; compiled body schemas and CORS policies are dropped
@@ -61,12 +71,17 @@ class HttpEnv:
         self.router = Router(project.steps.values())
         self._body_validators = {}
         self.cors = CorsPolicies(self.settings.cors)
+        self.may_stream = _may_stream(project)
 
     def body_validator(self, step_name: str, schema: object) -> DataValidator:
         validator = self._body_validators.get(step_name)
         if validator is None:
             validator = self._body_validators[step_name] = DataValidator(schema)
         return validator
+
+
+def _may_stream(project: Project) -> bool:
+    return any(step.is_v1 for step in project.steps.values())
 
 
 class _Serving(Protocol):

@@ -32,6 +32,7 @@ from orchestrator.http.api import (
     serve_api_request,
 )
 from orchestrator.http.env import HttpEnv
+from orchestrator.runtime.response_stream import ResponseStream
 
 log = logging.getLogger("steppe.http")
 
@@ -178,18 +179,75 @@ async def serve_step_request(
     response: ApiResponse | None = None
     with env.in_flight.track():
         if not env.in_flight.closed:
-            try:
-                response = await serve_api_request(env, request)
-            except ClientGone:
-                return
-            except Exception:
-                log.exception("unexpected error serving %s %s", request.method, request.path)
-                response = api_error(500, "internal error", new_trace_id())
+            response = await _answer(env, request, send, receive)
+            if response is None:
+                return  # the client left before its body arrived
+    if request.head_sent:
+        return  # streamed, or cut short by the shutdown: its status line is out either way
     if response is None:  # ended by the shutdown's grace running out (in_flight.py)
         response = _shutting_down()
     else:
         await body.discard()
     await _send(send, response)
+
+
+async def _answer(
+    env: HttpEnv, request: ApiRequest, send: ASGISendCallable, receive: ASGIReceiveCallable
+) -> ApiResponse | None:
+    """The answer (already sent when the handler streamed it); None when the client left
+    before its body arrived."""
+    if not env.may_stream:
+        return await _serve(env, request)
+    # The request's own tasks: a handler streaming its answer runs on in here.
+    async with trio.open_nursery() as tasks:
+        request.tasks = tasks
+        response = await _serve(env, request)
+        if response is not None and response.stream is not None:
+            request.head_sent = True
+            await _send_streamed(send, receive, response, response.stream)
+        return response
+
+
+async def _serve(env: HttpEnv, request: ApiRequest) -> ApiResponse | None:
+    # Nothing raised may leave the request's nursery: trio would wrap it in a group.
+    try:
+        return await serve_api_request(env, request)
+    except ClientGone:
+        return None
+    except Exception:
+        log.exception("unexpected error serving %s %s", request.method, request.path)
+        return api_error(500, "internal error", new_trace_id())
+
+
+async def _send_streamed(
+    send: ASGISendCallable,
+    receive: ASGIReceiveCallable,
+    response: ApiResponse,
+    stream: ResponseStream,
+) -> None:
+    """The head at once, then each chunk as the handler writes it (chunked transfer, no
+    content-length), until the handler ends it or its invocation is over. An answer
+    cut short (the handler threw or timed out) ends without the closing chunk, so the
+    client can tell it is incomplete. The client leaving cancels the handler."""
+    headers = [(name.encode("latin-1"), value.encode()) for name, value in response.headers.items()]
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    async with trio.open_nursery() as watching:
+        watching.start_soon(_watch_disconnect, receive, stream, watching.cancel_scope)
+        while (chunk := await stream.next_chunk()) is not None:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        watching.cancel_scope.cancel()
+    if stream.failure is None and not stream.gone:
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _watch_disconnect(
+    receive: ASGIReceiveCallable, stream: ResponseStream, scope: trio.CancelScope
+) -> None:
+    # The body was read before the handler ran: what comes now is the disconnect.
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    stream.leave()
+    scope.cancel()
 
 
 def _shutting_down() -> ApiResponse:

@@ -68,11 +68,23 @@ class Step:
         """The queue trigger that subscribes the step to `topic`."""
         return next((t for t in self.queue_triggers if t.topic == topic), None)
 
+    def delivery_trigger(self, topic: str) -> Trigger | None:
+        """The trigger a delivery of `topic` is for: a queue trigger subscribed to it, or
+        the state or stream trigger whose `delivery_topic` it is."""
+        delivered = (t for t in self.triggers if t.type in ("queue", "state", "stream"))
+        return next((t for t in delivered if t.delivery_topic == topic), None)
+
+    @property
+    def change_triggers(self) -> tuple[Trigger, ...]:
+        """Its state and stream triggers: deliveries made by a change of data."""
+        return tuple(t for t in self.triggers if t.type in ("state", "stream"))
+
     @property
     def consumes_events(self) -> bool:
-        """Whether events are delivered to it (a 0.17 event step with no topics still
-        has a queue, empty)."""
-        return self.type == "event" or bool(self.queue_triggers)
+        """Whether deliveries come to it through the queue: events, and the changes its
+        state and stream triggers watch (a 0.17 event step with no topics still has a
+        queue, empty)."""
+        return self.type == "event" or bool(self.queue_triggers) or bool(self.change_triggers)
 
     @property
     def flows(self) -> tuple[str, ...]:

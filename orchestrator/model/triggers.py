@@ -44,6 +44,35 @@ class Trigger:
         return str(self.config.get("expression", ""))
 
     @property
+    def stream_name(self) -> str:
+        return str(self.config.get("streamName", ""))
+
+    @property
+    def delivery_topic(self) -> str:
+        """The topic of the deliveries this trigger starts: a queue trigger's own; for a
+        state or stream trigger, a name no emit can reach (the `<` cannot appear in a
+        subscription a handler emits to by accident), carrying the index so that the
+        bus knows which trigger a delivery is for."""
+        if self.type == "state":
+            return f"<state trigger {self.index}>"
+        if self.type == "stream":
+            return f"<stream trigger {self.index}: {self.stream_name}>"
+        return self.topic
+
+    def watches_stream(self, stream: str, group: str, item_id: str | None) -> bool:
+        """Whether a change of `stream`'s item (or a custom event to its group, item
+        None) is for this stream trigger: its streamName, and its groupId and itemId
+        when it gives them (Motia 1.0's engine, modules/stream/trigger.rs)."""
+        wanted_group = self.config.get("groupId")
+        wanted_item = self.config.get("itemId")
+        return (
+            self.type == "stream"
+            and self.stream_name == stream
+            and (wanted_group is None or wanted_group == group)
+            and (wanted_item is None or wanted_item == item_id)
+        )
+
+    @property
     def has_condition(self) -> bool:
         """The runner reports a condition function as `true` (runners/README.md, `load`)."""
         return self.config.get("condition") is True
@@ -80,7 +109,7 @@ class Trigger:
         if self.type == "cron":
             return f"cron {self.expression}"
         if self.type == "stream":
-            return f"stream {self.config.get('streamName', '')}"
+            return f"stream {self.stream_name}"
         return "state"
 
 

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from orchestrator.core.types import JSON, JSONMap, Language
 from orchestrator.model.step import Step
+from orchestrator.runtime.response_stream import ResponseStream
 
 
 @dataclass(slots=True)
@@ -24,6 +25,8 @@ class Invocation:
     depth: int = 0
     # Its span's W3C `traceparent`, the parent of the events it emits.
     traceparent: str | None = None
+    # The streamed answer its `response.write` calls feed (a Motia 1.0 http trigger).
+    response: ResponseStream | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,8 +24,10 @@ from orchestrator.core.errors import (
 from orchestrator.core.types import JSON, JSONMap, Language
 from orchestrator.model.discovery import StepFile
 from orchestrator.model.step import Step
+from orchestrator.rpc.session import RpcSession
 from orchestrator.runtime.host import Invocation, RunnerHost, log_record
 from orchestrator.runtime.languages import runner_spec
+from orchestrator.runtime.response_stream import ResponseStream
 from orchestrator.runtime.supervisor import LOAD_TIMEOUT, Supervisor
 
 _NO_INPUT: Any = object()
@@ -123,6 +125,7 @@ class RunnerPool:
         depth: int = 0,
         traceparent: str | None = None,
         trigger: JSONMap | None = None,
+        response: ResponseStream | None = None,
     ) -> JSON:
         """Call a function of a loaded file; its context calls reach the host.
 
@@ -130,7 +133,9 @@ class RunnerPool:
         RunnerUnavailable, or InvocationTimeout. Topics the handler emits are appended
         to `emitted`; `depth` is how deep in its trace's emit chain the call runs;
         `traceparent` is its span's W3C trace context (the handler's, its emits');
-        `trigger` is Motia 1.0's TriggerInfo, for a 1.0 step (its call shapes).
+        `trigger` is Motia 1.0's TriggerInfo, for a 1.0 step (its call shapes);
+        `response` receives its `response.write` calls (a 1.0 http trigger), and its
+        client leaving cancels the invocation.
         """
         if not self._accepting:
             raise RunnerUnavailable("the orchestrator is shutting down")
@@ -138,7 +143,7 @@ class RunnerPool:
         iid = next(self._iids)
         invocation = Invocation(
             iid, owner, language, trace_id, step, [] if emitted is None else emitted, depth=depth,
-            traceparent=traceparent,
+            traceparent=traceparent, response=response,
         )  # fmt: skip
         flows = list(step.flows) if step is not None else []
         ctx: JSONMap = {"traceId": trace_id, "step": owner, "flows": flows}
@@ -150,11 +155,14 @@ class RunnerPool:
         if trigger is not None:
             params["trigger"] = trigger
         self._invocations[iid] = invocation
+        if response is not None:
+            response.cancel_invocation = partial(_cancel, session, invocation)
         try:
-            return await session.call("invoke", params, timeout, spin_key=path)
+            # A streamed answer runs long and feeds the loop meanwhile: it never spins.
+            spin_key = path if response is None else None
+            return await session.call("invoke", params, timeout, spin_key=spin_key)
         except CallTimeout:
-            invocation.cancelled = True
-            session.notify("cancel", {"iid": iid})
+            _cancel(session, invocation)
             raise InvocationTimeout(f"{owner} did not answer within {timeout:g}s") from None
         finally:
             del self._invocations[iid]
@@ -184,3 +192,10 @@ class RunnerPool:
         async with trio.open_nursery() as nursery:
             for supervisor in self.supervisors.values():
                 nursery.start_soon(supervisor.stop, grace)
+
+
+def _cancel(session: RpcSession, invocation: Invocation) -> None:
+    """Abandon an invocation: its later calls back are refused, its runner told."""
+    if not invocation.cancelled:
+        invocation.cancelled = True
+        session.notify("cancel", {"iid": invocation.iid})

@@ -29,7 +29,7 @@ from orchestrator.core.logs import LogSink
 from orchestrator.core.tracing import TraceParent
 from orchestrator.model.step import Step
 from orchestrator.runtime.host import Invocation
-from orchestrator.services.context import EmitRequest
+from orchestrator.services.emit_request import EmitRequest
 from orchestrator.services.invoker import SKIPPED, Invoker, error_record
 from orchestrator.services.project import Project
 from orchestrator.services.queue_options import QueueOptions
@@ -168,8 +168,13 @@ class EventBus:
 
     async def _recover(self) -> None:
         """Count what an earlier run accepted and did not finish (the dispatchers
-        deliver it); dead-letter what is for a step that is gone."""
+        deliver it); dead-letter what is for a step that is gone. A shared store holds
+        what other live instances accepted and run too, and steps of another version of
+        the project (a rolling deploy): nothing there is this instance's to count or bury."""
         recovered = await self.store.pending()
+        if self.store.shared:
+            self._left_to_others(recovered)
+            return
         for delivery in recovered:
             step = self._steps.get(delivery.step)
             if step is not None and step.consumes_events:
@@ -182,6 +187,19 @@ class EventBus:
             await self.store.bury(delivery)
         if recovered:
             self._logs.write("info", f"recovered {len(recovered)} undelivered event(s)")
+
+    def _left_to_others(self, pending: list[Delivery]) -> None:
+        """Say once what the shared queue holds for steps this instance does not serve."""
+        unknown = Counter(
+            d.step for d in pending if getattr(self._steps.get(d.step), "type", None) != "event"
+        )
+        if unknown:
+            steps = ", ".join(f"{step} ({n})" for step, n in sorted(unknown.items()))
+            self._logs.write(
+                "info",
+                f"the shared queue holds {unknown.total()} delivery(ies) for event steps this "
+                f"instance does not have: {steps}; left for the instances that serve them",
+            )
 
     async def emit(
         self, invocation: Invocation, event: EmitRequest, subscribers: list[Step]
@@ -359,8 +377,11 @@ class EventBus:
         event = delivery.event
         try:
             try:
+                trigger = step.delivery_trigger(event.topic)
                 if removed:
                     raise StepRemoved(f"{step.name} was removed from the project")
+                if step.is_v1 and trigger is None:
+                    raise StepRemoved(f"{step.name} has no trigger for '{event.topic}' any more")
                 result = await self._invoker.invoke(
                     step,
                     event.trace_id,
@@ -370,7 +391,7 @@ class EventBus:
                     timeout=options.visibility_timeout,
                     parent=TraceParent.parse(event.traceparent),
                     topic=event.topic,
-                    trigger=step.queue_trigger(event.topic),
+                    trigger=trigger,
                 )
                 if result is SKIPPED:  # done: a false condition is an answer, not a failure
                     self._logs.write(

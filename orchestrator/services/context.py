@@ -17,21 +17,12 @@ from orchestrator.core.types import JSON, JSONMap
 from orchestrator.model.step import Step
 from orchestrator.model.validation import DataValidator, FieldError
 from orchestrator.runtime.host import Invocation
+from orchestrator.services.change_triggers import ChangeTriggers, Origin
+from orchestrator.services.emit_request import EmitRequest
 from orchestrator.services.project import Project
+from orchestrator.services.state_writes import StateWriter
 from orchestrator.stores.state.base import StateStore
 from orchestrator.stores.update_ops import parse_ops
-
-
-@dataclass(frozen=True, slots=True)
-class EmitRequest:
-    """What a handler passed to `emit`."""
-
-    topic: str
-    data: JSON
-    idempotency_key: str | None = None
-    message_group_id: str | None = None
-    delay_seconds: float | None = None
-    """Deliver no sooner than this many seconds from now (`delaySeconds`, or `delay`)."""
 
 
 class Emitter(Protocol):
@@ -168,9 +159,12 @@ class ContextRouter:
         checker: EmitChecker,
         streams: StreamsService | None = None,
         *,
+        changes: ChangeTriggers | None = None,
         max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
     ) -> None:
+        """`changes`: the state triggers each write is reported to (none: plain writes)."""
         self.state = state
+        self._writes = StateWriter(state, changes)
         self._max_json_depth = max_json_depth
         self._emitter = emitter
         self._checker = checker
@@ -186,6 +180,7 @@ class ContextRouter:
             "state.list": self._state_get_group,
             "state.listGroups": self._state_list_groups,
             "state.update": self._state_update,
+            "response.write": self._response_write,
         }
 
     async def handle_call(self, invocation: Invocation, method: str, params: JSONMap) -> JSON:
@@ -206,6 +201,14 @@ class ContextRouter:
             return await self._streams.call(invocation, method, params)
         raise CallbackError("UnknownMethod", f"the context has no '{method}'")
 
+    async def _response_write(self, invocation: Invocation, params: JSONMap) -> None:
+        if invocation.response is None:
+            raise CallbackError(
+                "NotStreaming",
+                f"{invocation.owner}: response.stream is only for a Motia 1.0 http trigger",
+            )
+        await invocation.response.write(params)
+
     async def _emit(self, invocation: Invocation, params: JSONMap) -> None:
         event = parse_emit(params)
         subscribers = self._checker.check(invocation.step, event)
@@ -218,16 +221,18 @@ class ContextRouter:
     async def _state_set(self, invocation: Invocation, params: JSONMap) -> JSON:
         if "value" not in params:
             raise CallbackError("ValidationError", "state.set needs a value")
-        return await self.state.set(*_group_key(params), params["value"])
+        group, key = _group_key(params)
+        return await self._writes.set(group, key, params["value"], Origin.of(invocation))
 
     async def _state_delete(self, invocation: Invocation, params: JSONMap) -> JSON:
-        return await self.state.delete(*_group_key(params))
+        group, key = _group_key(params)
+        return await self._writes.delete(group, key, Origin.of(invocation))
 
     async def _state_get_group(self, invocation: Invocation, params: JSONMap) -> JSON:
         return await self.state.get_group(_text(params, "group"))
 
     async def _state_clear(self, invocation: Invocation, params: JSONMap) -> None:
-        await self.state.clear(_text(params, "group"))
+        await self._writes.clear(_text(params, "group"), Origin.of(invocation))
 
     async def _state_list_groups(self, invocation: Invocation, params: JSONMap) -> JSON:
         return await self.state.groups()
@@ -235,7 +240,7 @@ class ContextRouter:
     async def _state_update(self, invocation: Invocation, params: JSONMap) -> JSON:
         group, key = _group_key(params)
         ops = parse_ops(params.get("ops"), f"state.update({group!r}, {key!r})")
-        return (await self.state.update(group, key, ops)).as_json()
+        return (await self._writes.update(group, key, ops, Origin.of(invocation))).as_json()
 
 
 def _text(params: Mapping[str, Any], name: str) -> str:

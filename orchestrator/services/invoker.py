@@ -17,6 +17,7 @@ from orchestrator.core.types import JSON, Language
 from orchestrator.model.step import Step
 from orchestrator.model.triggers import Trigger
 from orchestrator.runtime.pool import RunnerPool
+from orchestrator.runtime.response_stream import ResponseStream
 
 NO_INPUT: Any = object()
 # What `invoke` returns when the trigger's condition said no: the handler did not run.
@@ -113,9 +114,11 @@ class StepInvoker:
         span_id: str | None = None,
         topic: str | None = None,
         trigger: Trigger | None = None,
+        response: ResponseStream | None = None,
     ) -> JSON:
         """Invoke the step's handler; raises what RunnerPool.invoke raises, after
-        recording the span."""
+        recording the span. `response` takes what the handler streams (an http
+        trigger of a 1.0 step)."""
         limit = handler_timeout(step, self.default_timeout)
         span = self.tracer.start_span(
             trace_id, step.name, step.language, step.type, attempt,
@@ -123,7 +126,7 @@ class StepInvoker:
         )  # fmt: skip
         v1 = trigger if step.is_v1 else None
 
-        async def call(fn: str, given: JSON) -> JSON:
+        async def call(fn: str, given: JSON, stream: ResponseStream | None = None) -> JSON:
             return await self.pool.invoke(
                 language=step.language,
                 path=step.path,
@@ -136,6 +139,7 @@ class StepInvoker:
                 depth=depth,
                 traceparent=span.traceparent,
                 trigger=v1.info() if v1 is not None else None,
+                response=stream,
                 **({} if given is NO_INPUT else {"input": given}),
             )
 
@@ -147,8 +151,13 @@ class StepInvoker:
             ):
                 self.tracer.end_span(span, emitted=span.emitted)
                 return SKIPPED
-            result = await call("handler", input)
+            result = await call("handler", input, response)
         except SteppeError as exc:
+            if response is not None and response.gone:
+                # Its client left a streamed answer and it was cancelled: for a stream of
+                # server-sent events that is how it normally ends, not a failure.
+                self.tracer.end_span(span, emitted=span.emitted)
+                return None
             self.tracer.end_span(span, error=error_record(exc), emitted=span.emitted)
             raise
         self.tracer.end_span(span, emitted=span.emitted)

@@ -158,9 +158,10 @@ class QueueOptions:
 
 def _declared(step: Step) -> dict[str, Any]:
     """`infrastructure.queue`, or a 1.0 step's queue-trigger `config` by Steppe's names
-    (validation made its queue triggers agree on one)."""
+    (validation made its queue triggers agree on one); a 1.0 step with no such config
+    (one with only state or stream triggers) reads `infrastructure.queue`."""
+    queue: dict[str, Any] = (step.config.get("infrastructure") or {}).get("queue") or {}
     if step.is_v1:
         configs = (t.config.get("config") for t in step.queue_triggers)
-        return next((queue_options_of(c) for c in configs if c), {})
-    queue: dict[str, Any] = (step.config.get("infrastructure") or {}).get("queue") or {}
+        return next((queue_options_of(c) for c in configs if c), queue_options_of(queue))
     return queue

@@ -22,6 +22,7 @@ from orchestrator.stores.queue.base import DeliveryStore
 from orchestrator.stores.queue.memory import MemoryDeliveryStore
 from orchestrator.stores.queue.redis import RedisDeliveryStore
 from orchestrator.stores.queue.sqlite import SqliteDeliveryStore
+from orchestrator.stores.records import RedisRecords
 from orchestrator.stores.redis_worker import RedisWorker, open_redis_worker
 from orchestrator.stores.sqlite_worker import StrPath, open_sqlite_worker
 from orchestrator.stores.state.base import StateStore
@@ -43,6 +44,12 @@ def redis_prefix(settings: Settings, root: Path) -> str:
 def tick_lock(queue: DeliveryStore) -> Callable[[str, float], Awaitable[bool]] | None:
     """How instances sharing the queue share cron ticks (Redis), or None (one instance)."""
     return queue.take_tick if isinstance(queue, RedisDeliveryStore) else None
+
+
+def shared_records(queue: DeliveryStore, instance: str) -> RedisRecords | None:
+    """Where instances sharing the queue (Redis) put their spans and log entries for one
+    another's admin API, or None (one instance: its own traces and tail)."""
+    return RedisRecords(queue.worker, instance) if isinstance(queue, RedisDeliveryStore) else None
 
 
 @asynccontextmanager

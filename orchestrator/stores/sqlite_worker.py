@@ -1,16 +1,24 @@
 """One SQLite connection on one thread, fed by a queue, awaited from trio.
 
 Every service that keeps data on disk (state, the durable event queue, streams)
-sends its work here as jobs: plain functions that take the connection. A single
-thread owns the connection, so nothing needs a lock and the trio loop never
-waits on the disk. The thread takes every job queued so far, runs them in one
-transaction and commits once: a commit costs far more than a small write, so
-concurrent writers share it, and the busier the orchestrator the bigger the
-batches.
+sends its work here as jobs: plain functions that take the connection. A thread
+runs the jobs, so the trio loop never waits on the disk for them. The thread takes
+every job queued so far, runs them in one transaction and commits once: a commit
+costs far more than a small write, so concurrent writers share it, and the busier
+the orchestrator the bigger the batches.
+
+Merged writes that a caller awaits (accepts, state sets: `run_merged`) are the
+exception, and the hot path: each is committed on the trio thread itself when the
+connection is free or freed within LOCK_WAIT, since handing it to the thread and
+back cost most of its latency under load (the thread waits for the GIL after every
+SQLite call). Such a commit hands its pages to the OS (`write`, no sync), and never
+waits for another process's lock: then the thread takes it.
 
 Durability: WAL with synchronous=NORMAL survives a crash of any process (what
 docs/reference.md §6 asks for); a power cut may lose the last commits, which is the usual
-trade for not syncing the disk on every commit.
+trade for not syncing the disk on every commit. Commits do not checkpoint the WAL
+(that syncs the disk); the thread does, every CHECKPOINT_EVERY commits, on
+connections of its own (`sqlite_checkpoint.py`).
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ import outcome
 import trio
 
 from orchestrator.core.errors import SteppeError
+from orchestrator.stores.sqlite_checkpoint import Checkpointer
 
 log = logging.getLogger("steppe.storage")
 
@@ -44,6 +53,15 @@ StrPath = str | os.PathLike[str]
 
 DEFAULT_BUSY_TIMEOUT = 5.0
 """Seconds to wait for another process's lock (a CLI reading the file) before failing."""
+
+LOCK_WAIT = 0.001
+"""Seconds the loop may wait for the thread to finish with the connection before a
+merged write goes to the thread instead (see `SqliteWorker._commit_inline`)."""
+
+CHECKPOINT_EVERY = 500
+"""Commits between two WAL checkpoints, which the thread runs on connections of its
+own (`sqlite_checkpoint.py`). A commit of an accept writes two or three pages, so
+that is about SQLite's own default of 1,000 pages."""
 
 
 class StorageError(SteppeError):
@@ -145,9 +163,23 @@ class SqliteWorker:
         self.journal_modes: dict[str, str] = {}
         """The journal mode SQLite granted per schema ('main' and the attached ones):
         'wal' for a file, 'memory' for ':memory:'."""
-        # None asks the thread to stop once everything queued before it has run.
-        self._queue: queue.SimpleQueue[_Job | _Merge | None] = queue.SimpleQueue()
+        # None asks the thread to stop once everything queued before it has run;
+        # _CHECKPOINT only wakes it to checkpoint.
+        self._queue: queue.SimpleQueue[_Job | _Merge | object | None] = queue.SimpleQueue()
         self._merges: dict[Callable[..., Any], _Merge] = {}
+        # Whoever runs SQL on the connection holds this: the thread, or the trio thread
+        # for a merged write (which never waits for it: see `_commit_inline`).
+        self._lock = threading.Lock()
+        self._connection: sqlite3.Connection | None = None
+        # Jobs and merged items with a waiting caller handed to the thread (counted on
+        # the trio thread) and run by it (counted on the thread): while they differ, a
+        # merged write goes to the thread too, after them, so that writes keep their
+        # order.
+        self._sent = 0
+        self._finished = 0
+        self._checkpointed_at = 0
+        self.checkpointer = Checkpointer({})
+        """Checkpoints the WAL files, on the thread (see `sqlite_checkpoint.py`)."""
         self._thread = threading.Thread(
             target=self._main,
             name=f"steppe-sqlite:{'+'.join(f.name for f in files) or ':memory:'}",
@@ -196,6 +228,7 @@ class SqliteWorker:
         await trio.lowlevel.checkpoint_if_cancelled()
         self._check_accepting()
         job = _Job(fn, args, trio.lowlevel.current_trio_token(), trio.lowlevel.current_task())
+        self._sent += 1
         self._queue.put(job)
         result: T = await _wait_for(job)
         return result
@@ -203,23 +236,37 @@ class SqliteWorker:
     async def run_merged(self, fn: Callable[[sqlite3.Connection, list[T]], None], item: T) -> None:
         """Have `fn(connection, items)` write `item`, and return once it is committed.
 
-        Items given for the same `fn` before the thread gets to it go in one call, in
-        the order given: many callers' small writes become one job, which can write
-        them in one statement. The thread takes the GIL back after every SQLite call,
-        and under load each take costs a wait for the trio thread: fewer statements is
-        what makes a busy worker fast. If `fn` raises, every caller of that call gets a
-        StorageError caused by it.
+        Written at once on the trio thread, in a transaction of its own, when the
+        connection is free or freed within LOCK_WAIT (see `_commit_inline`): no hop
+        to the thread and back,
+        which under load were most of an accept's latency (the thread waits for the
+        GIL after every SQLite call, the woken caller for the loop). `fn` must be a
+        quick write: it may run on the loop. Written at once, the call returns without
+        letting other tasks run (it is a cancellation point, not a schedule point: a
+        task that writes in a loop with nothing else to wait on should yield itself).
+        Otherwise the thread takes it: items given
+        for the same `fn` before the thread gets to them go in one call, in the order
+        given, in its batch's one transaction (group commit). If `fn` raises, every
+        caller of that call gets a StorageError caused by it; callers of other
+        functions in the batch are not affected.
         """
         await trio.lowlevel.checkpoint_if_cancelled()
         self._check_accepting()
         member = _Job(fn, (item,), trio.lowlevel.current_trio_token(), trio.lowlevel.current_task())
-        self._merge(member)
-        await _wait_for(member)
+        if self._write_inline(member):
+            assert member.result is not None
+            member.result.unwrap()
+        else:
+            self._send(member)
+            await _wait_for(member)
 
     def post(self, fn: Callable[[sqlite3.Connection, list[T]], None], item: T) -> None:
-        """Like `run_merged`, without waiting: nobody hears of a failure but the log, so
-        post only what may be lost in a crash anyway (and is made good then). A job run
-        later sees every item posted before it."""
+        """Like `run_merged`, without waiting, and always by the thread (many posts in
+        one call, beside the loop, where committing each on the loop measured 40%
+        fewer events/s in the chain): nobody hears of a failure but the log, so post
+        only what may be lost in a crash anyway (and is made good then). A job run
+        later sees every item posted before it; a merged write committed at once on
+        the loop may come first, so post nothing such a write depends on."""
         self._check_accepting()
         self._merge(_Job(fn, (item,), None, None))
 
@@ -227,6 +274,52 @@ class SqliteWorker:
         if not self._accepting:
             state = "closed" if self._opened else "not open"
             raise StorageClosed(f"{self.label}: the database is {state}")
+
+    def _write_inline(self, member: _Job) -> bool:
+        """Commit a merged item on the trio thread if that needs no long wait (its
+        outcome then set); False if the thread must take it."""
+        job = _Job(member.fn, ([member.args[0]],), None, None, members=[member])
+        if not self._commit_inline(job):
+            return False
+        self._callers(job)
+        return True
+
+    def _send(self, member: _Job) -> None:
+        """Hand a merged item with a waiting caller to the thread (see `_merge`)."""
+        self._sent += 1
+        self._merge(member)
+
+    def _commit_inline(self, job: _Job) -> bool:
+        """Run `job` in a transaction of its own on the trio thread, if that needs no
+        long wait; False (nothing run) when the thread has callers' work still to run
+        (which must come first: writes keep their order) or holds the connection for
+        longer than LOCK_WAIT, or another process holds the file's write lock."""
+        # Waiting for the lock lets go of the GIL: the thread, which needs it after
+        # every SQLite call, then finishes its batch at full speed.
+        if self._sent != self._finished or not self._lock.acquire(timeout=LOCK_WAIT):
+            return False
+        try:
+            connection = self._connection
+            if connection is None or not self._begin_at_once(connection):
+                return False
+            self._finish_batch(connection, [job])
+        finally:
+            self._lock.release()
+        if self.commits - self._checkpointed_at == CHECKPOINT_EVERY:
+            self._queue.put(_CHECKPOINT)
+        return True
+
+    def _begin_at_once(self, connection: sqlite3.Connection) -> bool:
+        """BEGIN IMMEDIATE without waiting for another process's write lock; False
+        (no transaction) when it is taken, or BEGIN fails (the thread will say why)."""
+        connection.execute("PRAGMA busy_timeout = 0")
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error:
+            return False
+        finally:
+            connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+        return True
 
     def _merge(self, member: _Job) -> None:
         merge = self._merges.get(member.fn)
@@ -255,7 +348,7 @@ class SqliteWorker:
     def _main(self) -> None:
         connection: sqlite3.Connection | None = None
         try:
-            connection = self._connect()
+            connection = self._connection = self._connect()
         except Exception as exc:
             # Keep serving the queue so that every caller hears why, instead of hanging.
             self._open_error = exc
@@ -263,21 +356,29 @@ class SqliteWorker:
             stop = False
             while not stop:
                 jobs, stop = self._take_batch()
-                if not jobs:
-                    continue
-                if connection is None:
-                    self._fail(
-                        jobs,
-                        f"cannot open the database ({self._open_error}); if the file is "
-                        "damaged, move it aside (Steppe starts with an empty one) or restore "
-                        "it from a backup",
-                    )
-                else:
-                    self._run_batch(connection, jobs)
+                with self._lock:
+                    if connection is None:
+                        self._fail(
+                            jobs,
+                            f"cannot open the database ({self._open_error}); if the file is "
+                            "damaged, move it aside (Steppe starts with an empty one) or "
+                            "restore it from a backup",
+                        )
+                    elif jobs:
+                        self._run_batch(connection, jobs)
+                    self._finished += sum(len(_waiting(job)) for job in jobs)
                 self._deliver(jobs)
+                if connection is not None and self.commits - self._checkpointed_at >= (
+                    CHECKPOINT_EVERY
+                ):
+                    self._checkpointed_at = self.commits
+                    self.checkpointer.run(self._lock)
         finally:
+            self.checkpointer.close()
             if connection is not None:
-                connection.close()
+                with self._lock:
+                    self._connection = None
+                    connection.close()
 
     def _connect(self) -> sqlite3.Connection:
         for file in (self.path, *self.attached.values()):
@@ -285,7 +386,10 @@ class SqliteWorker:
                 file.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: the module must not open transactions behind our back,
         # since _run_batch draws the transaction boundaries. timeout= is busy_timeout.
-        connection = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+        # check_same_thread=False: merged writes run on the trio thread (under _lock).
+        connection = sqlite3.connect(
+            self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
+        )
         try:
             for schema, file in {"main": self.path, **self.attached}.items():
                 # A damaged file fails at its ATTACH or its first statement: say which.
@@ -299,6 +403,13 @@ class SqliteWorker:
                     connection.execute(f'PRAGMA "{schema}".synchronous = NORMAL')
                 except sqlite3.DatabaseError as exc:
                     raise sqlite3.DatabaseError(f"{file}: {exc}") from exc
+            # The thread checkpoints (see `sqlite_checkpoint.py`), never a commit.
+            connection.execute("PRAGMA wal_autocheckpoint = 0")
+            self.checkpointer.files = {
+                schema: self.file(schema)
+                for schema, mode in self.journal_modes.items()
+                if mode == "wal"
+            }
         except BaseException:
             connection.close()
             raise
@@ -314,7 +425,7 @@ class SqliteWorker:
                 stop = True
             elif isinstance(item, _Merge):
                 jobs.append(item.take())
-            else:
+            elif isinstance(item, _Job):
                 jobs.append(item)
             try:
                 item = self._queue.get_nowait()
@@ -326,28 +437,41 @@ class SqliteWorker:
             # IMMEDIATE takes the write lock now (waiting up to busy_timeout): a deferred
             # transaction that reads first could fail to upgrade when another process wrote.
             connection.execute("BEGIN IMMEDIATE")
+        except Exception as exc:
+            self._lost(connection, jobs, exc)
+        else:
+            self._finish_batch(connection, jobs)
+
+    def _finish_batch(self, connection: sqlite3.Connection, jobs: list[_Job]) -> None:
+        """Run `jobs` in the transaction just begun, and commit it."""
+        try:
             if not _run_together(connection, jobs):
+                connection.execute("ROLLBACK")
+                if len(jobs) == 1:
+                    return  # its error is its outcome, and nothing else was written
                 # A job raised. Start again with each job in a savepoint, so that the one
                 # that raises loses only its own writes. (Jobs are functions of the
                 # connection alone, so running them again gives the same writes.) Not
                 # done first every time: two statements per job cost more than the jobs.
-                connection.execute("ROLLBACK")
                 connection.execute("BEGIN IMMEDIATE")
                 _run_apart(connection, jobs)
             connection.execute("COMMIT")
         except Exception as exc:
-            # The transaction is lost (a failed commit, a full disk, a job that ended it):
-            # nobody may be told their work is saved. Jobs that raised keep their own error.
-            if connection.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    connection.execute("ROLLBACK")
-            self._fail(
-                [j for j in jobs if j.result is None or isinstance(j.result, outcome.Value)],
-                f"the transaction was not committed: {_why(exc)}",
-                exc,
-            )
+            self._lost(connection, jobs, exc)
         else:
             self.commits += 1
+
+    def _lost(self, connection: sqlite3.Connection, jobs: list[_Job], exc: Exception) -> None:
+        """The transaction is lost (a failed commit, a full disk, a job that ended it):
+        nobody may be told their work is saved. Jobs that raised keep their own error."""
+        if connection.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                connection.execute("ROLLBACK")
+        self._fail(
+            [j for j in jobs if j.result is None or isinstance(j.result, outcome.Value)],
+            f"the transaction was not committed: {_why(exc)}",
+            exc,
+        )
 
     def _fail(self, jobs: list[_Job], message: str, cause: BaseException | None = None) -> None:
         kind = StorageFull if _disk_full(cause) else StorageError
@@ -387,6 +511,16 @@ class SqliteWorker:
                 # One exception per caller: a shared instance would gather every traceback.
                 member.result = outcome.Error(_storage_error(self.label, job.fn, error))
         return job.members
+
+
+_CHECKPOINT = object()
+"""Put on the queue to wake the thread for a checkpoint after merged writes (which
+the thread does not see)."""
+
+
+def _waiting(job: _Job) -> list[_Job]:
+    """The callers waiting for `job`: itself or its members, less those posted."""
+    return [m for m in (job.members or [job]) if m.token is not None]
 
 
 def _run_together(connection: sqlite3.Connection, jobs: list[_Job]) -> bool:

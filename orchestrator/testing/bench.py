@@ -16,7 +16,8 @@ import trio
 from orchestrator.core.errors import CallbackError
 from orchestrator.core.types import JSON
 from orchestrator.http.admin import testing as test_api
-from orchestrator.services.context import ContextRouter, EmitRequest
+from orchestrator.services.context import ContextRouter
+from orchestrator.services.emit_request import EmitRequest
 from orchestrator.testing.journal import Journal
 from orchestrator.testing.logs import format_logs
 from orchestrator.testing.reset import clear_stores
@@ -38,7 +39,9 @@ class TestBench:
         self.services = services
         env = services.env
         self.tap = EventTap(env.bus)
-        services.runtime.host.router = ContextRouter(env.state, self.tap, env.checker, env.streams)
+        services.runtime.host.router = ContextRouter(
+            env.state, self.tap, env.checker, env.streams, changes=env.changes
+        )
         self.log_journal = Journal()
         self._unit_lock = trio.Lock()
 

@@ -16,6 +16,7 @@ from typing import Any
 from orchestrator.core.errors import SteppeError
 from orchestrator.core.types import JSON
 from orchestrator.model.step import StreamDef
+from orchestrator.services.state_writes import StateWriter
 from orchestrator.services.streams.service import StreamsService
 from orchestrator.testing.server import TestServer
 
@@ -194,7 +195,8 @@ class Steppe:
 
 
 class StateAccess:
-    """The state store of the project under test (docs/reference.md §3)."""
+    """The state store of the project under test (docs/reference.md §3). Its writes are
+    changes like the admin API's: state triggers see them."""
 
     def __init__(self, server: TestServer) -> None:
         self._server = server
@@ -202,14 +204,18 @@ class StateAccess:
     def _store(self) -> Any:
         return self._server.bench.services.env.state
 
+    def _writes(self) -> StateWriter:
+        env = self._server.bench.services.env
+        return StateWriter(env.state, env.changes)
+
     def get(self, group: str, key: str) -> JSON:
         return self._server.call(self._store().get, group, key)
 
     def set(self, group: str, key: str, value: JSON) -> JSON:
-        return self._server.call(self._store().set, group, key, value)
+        return self._server.call(self._writes().set, group, key, value, None)
 
     def delete(self, group: str, key: str) -> JSON:
-        return self._server.call(self._store().delete, group, key)
+        return self._server.call(self._writes().delete, group, key, None)
 
     def get_group(self, group: str) -> list[JSON]:
         return self._server.call(self._store().get_group, group)
@@ -221,7 +227,7 @@ class StateAccess:
         return self._server.call(self._store().groups)
 
     def clear(self, group: str) -> None:
-        self._server.call(self._store().clear, group)
+        self._server.call(self._writes().clear, group, None)
 
 
 class StreamsAccess:

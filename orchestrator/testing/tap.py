@@ -15,7 +15,8 @@ from typing import Any
 from orchestrator.core.types import JSON
 from orchestrator.model.step import Step
 from orchestrator.runtime.host import Invocation
-from orchestrator.services.context import EmitRequest, Emitter
+from orchestrator.services.context import Emitter
+from orchestrator.services.emit_request import EmitRequest
 from orchestrator.testing.journal import Journal
 
 

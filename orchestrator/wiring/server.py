@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from hypercorn.config import Config as HypercornConfig
 from hypercorn.trio import serve as hypercorn_serve
 
 from orchestrator.core.console import err_console
+from orchestrator.core.deployment import instance_name, share
 from orchestrator.core.json_lines import stdout_console
 from orchestrator.core.logs import LogSink
 from orchestrator.core.telemetry import exporting
@@ -30,6 +31,7 @@ from orchestrator.http.metrics import families
 from orchestrator.http.router import Router
 from orchestrator.model.settings import Settings
 from orchestrator.services.bus import EventBus
+from orchestrator.services.change_triggers import ChangeTriggers
 from orchestrator.services.context import ContextRouter, EmitChecker
 from orchestrator.services.cron import CronScheduler
 from orchestrator.services.invoker import StepInvoker
@@ -38,7 +40,8 @@ from orchestrator.services.reload import Reloader
 from orchestrator.services.streams.service import StreamsService
 from orchestrator.services.streams.setup import open_streams
 from orchestrator.stores.queue.base import DeliveryStore
-from orchestrator.stores.setup import open_stores, tick_lock
+from orchestrator.stores.records import RedisRecords
+from orchestrator.stores.setup import open_stores, shared_records, tick_lock
 from orchestrator.stores.state.base import StateStore
 from orchestrator.typegen.write import write_types
 from orchestrator.wiring.runtime import Host, Runtime, open_runtime
@@ -65,6 +68,8 @@ class Services:
         self.runtime.project = project
         # Every service that holds a view of the project takes the new one the same way.
         users: list[ProjectUser] = [self.env.checker, self.bus, self.cron, self.env]
+        if self.env.changes is not None:
+            users.append(self.env.changes)
         if self.env.streams is not None:
             users.append(self.env.streams)
         for user in users:
@@ -103,11 +108,22 @@ async def open_services(
             open_streams(settings, root, runtime.pool, runtime.project, logs) as streams,
         ):
             env, cron = _wire(runtime, mode, logs, state, queue, streams)
+            records = shared_records(queue, instance_name())
+            following: AbstractAsyncContextManager[None] = nullcontext()
+            if records is not None:
+                share(records, env.tracer, logs)
+                env.shared = records
+                # Other instances' entries for the live feed, while a page watches it.
+                live = env.live
+                following = records.following(
+                    settings.redis_url, live.broadcast, lambda: bool(live.clients)
+                )
             async with (
                 exporting(
                     env.tracer, logs, families(env), os.environ
                 ),  # OpenTelemetry, when configured
-                _running(runtime, env, cron, streams, watch) as services,
+                following,
+                _running(runtime, env, cron, streams, watch, records) as services,
             ):
                 services.json_console = json_console
                 yield services
@@ -147,8 +163,10 @@ def _wire(
         ),
         strict=settings.strict_emits,
     )
+    changes = ChangeTriggers(project.steps, bus, invoker.start_trace)
+    streams.changes = changes
     runtime.host.router = ContextRouter(
-        state, bus, checker, streams, max_json_depth=settings.max_json_depth
+        state, bus, checker, streams, changes=changes, max_json_depth=settings.max_json_depth
     )
     env = HttpEnv(
         project=project,
@@ -165,16 +183,23 @@ def _wire(
         admin_token=os.environ.get(ADMIN_TOKEN_VARIABLE) or None,
         access_log=mode == "dev",
         streams=streams,
+        changes=changes,
     )
     return env, CronScheduler(project.steps.values(), invoker, logs, lock=tick_lock(queue))
 
 
 @asynccontextmanager
 async def _running(
-    runtime: Runtime, env: HttpEnv, cron: CronScheduler, streams: StreamsService, watch: bool
+    runtime: Runtime,
+    env: HttpEnv,
+    cron: CronScheduler,
+    streams: StreamsService,
+    watch: bool,
+    records: RedisRecords | None,
 ) -> AsyncIterator[Services]:
-    """Run the bus, cron, streams, the HTTP server (and the reloader when `watch`) until
-    the caller leaves the block; then stop them in order."""
+    """Run the bus, cron, streams, the HTTP server (and the reloader when `watch`, the
+    shared records' flusher when `records`) until the caller leaves the block; then
+    stop them in order."""
     settings, bus, logs = runtime.settings, env.bus, env.logs
     async with trio.open_nursery() as nursery:
         bus_stopped = trio.Event()
@@ -187,6 +212,8 @@ async def _running(
 
         await nursery.start(serve_bus)
         nursery.start_soon(logs.flush_every)
+        if records is not None:
+            await nursery.start(records.serve)
         await nursery.start(cron.serve)
         await nursery.start(streams.serve)
         stop_http, http_stopped = trio.Event(), trio.Event()

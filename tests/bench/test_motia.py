@@ -100,13 +100,15 @@ def test_markdown_ratios_use_this_run_figures() -> None:
             "load_seconds": 10,
             "seconds": 14.2,
             "post_rps": 2.6,
+            "post_p50_ms": 3000.0,
+            "post_p99_ms": 6000.0,
             "events_per_s": 6,
         },
         "rss_mib": {"idle": 400.0, "peak_32": 2600.0, "peak_chain": 1000.0},
     }
     steppe = run | {
         "api": {"1": {"rps": 1000.0, "p50_ms": 1.0, "p99_ms": 2.0}},
-        "chain": run["chain"] | {"events_per_s": 600.0, "timeouts": 0},
+        "chain": run["chain"] | {"events_per_s": 600.0, "timeouts": 0, "post_p99_ms": 4.0},
         "rss_mib": {"idle": 200.0, "peak_32": 260.0, "peak_chain": 250.0},
     }
     results = {
@@ -116,7 +118,7 @@ def test_markdown_ratios_use_this_run_figures() -> None:
             "motia": run,
             "steppe": steppe,
             "notes": [],
-            "plan": {"wrk_timeout": 60},
+            "plan": {"wrk_timeout": 60, "chain_clients": 8},
         },
         "api": {"ts": {"1": {"rps": 2000.0}, "32": {"rps": 3000.0}}},
         "chain": {"memory": {"events_per_s": 9000.0}},
@@ -128,6 +130,10 @@ def test_markdown_ratios_use_this_run_figures() -> None:
     assert "| GET /ping req/s, 32 conn | 3.0 | — | — |" in text
     assert "| chain events/s (POST /orders → JS → Python) | 6.0 | 600.0 | 100.0x |" in text
     assert "| process tree RSS MiB, peak at 32 conn | 2,600 | 260 | 10.0x |" in text
+    assert (
+        "| POST /orders p99 ms in the chain (durable accept), 8 conn | 6,000.00 | 4.00 | 1,500.0x |"
+        in text
+    )
     assert "`api` section, ts | 3.0 | 3,000.0 | 1,000.0x |" in text
     assert "`chain` section, memory | 6.0 | 9,000.0 | 1,500.0x |" in text
     assert "2 wrk timeouts" in text

@@ -22,7 +22,7 @@ from orchestrator.services.bus import (
     DEFAULT_MAX_DEPTH,
     EventBus,
 )
-from orchestrator.services.context import EmitRequest
+from orchestrator.services.emit_request import EmitRequest
 from orchestrator.services.project import Project
 from orchestrator.stores.queue.memory import MemoryDeliveryStore
 from tests.helpers import virtual_wall_clock

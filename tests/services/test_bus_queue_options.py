@@ -20,7 +20,7 @@ import trio
 import trio.testing
 
 from orchestrator.core.errors import InvocationTimeout
-from orchestrator.services.context import EmitRequest
+from orchestrator.services.emit_request import EmitRequest
 from tests.services.test_bus_inprocess import START, event_step, gaps, running_bus, settle
 from tests.stub_invoker import StubInvoker, fails, hangs, raises, returns
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import trio
 import trio.testing
 
-from orchestrator.services.context import EmitRequest
+from orchestrator.services.emit_request import EmitRequest
 from orchestrator.services.trace_budget import TraceBudget
 from tests.helpers import serving, wait_for
 from tests.services.test_bus_inprocess import event_step, running_bus, settle

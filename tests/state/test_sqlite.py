@@ -90,18 +90,24 @@ async def test_the_file_is_in_wal_mode_with_normal_sync(tmp_path: Path) -> None:
     connection.close()
 
 
-async def test_concurrent_writes_share_commits(tmp_path: Path) -> None:
+async def test_concurrent_writes_share_commits_while_the_thread_is_busy(tmp_path: Path) -> None:
+    # With the connection free, each set commits at once on the trio thread
+    # (tests/state/test_group_commit.py); here the thread holds it.
     async with open_sqlite_state(tmp_path / "state.db") as store:
-        before = store.worker.commits
+        gate = Gate()
 
         async def write(n: int) -> None:
             await store.set("g", f"{n:03}", n)
 
         async with trio.open_nursery() as nursery:
+            await gate.hold(store.worker, nursery)
+            before = store.worker.commits
             for n in range(200):
                 nursery.start_soon(write, n)
+            await trio.testing.wait_all_tasks_blocked()
+            gate.release.set()
         commits = store.worker.commits - before
-        assert 1 <= commits < 200
+        assert commits == 2  # the gate's, then one for the 200 sets
         assert await store.get_group("g") == list(range(200))
 
 

@@ -90,6 +90,24 @@ async def test_delete_returns_the_old_value_or_none(store: StateStore) -> None:
     assert await store.delete("nowhere", "k") is None
 
 
+async def test_replace_stores_and_returns_the_old_value(store: StateStore) -> None:
+    """The old-returning set that state triggers use (their input's `old_value`)."""
+    assert await store.replace("g", "k", {"n": 1}) is None
+    assert await store.replace("g", "k", {"n": 2}) == {"n": 1}
+    assert await store.get("g", "k") == {"n": 2}
+    assert await store.groups() == ["g"]
+
+
+async def test_pop_group_removes_the_group_and_returns_its_items(store: StateStore) -> None:
+    """`clear` when state triggers watch: one change per key removed."""
+    await store.set("g", "b", 2)
+    await store.set("g", "a", {"x": [1]})
+    await store.set("other", "a", 3)
+    assert await store.pop_group("g") == [("a", {"x": [1]}), ("b", 2)]
+    assert await store.items("g") == [] and await store.groups() == ["other"]
+    assert await store.pop_group("g") == []
+
+
 async def test_delete_returns_a_stored_null(store: StateStore) -> None:
     await store.set("g", "k", None)
     assert await store.delete("g", "k") is None

@@ -163,7 +163,8 @@ export const handler = async ({ request }: any) =>
   ({ status: 200, body: { user: request.user ?? null } })
 """
 
-# `response.status()`/`headers()` and an empty return; `response.stream` is not built yet.
+# `response.status()`/`headers()` and an empty return; or a write to `response.stream`,
+# left open (tests/triggers/test_v1_sse.py has the rest of streaming).
 RESPONDER = """
 export const config = {
   name: 'Responder',

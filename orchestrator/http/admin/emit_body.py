@@ -9,7 +9,8 @@ from quart import Response
 from orchestrator.core.errors import CallbackError
 from orchestrator.http.admin.request_body import read_json_body
 from orchestrator.http.responses import error_response, validation_error
-from orchestrator.services.context import EmitRequest, parse_emit
+from orchestrator.services.context import parse_emit
+from orchestrator.services.emit_request import EmitRequest
 
 
 async def read_emit_body(trace_id: str) -> EmitRequest | Response:

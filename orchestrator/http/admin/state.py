@@ -19,6 +19,7 @@ from orchestrator.core.tracing import new_trace_id
 from orchestrator.http.env import current_env
 from orchestrator.http.json_body import BadRequest, parse_json_body
 from orchestrator.http.responses import error_response, json_response, validation_error
+from orchestrator.services.state_writes import StateWriter
 
 routes = Blueprint("state", __name__)
 
@@ -48,7 +49,7 @@ async def set_value(address: str) -> Response:
         value = parse_json_body(raw, env.settings.max_json_depth)
     except BadRequest as exc:
         return error_response(400, "malformed JSON", new_trace_id(), message=str(exc))
-    stored = await env.state.set(group, key, value)
+    stored = await StateWriter(env.state, env.changes).set(group, key, value, None)
     env.logs.write("info", f"state {group}/{key} set from the workbench", source="workbench")
     return json_response({"group": group, "key": key, "value": stored})
 
@@ -61,7 +62,7 @@ async def delete_value(address: str) -> Response:
         return found
     group, key = found
     await request.get_data(cache=False)
-    old = await env.state.delete(group, key)
+    old = await StateWriter(env.state, env.changes).delete(group, key, None)
     if old is None:  # a missing key (state has no stored null: get answers None for both)
         return error_response(404, f"no key {key!r} in group {group!r}", new_trace_id())
     env.logs.write("info", f"state {group}/{key} deleted from the workbench", source="workbench")

@@ -5,6 +5,9 @@ GET /traces/{traceId}               one trace with its spans (404 once forgotten
 GET /logs?traceId=&limit=&before=   the newest log entries (1000 by default) whose `seq`
                                     is below `before`, of one trace if asked
 
+With the queue on Redis these read every instance's traces and logs (core/deployment.py):
+a trace's spans from whichever instance ran them, log entries with their `instance`.
+
 No answer carries more than `PAGE_BYTES` of JSON, however big entries and traces get:
 a page ends early instead (at least one item), and a trace too big on its own keeps
 the spans that fit and says how many it left out (`spansOmitted`).
@@ -17,6 +20,7 @@ from typing import Any
 
 from quart import Blueprint, Response, request
 
+from orchestrator.core.deployment import merge_traces
 from orchestrator.core.logs import TAIL_ENTRIES
 from orchestrator.core.tracing import Trace, new_trace_id
 from orchestrator.core.truncate import cap_text, utf8_size
@@ -37,7 +41,10 @@ async def traces() -> Response:
     limit = _count("limit", TRACES_PAGE, TRACES_MAX)
     before = request.args.get("before")
     # Every trace kept, newest first; those up to `before` are skipped.
-    recent = current_env().tracer.recent(sys.maxsize)
+    env = current_env()
+    recent = env.tracer.recent(sys.maxsize)
+    if env.shared is not None:
+        recent = merge_traces(recent, await env.shared.span_records())
     if before:
         ids = [t.trace_id for t in recent]
         recent = recent[ids.index(before) + 1 :] if before in ids else []
@@ -54,7 +61,11 @@ async def traces() -> Response:
 
 @routes.get("/traces/<trace_id>")
 async def trace(trace_id: str) -> Response:
-    found = current_env().tracer.get(trace_id)
+    env = current_env()
+    found = env.tracer.get(trace_id)
+    if env.shared is not None:
+        mine = [] if found is None else [found]
+        found = next(iter(merge_traces(mine, await env.shared.span_records(trace_id))), None)
     if found is None:
         return error_response(404, f"no trace {trace_id}", new_trace_id())
     return Response(_trace_text(found), status=200, content_type=JSON_TYPE)
@@ -62,12 +73,18 @@ async def trace(trace_id: str) -> Response:
 
 @routes.get("/logs")
 async def logs() -> Response:
-    page = current_env().logs.tail.page(
-        limit=_count("limit", LOGS_PAGE, TAIL_ENTRIES),
-        max_bytes=PAGE_BYTES,
-        before=request.args.get("before", type=int),
-        trace_id=request.args.get("traceId") or None,
-    )
+    env = current_env()
+    limit = _count("limit", LOGS_PAGE, TAIL_ENTRIES)
+    before = request.args.get("before", type=int)
+    trace_id = request.args.get("traceId") or None
+    if env.shared is not None:
+        page = await env.shared.logs_page(
+            limit=limit, max_bytes=PAGE_BYTES, before=before, trace_id=trace_id
+        )
+    else:
+        page = env.logs.tail.page(
+            limit=limit, max_bytes=PAGE_BYTES, before=before, trace_id=trace_id
+        )
     return json_response(page)
 
 

@@ -25,6 +25,7 @@ from orchestrator.core.types import JSON, JSONMap
 from orchestrator.model.step import StreamDef
 from orchestrator.model.validation import DataValidator
 from orchestrator.runtime.host import Invocation
+from orchestrator.services.change_triggers import ChangeTriggers, ItemChange, Origin
 from orchestrator.services.project import Project
 from orchestrator.services.streams.access import LEAVE_FUNCTION, AccessChecker
 from orchestrator.services.streams.auth import ConnectionAuth
@@ -95,6 +96,8 @@ class StreamsService:
         self._validators: dict[str, DataValidator | None] = {}
         self._wake = trio.Event()
         self._next_due: float | None = None
+        # The stream triggers each change is reported to (set once the bus exists).
+        self.changes: ChangeTriggers | None = None
 
     def use_project(self, project: Project) -> None:
         """Serve a reloaded project's streams; compiled schemas go with the old ones."""
@@ -129,16 +132,17 @@ class StreamsService:
 
     async def call(self, invocation: Invocation, method: str, params: JSONMap) -> JSON:
         stream = self._stream_of(method, params)
+        origin = Origin.of(invocation)
         if method == "streams.get":
             return await self.get(stream, _text(params, "groupId"), _text(params, "id"))
         if method == "streams.set":
             if "data" not in params:
                 raise CallbackError("ValidationError", f"streams.{stream.name}.set needs data")
             return await self.set(
-                stream, _text(params, "groupId"), _text(params, "id"), params["data"]
+                stream, _text(params, "groupId"), _text(params, "id"), params["data"], origin
             )
         if method == "streams.delete":
-            return await self.delete(stream, _text(params, "groupId"), _text(params, "id"))
+            return await self.delete(stream, _text(params, "groupId"), _text(params, "id"), origin)
         if method in ("streams.getGroup", "streams.list"):  # `list` is Motia 1.0's name
             return await self.get_group(stream, _text(params, "groupId"))
         if method == "streams.listGroups":
@@ -147,9 +151,9 @@ class StreamsService:
             group, item_id = _text(params, "groupId"), _text(params, "id")
             where = f"streams.{stream.name}.update({group!r}, {item_id!r})"
             ops = parse_ops(params.get("ops"), where)
-            return (await self.update(stream, group, item_id, ops)).as_json()
+            return (await self.update(stream, group, item_id, ops, origin)).as_json()
         if method == "streams.send":
-            self.send(stream, params.get("channel"), params.get("event"))
+            await self.send(stream, params.get("channel"), params.get("event"), origin)
             return None
         raise CallbackError("UnknownMethod", f"the context has no '{method}'")
 
@@ -159,8 +163,17 @@ class StreamsService:
     async def get_group(self, stream: StreamDef, group: str) -> list[JSONMap]:
         return await self.store.get_group(stream.name, group, time.time())
 
-    async def set(self, stream: StreamDef, group: str, item_id: str, data: JSON) -> JSONMap:
-        """Validate, store and publish; returns the stored item (the data plus `id`)."""
+    async def set(
+        self,
+        stream: StreamDef,
+        group: str,
+        item_id: str,
+        data: JSON,
+        origin: Origin | None = None,
+    ) -> JSONMap:
+        """Validate, store and publish; returns the stored item (the data plus `id`).
+        `origin`: the handler that made the change, whose trace a stream trigger's
+        delivery continues (None: a new trace)."""
         if not isinstance(data, dict):
             raise CallbackError(
                 "ValidationError",
@@ -189,11 +202,10 @@ class StreamsService:
                 expires_at=expires_at,
                 max_items=max_items if isinstance(max_items, int) else None,
             )
-            self._publish(
-                stream.name, group, item_id, "create" if outcome.created else "update", item
-            )
+            kind: ItemChange = "create" if outcome.created else "update"
+            await self._changed(origin, stream.name, group, item_id, kind, item)
             for old in outcome.evicted:
-                self._publish(stream.name, group, str(old.get("id")), "delete", old)
+                await self._changed(origin, stream.name, group, str(old.get("id")), "delete", old)
         self._note_expiry(expires_at)
         return item
 
@@ -204,7 +216,12 @@ class StreamsService:
             self._wake.set()
 
     async def update(
-        self, stream: StreamDef, group: str, item_id: str, ops: list[UpdateOp]
+        self,
+        stream: StreamDef,
+        group: str,
+        item_id: str,
+        ops: list[UpdateOp],
+        origin: Origin | None = None,
     ) -> UpdateResult:
         """Apply Motia 1.0's update ops to the item atomically (a missing item starts as
         `{}`), validate the result against the stream's schema, store and publish it as
@@ -226,21 +243,25 @@ class StreamsService:
                 max_items=max_items if isinstance(max_items, int) else None,
                 check=lambda item: self._validate(stream, item, "update"),
             )
-            kind: ChangeType = "create" if outcome.created else "update"
-            self._publish(stream.name, group, item_id, kind, outcome.new)
+            kind: ItemChange = "create" if outcome.created else "update"
+            await self._changed(origin, stream.name, group, item_id, kind, outcome.new)
             for old in outcome.evicted:
-                self._publish(stream.name, group, str(old.get("id")), "delete", old)
+                await self._changed(origin, stream.name, group, str(old.get("id")), "delete", old)
         self._note_expiry(expires_at)
         return UpdateResult(outcome.old, outcome.new)
 
-    async def delete(self, stream: StreamDef, group: str, item_id: str) -> JSONMap | None:
+    async def delete(
+        self, stream: StreamDef, group: str, item_id: str, origin: Origin | None = None
+    ) -> JSONMap | None:
         async with self._locks.hold(stream.name, group):
             old = await self.store.delete(stream.name, group, item_id, time.time())
             if old is not None:
-                self._publish(stream.name, group, item_id, "delete", old)
+                await self._changed(origin, stream.name, group, item_id, "delete", old)
         return old
 
-    def send(self, stream: StreamDef, channel: Any, event: Any) -> None:
+    async def send(
+        self, stream: StreamDef, channel: Any, event: Any, origin: Origin | None = None
+    ) -> None:
         """A custom event to the group's (or item's) subscribers; nothing is stored."""
         where = f"streams.{stream.name}.send"
         if not isinstance(channel, dict) or not isinstance(channel.get("groupId"), str):
@@ -253,6 +274,26 @@ class StreamsService:
         target = Channel(stream.name, channel["groupId"], item_id or None)
         message = event_message(self._clock.now_ms(), target, event["type"], event.get("data"))
         self.hub.publish(target, encode(message))
+        if self.changes is not None:
+            custom = {"type": event["type"], "data": event.get("data")}
+            await self.changes.stream_changed(
+                origin, stream.name, target.group, target.item_id, "event", custom
+            )
+
+    async def _changed(
+        self,
+        origin: Origin | None,
+        stream: str,
+        group: str,
+        item_id: str,
+        kind: ItemChange,
+        item: JSONMap,
+    ) -> None:
+        """Publish a change to subscribers and report it to the stream triggers; called
+        under the group's lock, so both see the group's changes in the order made."""
+        self._publish(stream, group, item_id, kind, item)
+        if self.changes is not None:
+            await self.changes.stream_changed(origin, stream, group, item_id, kind, item)
 
     def _publish(
         self, stream: str, group: str, item_id: str, kind: ChangeType, item: JSONMap
@@ -374,7 +415,8 @@ class StreamsService:
             for stream, group in await self.store.expired_groups(time.time()):
                 async with self._locks.hold(stream, group):
                     for item in await self.store.expire(stream, group, time.time()):
-                        self._publish(stream, group, str(item.get("id")), "delete", item)
+                        item_id = str(item.get("id"))
+                        await self._changed(None, stream, group, item_id, "delete", item)
             due = await self.store.next_expiry()
             self._next_due = due
             delay = _IDLE_SWEEP if due is None else max(0.01, due - time.time())

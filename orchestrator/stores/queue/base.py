@@ -179,6 +179,10 @@ class QueueCounts:
 class DeliveryStore(ABC):
     """Where deliveries live between acceptance and success; one shared test suite."""
 
+    shared = False
+    """Several orchestrators use this store at once (Redis): what it holds is not all
+    this process's, and a step it does not know may be another's."""
+
     @abstractmethod
     async def accept(self, event: Event, deliveries: list[Delivery]) -> list[Delivery]:
         """Keep the event and its deliveries (giving each its `seq`); durable once this

@@ -53,6 +53,8 @@ _BACKOFF = 1.0
 
 
 class RedisDeliveryStore(DeliveryStore):
+    shared = True
+
     def __init__(self, worker: RedisWorker, *, lease: float = 30.0, poll: float | None = None):
         self._worker = worker
         worker.add_scripts(lua.ALL)

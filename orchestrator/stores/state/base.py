@@ -32,6 +32,12 @@ class StateStore(ABC):
         """Store and return the value."""
 
     @abstractmethod
+    async def replace(self, group: str, key: str, value: JSON) -> JSON:
+        """Store the value and return the one it replaced (None when the key was missing),
+        as one atomic read-and-write (state triggers need the old value of each change;
+        `set` does not read it, so a project without state triggers pays nothing)."""
+
+    @abstractmethod
     async def delete(self, group: str, key: str) -> JSON:
         """Remove the key and return its old value (None when it was missing)."""
 
@@ -51,6 +57,11 @@ class StateStore(ABC):
     @abstractmethod
     async def clear(self, group: str) -> None:
         """Remove every key of the group."""
+
+    @abstractmethod
+    async def pop_group(self, group: str) -> list[tuple[str, JSON]]:
+        """Remove every key of the group, atomically, and return what was removed as
+        (key, value) in key order (`clear` when state triggers watch)."""
 
     @abstractmethod
     async def items(self, group: str) -> list[tuple[str, JSON]]:

@@ -21,6 +21,12 @@ class MemoryStateStore(StateStore):
         self._groups.setdefault(group, {})[key] = copy.deepcopy(value)
         return value
 
+    async def replace(self, group: str, key: str, value: JSON) -> JSON:
+        values = self._groups.setdefault(group, {})
+        old = values.get(key)
+        values[key] = copy.deepcopy(value)
+        return old
+
     async def delete(self, group: str, key: str) -> JSON:
         values = self._groups.get(group)
         if values is None:
@@ -43,6 +49,10 @@ class MemoryStateStore(StateStore):
 
     async def clear(self, group: str) -> None:
         self._groups.pop(group, None)
+
+    async def pop_group(self, group: str) -> list[tuple[str, JSON]]:
+        values = self._groups.pop(group, {})
+        return [(key, values[key]) for key in sorted(values)]
 
     async def items(self, group: str) -> list[tuple[str, JSON]]:
         values = self._groups.get(group, {})

@@ -25,6 +25,17 @@ _DELETE = Script(
     "if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) end "
     "return old"
 )
+# KEYS and ARGV as _SET. Returns the old JSON (false when missing).
+_REPLACE = Script(
+    "local old = redis.call('HGET', KEYS[1], ARGV[2]) "
+    "redis.call('HSET', KEYS[1], ARGV[2], ARGV[3]) redis.call('SADD', KEYS[2], ARGV[1]) "
+    "return old"
+)
+# KEYS and ARGV as _CLEAR. Returns the removed fields and values, flat.
+_POP_GROUP = Script(
+    "local all = redis.call('HGETALL', KEYS[1]) redis.call('DEL', KEYS[1]) "
+    "redis.call('SREM', KEYS[2], ARGV[1]) return all"
+)
 _CLEAR = Script("redis.call('DEL', KEYS[1]) redis.call('SREM', KEYS[2], ARGV[1])")
 # `update`'s write, a compare-and-set: KEYS as _SET; ARGV: the group, the key, the new
 # JSON, the JSON the caller read, '1' when it read none. 0 (nothing written) when the
@@ -40,7 +51,7 @@ _UPDATE = Script(
 class RedisStateStore(StateStore):
     def __init__(self, worker: RedisWorker) -> None:
         self._worker = worker
-        worker.add_scripts([_SET, _UPDATE, _DELETE, _CLEAR])
+        worker.add_scripts([_SET, _REPLACE, _UPDATE, _DELETE, _CLEAR, _POP_GROUP])
         self._groups = worker.key("state-groups")
 
     def _keys(self, group: str) -> tuple[str, str]:
@@ -54,6 +65,11 @@ class RedisStateStore(StateStore):
         # Encoded before any await, so the caller's later mutations cannot reach the store.
         await self._worker.run([_SET.call(self._keys(group), (group, key, encode_value(value)))])
         return value
+
+    async def replace(self, group: str, key: str, value: JSON) -> JSON:
+        call = _REPLACE.call(self._keys(group), (group, key, encode_value(value)))
+        (old,) = await self._worker.run([call])
+        return None if old is None else json.loads(old)
 
     async def update(self, group: str, key: str, ops: list[UpdateOp]) -> UpdateResult:
         keys = self._keys(group)
@@ -76,6 +92,11 @@ class RedisStateStore(StateStore):
 
     async def clear(self, group: str) -> None:
         await self._worker.run([_CLEAR.call(self._keys(group), (group,))])
+
+    async def pop_group(self, group: str) -> list[tuple[str, JSON]]:
+        (flat,) = await self._worker.run([_POP_GROUP.call(self._keys(group), (group,))])
+        fields = dict(zip(flat[::2], flat[1::2], strict=True))
+        return [(key, json.loads(fields[key])) for key in sorted(fields)]
 
     async def items(self, group: str) -> list[tuple[str, JSON]]:
         (fields,) = await self._worker.run([("HGETALL", self._worker.key("state", group))])

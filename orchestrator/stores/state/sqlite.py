@@ -99,6 +99,9 @@ class SqliteStateStore(StateStore):
         await self.worker.run_merged(_set, (group, key, encode_value(value)))
         return value
 
+    async def replace(self, group: str, key: str, value: JSON) -> JSON:
+        return await self.worker.run(_replace, group, key, encode_value(value))
+
     async def delete(self, group: str, key: str) -> JSON:
         return await self.worker.run(_delete, group, key)
 
@@ -112,6 +115,9 @@ class SqliteStateStore(StateStore):
 
     async def clear(self, group: str) -> None:
         await self.worker.run(_clear, group)
+
+    async def pop_group(self, group: str) -> list[tuple[str, JSON]]:
+        return await self.worker.run(_pop_group, group)
 
     async def items(self, group: str) -> list[tuple[str, JSON]]:
         return await self.worker.run(_items, group)
@@ -159,6 +165,13 @@ def _set(connection: sqlite3.Connection, rows: list[tuple[str, str, str]]) -> No
         )
 
 
+def _replace(connection: sqlite3.Connection, group: str, key: str, text: str) -> JSON:
+    # One job: nothing can write the key between this read and this write.
+    old = _get(connection, group, key)
+    _set(connection, [(group, key, text)])
+    return old
+
+
 def _delete(connection: sqlite3.Connection, group: str, key: str) -> JSON:
     old = _get(connection, group, key)
     connection.execute("DELETE FROM state WHERE group_name = ? AND key = ?", (group, key))
@@ -183,6 +196,12 @@ def _get_group(connection: sqlite3.Connection, group: str) -> list[JSON]:
 
 def _clear(connection: sqlite3.Connection, group: str) -> None:
     connection.execute("DELETE FROM state WHERE group_name = ?", (group,))
+
+
+def _pop_group(connection: sqlite3.Connection, group: str) -> list[tuple[str, JSON]]:
+    removed = _items(connection, group)
+    _clear(connection, group)
+    return removed
 
 
 def _items(connection: sqlite3.Connection, group: str) -> list[tuple[str, JSON]]:

@@ -131,23 +131,28 @@ class Runner {
     // The `motia` module's functions act for the invocation through its context.
     invocation.context = context
     this.inflight.set(p.iid, invocation)
-    const { fn, args, response } = this.call(functions, name, p, context)
+    const { fn, args, response } = this.call(functions, name, p, context, invocation)
+    invocation.response = response
+    // A streamed answer is ended (or dropped, on failure) before the invoke is answered.
+    const settle = (ok, value) => {
+      if (response === undefined) return this.finish(invocation, ok, value)
+      response.settle(ok).then(() => this.finish(invocation, ok, ok ? response.result(value) : value))
+    }
     let result
     try {
       result = this.storage.run(invocation, fn, ...args)
     } catch (err) {
-      return this.finish(invocation, false, err)
+      return settle(false, err)
     }
-    const answer = (value) => this.finish(invocation, true, response ? response.result(value) : value)
-    if (typeof result?.then === 'function') result.then(answer, (err) => this.finish(invocation, false, err))
-    else answer(result)
+    if (typeof result?.then === 'function') result.then((value) => settle(true, value), (err) => settle(false, err))
+    else settle(true, result)
   }
 
   // The function to call and its arguments: Motia 1.0's shapes when the invoke names a
   // trigger (triggers.mjs), else 0.17's.
-  call(functions, name, p, context) {
+  call(functions, name, p, context, invocation) {
     if (p.trigger === undefined || p.trigger === null) return { fn: functions[name], args: callArguments(name, p, context) }
-    const { fn, input, response } = triggerCall(functions, name, p)
+    const { fn, input, response } = triggerCall(functions, name, p, invocation)
     Object.assign(context, triggerContext(p.trigger, input, context.logger))
     return { fn, args: [input, context], response }
   }
@@ -173,6 +178,7 @@ class Runner {
     const invocation = this.inflight.get(iid)
     if (invocation === undefined) return
     invocation.cancelled = true
+    invocation.response?.abort()
     this.inflight.delete(iid)
     const message = `invocation ${iid} was cancelled by the orchestrator`
     this.writer.error(invocation.requestId, { name: 'Cancelled', message })

@@ -9,30 +9,34 @@
 //
 // and the context gains `trigger`, `is`, `getData`, `match` (flowContext in utils.ts).
 
+import { Writable } from 'node:stream'
+import { finished } from 'node:stream/promises'
 import { TRIGGER_MIDDLEWARE, withMiddleware } from './middleware.mjs'
 
 const TYPES = ['queue', 'http', 'cron', 'state', 'stream']
 
-function notYet(what) {
-  const err = new Error(`${what} is not yet supported by Steppe; return {status, body, headers} instead`)
-  err.name = 'NotSupported'
-  return err
-}
-
-// `response.stream` (server-sent events, streamed bodies) is not built yet: every use says so.
-class UnsupportedStream {}
-for (const method of ['write', 'end', 'on', 'once', 'pipe', 'emit', 'cork', 'uncork', 'destroy', 'setDefaultEncoding']) {
-  UnsupportedStream.prototype[method] = () => {
-    throw notYet(`response.stream.${method}()`)
-  }
-}
-
-/** Motia 1.0's `response`: status() and headers() set what an empty return answers. */
+/**
+ * Motia 1.0's `response` (types.ts MotiaHttpResponse): status() and headers() set what an
+ * empty return answers, or the head of a streamed answer; `stream` is a Writable whose
+ * chunks go to the orchestrator as `response.write` requests (runners/README.md), the
+ * first carrying the status and headers. Each request is answered once the chunk is in
+ * the response's bounded buffer, so a slow client holds writes back: `write()` returns
+ * false past the highWaterMark and 'drain' follows, as on Node's own http response.
+ */
 export class HttpResponse {
-  constructor() {
+  constructor(invocation) {
+    this.invocation = invocation
     this.statusCode = undefined
     this.headerMap = {}
-    this.stream = new UnsupportedStream()
+    this.started = false // the head was sent
+    this.stream = new Writable({
+      writev: (chunks, done) => this.send({ data: Buffer.concat(chunks.map(({ chunk }) => chunk)) }, done),
+      final: (done) => this.send({ end: true }, done),
+    })
+    // A failed write (the client left, the invocation was cancelled) reaches the
+    // handler through write callbacks, `destroyed` and 'close'; unheard, it must not
+    // become an uncaught exception.
+    this.stream.on('error', () => {})
   }
 
   status(code) {
@@ -43,12 +47,46 @@ export class HttpResponse {
     Object.assign(this.headerMap, map)
   }
 
+  /** Motia's `response.close()`: the end of the streamed answer. */
   close() {
-    throw notYet('response.close()')
+    this.stream.end()
+  }
+
+  send(fields, done) {
+    const params = { iid: this.invocation.iid, ...fields }
+    if (!this.started) {
+      this.started = true
+      Object.assign(params, { status: this.statusCode ?? 200, headers: this.headerMap })
+    }
+    this.invocation.call('response.write', params).then(() => done(), done)
+  }
+
+  /** Whether the handler used `stream` (or `close()`): its answer is the stream. */
+  get streamed() {
+    return this.started || this.stream.writableLength > 0 || this.stream.writableEnded || this.stream.destroyed
+  }
+
+  /**
+   * Before the invocation is answered: a stream the handler left open is ended and its
+   * chunks sent (`ok`), or dropped (it threw), so that none arrives after the answer.
+   */
+  async settle(ok) {
+    if (!this.streamed) return
+    if (!ok) return void this.stream.destroy()
+    if (!this.stream.writableEnded) this.stream.end()
+    await finished(this.stream).catch(() => {})
+  }
+
+  /** The orchestrator abandoned the invocation: writes fail from now on. */
+  abort() {
+    const err = new Error('the response is over: the client disconnected or the handler timed out')
+    err.name = 'Cancelled'
+    this.stream.destroy(err)
   }
 
   /** What the orchestrator gets for the handler's `value`: the value, or (none) the status and headers set. */
   result(value) {
+    if (this.streamed) return null
     if (value === undefined || value === null) return { status: this.statusCode ?? 200, headers: this.headerMap }
     if (typeof value === 'object' && !Array.isArray(value) && Object.keys(this.headerMap).length) {
       return { ...value, headers: { ...this.headerMap, ...(value.headers ?? {}) } }
@@ -59,13 +97,14 @@ export class HttpResponse {
 
 /**
  * The call of `name` (handler or condition:<i>) for invoke params `p` with a `trigger`:
- * {fn, input, response?}. `fn` is the handler with the http trigger's middleware around it.
+ * {fn, input, response?}. `fn` is the handler with the http trigger's middleware around it;
+ * `response` writes through `invocation`.
  */
-export function triggerCall(functions, name, p) {
+export function triggerCall(functions, name, p, invocation) {
   const trigger = p.trigger
   const fn = functions[name]
   if (trigger.type !== 'http' || name !== 'handler') return { fn, input: p.input }
-  const response = new HttpResponse()
+  const response = new HttpResponse(invocation)
   const request = p.input?.request ?? {}
   const input = { ...request, request, response }
   const middleware = functions[TRIGGER_MIDDLEWARE]?.[trigger.index] ?? []

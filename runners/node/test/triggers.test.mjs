@@ -115,8 +115,8 @@ describe('the 1.0 context', () => {
     assert.deepEqual(condition.input, { body: 1 }) // a condition gets the plain request
   })
 
-  it('response.status and headers set what an empty return answers; stream is not built yet', () => {
-    const response = new HttpResponse()
+  it('response.status and headers set what an empty return answers', () => {
+    const response = new HttpResponse(fakeInvocation().invocation)
     assert.deepEqual(response.result(undefined), { status: 200, headers: {} })
     response.status(204)
     response.headers({ 'x-a': '1' })
@@ -126,7 +126,86 @@ describe('the 1.0 context', () => {
       body: 1,
       headers: { 'x-a': '1', 'x-b': '2' },
     })
-    assert.throws(() => response.stream.write('x'), { name: 'NotSupported', message: /response\.stream\.write\(\) is not yet supported/ })
-    assert.throws(() => response.close(), { name: 'NotSupported' })
+  })
+})
+
+// An invocation whose `response.write` calls are recorded and answered when `release` says.
+function fakeInvocation() {
+  const calls = []
+  const held = []
+  let holding = false
+  const invocation = {
+    iid: 7,
+    call(method, params) {
+      calls.push([method, params])
+      if (!holding) return Promise.resolve(null)
+      return new Promise((resolve, reject) => held.push({ resolve, reject }))
+    },
+  }
+  const hold = (on) => (holding = on)
+  const release = (err) => held.splice(0).forEach(({ resolve, reject }) => (err ? reject(err) : resolve(null)))
+  return { invocation, calls, hold, release }
+}
+
+// Motia 1.0's SSE step (motia-js/playground/steps/api-steps/sse.step.ts) writes to
+// `response.stream` and calls `response.close()`; types.ts types it NodeJS.WritableStream.
+describe('response.stream', () => {
+  it('sends the head with the first chunk, then chunks, then the end; its answer is the stream', async () => {
+    const { invocation, calls } = fakeInvocation()
+    const response = new HttpResponse(invocation)
+    response.status(201)
+    response.headers({ 'content-type': 'text/event-stream' })
+    response.stream.write('event: a\n\n')
+    response.stream.write(Buffer.from('b'))
+    response.close()
+    await response.settle(true)
+    assert.deepEqual(
+      calls.map(([m, p]) => [m, { ...p, data: p.data?.toString() }]),
+      [
+        ['response.write', { iid: 7, data: 'event: a\n\n', status: 201, headers: { 'content-type': 'text/event-stream' } }],
+        ['response.write', { iid: 7, data: 'b' }],
+        ['response.write', { iid: 7, end: true, data: undefined }],
+      ],
+    )
+    assert.equal(response.result({ status: 200 }), null) // a return value after streaming is not the answer
+  })
+
+  it('holds writes back while the orchestrator has not taken the last: write() says false, then drain', async () => {
+    const { invocation, calls, hold, release } = fakeInvocation()
+    const response = new HttpResponse(invocation)
+    hold(true)
+    const big = Buffer.alloc(response.stream.writableHighWaterMark)
+    assert.equal(response.stream.write(big), false)
+    assert.equal(response.stream.write('queued'), false)
+    assert.equal(calls.length, 1) // the second waits for the first to be taken
+    const drained = new Promise((resolve) => response.stream.once('drain', resolve))
+    hold(false)
+    release()
+    await drained
+    assert.equal(calls.length, 2)
+    assert.equal(calls[1][1].data.toString(), 'queued')
+  })
+
+  it('settles a stream left open by ending it before the invoke is answered', async () => {
+    const { invocation, calls } = fakeInvocation()
+    const response = new HttpResponse(invocation)
+    response.stream.write('x')
+    await response.settle(true)
+    assert.deepEqual(calls.at(-1)[1], { iid: 7, end: true })
+  })
+
+  it('fails writes once the orchestrator refuses them or cancels the invocation', async () => {
+    const { invocation, hold, release } = fakeInvocation()
+    const response = new HttpResponse(invocation)
+    hold(true)
+    const failed = new Promise((resolve) => response.stream.write('a', resolve))
+    const gone = Object.assign(new Error('the client disconnected; the response is over'), { name: 'StreamClosed' })
+    release(gone)
+    assert.equal((await failed).name, 'StreamClosed')
+    assert.ok(response.stream.destroyed)
+    const cancelled = new HttpResponse(invocation)
+    cancelled.abort()
+    const later = await new Promise((resolve) => cancelled.stream.write('b', resolve))
+    assert.equal(later.code, 'ERR_STREAM_DESTROYED')
   })
 })

@@ -7,6 +7,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .middleware import middleware_names
+from .triggers import is_v1, reported
 from .values import to_plain
 
 
@@ -23,6 +24,8 @@ def plain_config(config: object) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise ConfigError(_problem(config))
     middleware = middleware_names(config)
+    if is_v1(config):  # a 1.0 step (already normalised by the loader): code in triggers
+        config = {**config, "triggers": reported(config)}
     plain: dict[str, Any] = to_plain(_without_code(config), what="config")
     plain.pop("middleware", None)
     if middleware is not None:

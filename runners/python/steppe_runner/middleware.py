@@ -25,13 +25,14 @@ F = TypeVar("F")  # a function as the runner holds it (loader.StepFunction)
 ANONYMOUS = "<anonymous>"
 
 
-def middleware_names(config: dict[str, Any]) -> list[str] | None:
+def middleware_names(config: dict[str, Any], where: str | None = None) -> list[str] | None:
     """The names of `config["middleware"]` for the plain config (None when there is none);
-    a ConfigError naming the step, the field and the index when an entry is not callable."""
+    a ConfigError naming the step (or `where`), the field and the index when an entry is
+    not callable."""
     entries = config.get("middleware")
     if entries is None:
         return None
-    step = f"step '{config.get('name', '?')}'"
+    step = where or f"step '{config.get('name', '?')}'"
     if not isinstance(entries, list | tuple):
         kind = type(entries).__name__
         raise ConfigError(f"{step}: middleware must be a list of functions, not a {kind}")

@@ -26,14 +26,18 @@ from functools import partial
 from pathlib import Path
 from typing import Any, NoReturn
 
+from . import motia
 from .context import Context, Input
+from .current import current_context
 from .errors import CallError, error_info
+from .flow import FlowContext
 from .framing import BadFrame, Connection, FrameError, encode_error, encode_note, encode_response
-from .loader import Loader, LoadError, StepFunction
+from .loader import LoadedFile, Loader, LoadError, StepFunction
 from .loop import run
 from .middleware import run_around
 from .session import Session, Wrap
 from .stdio import OutputSink, capture_output, current_sink, take_protocol_fds
+from .trigger_call import call_v1
 from .values import SerializationError, to_plain
 
 # Plain `def` handlers block in their thread while they wait for the orchestrator, so
@@ -48,7 +52,7 @@ PARENT_CHECK_SECONDS = 1.0
 class Invocation:
     """One running handler call; what its context talks to."""
 
-    __slots__ = ("cancelled", "iid", "request_id", "session", "sink", "task")
+    __slots__ = ("cancelled", "context", "iid", "request_id", "session", "sink", "task")
 
     def __init__(self, session: Session, iid: int, request_id: int) -> None:
         self.session = session
@@ -57,6 +61,7 @@ class Invocation:
         self.sink = OutputSink("iid", iid, self.log)
         self.cancelled = False
         self.task: asyncio.Task[None] | None = None
+        self.context: Context | None = None  # what the `motia` module acts on (current.py)
 
     def call(self, method: str, params: dict[str, Any], wrap: Wrap | None = None) -> Any:
         if self.cancelled:
@@ -178,28 +183,45 @@ class Runner:
             self._fail(request_id, "NoSuchFunction", f"{path} defines no function {fn_name!r}")
             return
         invocation = Invocation(self._session, iid, request_id)
-        context = Context(
-            invocation, ctx.get("traceId"), ctx.get("flows") or [], ctx.get("traceparent")
-        )
+        context: Context
         work: Coroutine[Any, Any, Any]
+        trigger = params.get("trigger")
+        if isinstance(trigger, dict) and fn_name != "canAccess":  # a Motia 1.0 call
+            context = FlowContext(invocation, ctx, trigger, None)
+            work = call_v1(loaded, fn_name, fn, params, context, self._call)
+        else:
+            context = Context(
+                invocation, ctx.get("traceId"), ctx.get("flows") or [], ctx.get("traceparent")
+            )
+            work = self._call_017(loaded, fn_name, fn, params, context)
+        invocation.context = context
+        invocation.task = self._loop.create_task(self._run(invocation, work))
+        self._inflight[iid] = invocation
+
+    def _call_017(
+        self,
+        loaded: LoadedFile,
+        fn_name: str,
+        fn: StepFunction,
+        params: dict[str, Any],
+        context: Context,
+    ) -> Coroutine[Any, Any, Any]:
+        """The call as Motia 0.17 makes it."""
         if fn_name == "canAccess":
             # A stream's canAccess takes Motia's (subscription, auth_context), not (input, context).
             access = params.get("input") or {}
-            work = self._call(fn, (access.get("subscription"), access.get("authContext")))
-        elif fn_name in ("onJoin", "onLeave"):
+            return self._call(fn, (access.get("subscription"), access.get("authContext")))
+        if fn_name in ("onJoin", "onLeave"):
             # Motia 1.0's stream hooks: (subscription, context, auth_context).
             hook = params.get("input") or {}
             subscription = _as_input(hook.get("subscription"))
-            work = self._call(fn, (subscription, context, hook.get("authContext")))
-        elif "input" not in params:
-            work = self._call(fn, (context,))  # cron handlers take the context alone
-        elif loaded.middleware:  # an API step's: run around its handler
+            return self._call(fn, (subscription, context, hook.get("authContext")))
+        if "input" not in params:
+            return self._call(fn, (context,))  # cron handlers take the context alone
+        if loaded.middleware:  # an API step's: run around its handler
             req = _as_input(params["input"])
-            work = run_around(loaded.middleware, fn, req, context, self._call, _as_input)
-        else:
-            work = self._call(fn, (_as_input(params["input"]), context))
-        invocation.task = self._loop.create_task(self._run(invocation, work))
-        self._inflight[iid] = invocation
+            return run_around(loaded.middleware, fn, req, context, self._call, _as_input)
+        return self._call(fn, (_as_input(params["input"]), context))
 
     async def _call(self, fn: StepFunction, args: tuple[Any, ...]) -> Any:
         """`fn(*args)`: awaited on the loop, or, a plain `def`, in a worker thread."""
@@ -214,6 +236,7 @@ class Runner:
     async def _run(self, invocation: Invocation, work: Coroutine[Any, Any, Any]) -> None:
         # The task runs in its own copy of the context: what the handler prints is its own.
         current_sink.set(invocation.sink)
+        current_context.set(invocation.context)
         try:
             result = await work
         except BaseException as exc:  # SystemExit and KeyboardInterrupt from a handler too
@@ -345,6 +368,7 @@ def main(argv: list[str] | None = None) -> None:
     _exit_with_parent()
     capture_output()
     sys.path.insert(0, root)  # steps import the project's own packages first
+    motia.install()  # `import motia` is Steppe's, whatever the project has installed
     run(_serve(root, protocol_in, protocol_out))
 
 

@@ -136,7 +136,14 @@ class Orchestrator:
         kind = "stream" if name.endswith(("_stream.py", ".stream.py")) else "step"
         return self.call("load", {"path": path, "kind": kind})
 
-    def invoke(self, name: str, iid: int, input: Any = ..., fn: str | None = None) -> int:
+    def invoke(
+        self,
+        name: str,
+        iid: int,
+        input: Any = ...,
+        fn: str | None = None,
+        trigger: dict[str, Any] | None = None,
+    ) -> int:
         params: dict[str, Any] = {
             "iid": iid,
             "path": self.path(name),
@@ -146,10 +153,13 @@ class Orchestrator:
             params["input"] = input
         if fn is not None:
             params["fn"] = fn
+        if trigger is not None:
+            params["trigger"] = trigger
         return self.request("invoke", params)
 
-    def run(self, name: str, iid: int, input: Any = ..., fn: str | None = None) -> Frame:
-        return self.response(self.invoke(name, iid, input, fn))
+    def run(self, name: str, iid: int, *args: Any, **kwargs: Any) -> Frame:
+        """`invoke`, and its answer."""
+        return self.response(self.invoke(name, iid, *args, **kwargs))
 
     def logs(self, **match: Any) -> list[Frame]:
         found = [n["p"] for n in self.notes if n["m"] == "log"]

@@ -45,27 +45,31 @@ class RunnerTest < Minitest::Test
     end
   end
 
-  def runner = self.class.runner
-  def step(name) = File.join(STEPS, "#{name}.step.rb")
+  # The helpers V1Test shares: one runner, loading and invoking fixture steps.
+  module Calls
+    def runner = RunnerTest.runner
+    def step(name) = File.join(STEPS, "#{name}.step.rb")
 
-  def loaded(name)
-    response = runner.load(step(name))
-    assert response['ok'], -> { response.inspect }
-    response['r']
-  end
+    def loaded(name)
+      response = runner.load(step(name))
+      assert response['ok'], -> { response.inspect }
+      response['r']
+    end
 
-  def invoke(iid, name, **options)
-    loaded(name)
-    runner.response(runner.invoke(iid, step(name), ctx: CTX, **options))
-  end
+    def invoke(iid, name, **options)
+      loaded(name)
+      runner.response(runner.invoke(iid, step(name), ctx: CTX, **options))
+    end
 
-  # The calls the runner has made for invocation `iid` so far.
-  def calls_of(iid)
-    all = []
-    all << runner.calls.pop until runner.calls.empty?
-    all.each { |c| runner.calls << c unless c['p']['iid'] == iid }
-    all.select { |c| c['p']['iid'] == iid }
+    # The calls the runner has made for invocation `iid` so far.
+    def calls_of(iid)
+      all = []
+      all << runner.calls.pop until runner.calls.empty?
+      all.each { |c| runner.calls << c unless c['p']['iid'] == iid }
+      all.select { |c| c['p']['iid'] == iid }
+    end
   end
+  include Calls
 
   def logs_of(iid, until_msg: nil)
     notes = []

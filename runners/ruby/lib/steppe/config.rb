@@ -2,6 +2,7 @@
 
 require_relative 'errors'
 require_relative 'middleware'
+require_relative 'triggers'
 require_relative 'values'
 
 module Steppe
@@ -10,7 +11,8 @@ module Steppe
   module Config
     module_function
 
-    # [the plain config, the middleware callables] of the file evaluated into
+    # [the plain config, the middleware callables, a 1.0 step's Triggers::Read
+    # or nil] of the file evaluated into
     # `mod`; raises LoadFailure with a ConfigError or SerializationError. Found by
     # the runner after the file ran, so there is no stack of the author's to
     # show, only the line of `def config`.
@@ -25,9 +27,12 @@ module Steppe
         raise LoadFailure, failure('ConfigError', "`config` in #{path} returns #{config.class}, not a Hash", line)
       end
       middleware = Middleware.functions(config, path, line)
-      plain = Values.plain(config.reject { |key, _| key.to_s == 'middleware' })
+      triggers = Triggers.read(config, path, line) if Triggers.v1?(config)
+      plain = Values.plain(config.reject { |key, _| %w[middleware triggers].include?(key.to_s) })
       plain['middleware'] = Middleware.names(middleware) if middleware
-      [plain, middleware || []]
+      plain = plain.to_h { |key, value| [Triggers.step_key(key), value] } if triggers
+      plain['triggers'] = triggers.reported if triggers
+      [plain, middleware || [], triggers]
     rescue SerializationError => e
       raise LoadFailure, failure('SerializationError', "config of #{path}: #{e.message}", line)
     end

@@ -19,7 +19,8 @@ module Steppe
     HOOKS = %w[onJoin onLeave].freeze
 
     # `middleware`: the callables run around `handler` (middleware.rb).
-    Step = Struct.new(:path, :config, :functions, :deps, :middleware) do
+    # `trigger_middleware`: a 1.0 step's, by the index of its http trigger.
+    Step = Struct.new(:path, :config, :functions, :deps, :middleware, :trigger_middleware) do
       def handlers = functions.keys
     end
 
@@ -37,6 +38,13 @@ module Steppe
 
       def call(input_given, input, context)
         @method.call(*arguments(input_given, input, context))
+      end
+
+      # A Motia 1.0 call (trigger_call.rb): (input, context); a one-parameter
+      # function gets the input alone, a one-parameter cron handler the context.
+      def call_v1(kind, input, context)
+        args = @rest || @max >= 2 ? [input, context] : [kind == 'cron' ? context : input]
+        @method.call(*args.first(@rest ? 2 : @max))
       end
 
       # A stream's canAccess takes Motia's (subscription, auth_context), or as many as it names.
@@ -83,14 +91,16 @@ module Steppe
       forget_deps(path)
       before = $LOADED_FEATURES.dup
       mod = evaluate(path)
-      config, middleware = Config.read(mod, path)
+      config, middleware, triggers = Config.read(mod, path)
       deps = ($LOADED_FEATURES - before).select { |feature| feature.start_with?(@root) }
       cron = config['type'] == 'cron'
       functions = FUNCTIONS.filter_map do |name, candidates|
         found = candidates.find { |m| mod.method_defined?(m) || mod.private_method_defined?(m) }
         [name, Function.new(mod.method(found), cron: cron)] if found
       end
-      @steps[path] = Step.new(path, config, functions.to_h, deps, middleware)
+      functions = functions.to_h
+      triggers&.conditions&.each { |name, callable| functions[name] = Function.new(callable, cron: false) }
+      @steps[path] = Step.new(path, config, functions, deps, middleware, triggers&.middleware || {})
     rescue LoadFailure
       raise
     rescue Exception => e

@@ -19,11 +19,11 @@ module Steppe
     # The middleware callables of a config Hash (symbol or string key), nil when
     # it has none; raises LoadFailure naming the step, the field and the index
     # when an entry is not callable (`line`: that of `def config`).
-    def functions(config, path, line)
+    def functions(config, path, line, where = nil)
       list = config.key?(:middleware) ? config[:middleware] : config['middleware']
       return if list.nil?
 
-      step = "step '#{config[:name] || config['name'] || '?'}'"
+      step = where || "step '#{config[:name] || config['name'] || '?'}'"
       raise LoadFailure, failure("#{step}: middleware must be a list of callables, not #{list.class}", path, line) unless list.is_a?(Array)
 
       list.each_with_index do |entry, index|

@@ -2,13 +2,16 @@
 
 require_relative 'context'
 require_relative 'errors'
+require_relative 'flow_context'
 require_relative 'framing/reader'
 require_relative 'framing/writer'
 require_relative 'loader'
 require_relative 'middleware'
+require_relative 'motia'
 require_relative 'pool'
 require_relative 'session'
 require_relative 'stdio'
+require_relative 'trigger_call'
 require_relative 'values'
 
 module Steppe
@@ -178,26 +181,38 @@ module Steppe
       function = step.functions[fn]
       return error_frame(id, 'NoSuchFunction', "#{step.path} defines no function #{fn.inspect}") unless function
 
-      iid = params['iid']
-      context = Context.new(iid, params['ctx'] || {}, @session)
+      context = context_for(params, fn)
       result = Pool.cancellable do
-        Stdio.tagged(@session, 'iid' => iid) do
-          if fn == 'canAccess'
-            access = params['input'] || {}
-            function.call_access(access['subscription'], access['authContext'])
-          elsif Loader::HOOKS.include?(fn)
-            hook = params['input'] || {}
-            function.call_hook(hook['subscription'], context, hook['authContext'])
-          elsif params.key?('input') && !step.middleware.empty? # an API step's
-            Middleware.run(step.middleware, params['input'], context) { |req| function.call(true, req, context) }
-          else
-            function.call(params.key?('input'), params['input'], context)
-          end
-        end
+        Stdio.tagged(@session, 'iid' => params['iid']) { Motia.bind(context) { call(step, fn, function, params, context) } }
       end
       result_frame(id, result, "#{fn} in #{step.path}")
     rescue Exception => e
       { 't' => 'res', 'id' => id, 'ok' => false, 'e' => Errors.describe(e, step&.path) }
+    end
+
+    # A Motia 1.0 call (params carry `trigger`) gets a FlowContext.
+    def context_for(params, fn)
+      trigger = params['trigger']
+      ctx = params['ctx'] || {}
+      return FlowContext.new(params['iid'], ctx, @session, trigger) if trigger.is_a?(Hash) && fn != 'canAccess'
+
+      Context.new(params['iid'], ctx, @session)
+    end
+
+    def call(step, fn, function, params, context)
+      if fn == 'canAccess'
+        access = params['input'] || {}
+        function.call_access(access['subscription'], access['authContext'])
+      elsif Loader::HOOKS.include?(fn)
+        hook = params['input'] || {}
+        function.call_hook(hook['subscription'], context, hook['authContext'])
+      elsif context.is_a?(FlowContext)
+        TriggerCall.run(step, fn, function, params['input'], context)
+      elsif params.key?('input') && !step.middleware.empty? # an API step's
+        Middleware.run(step.middleware, params['input'], context) { |req| function.call(true, req, context) }
+      else
+        function.call(params.key?('input'), params['input'], context)
+      end
     end
 
     def result_frame(id, result, what)

@@ -79,8 +79,9 @@ class FakeOrchestrator
 
   def load(path, kind = 'step') = request('load', { 'path' => path, 'kind' => kind })
 
-  def invoke(iid, path, input: :none, fn: nil, ctx: { 'traceId' => "t-#{iid}", 'step' => 'S', 'flows' => ['f'] })
+  def invoke(iid, path, input: :none, fn: nil, trigger: nil, ctx: { 'traceId' => "t-#{iid}", 'step' => 'S', 'flows' => ['f'] })
     params = { 'iid' => iid, 'path' => path, 'ctx' => ctx }
+    params['trigger'] = trigger if trigger
     params['input'] = input unless input == :none
     params['fn'] = fn if fn
     send_request('invoke', params)
