@@ -42,7 +42,7 @@ async def test_concurrent_updates_lose_nothing(make_project: Callable[..., Path]
 
 
 async def test_update_ops_on_a_stream_item(make_project: Callable[..., Path]) -> None:
-    async with served_fixture(make_project) as (services, client):
+    async with served_fixture(make_project) as (_services, client):
         first = await client.post("/deployments/d-1/advance")
         assert first.status_code == 200, first.text
         assert first.json() == {
