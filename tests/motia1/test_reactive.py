@@ -41,10 +41,14 @@ async def test_javascript_parallel_merge_fires_once(make_project: Callable[..., 
         archived = await wait_for(lambda: services.env.state.get("archive", "t-1"))
         await services.bus.wait_idle()
         results = {"fetch": "MOCK fetch", "parse": "MOCK parse", "score": "MOCK score"}
-        assert await services.env.state.get("archive", "t-1") == archived == {
-            "merges": 1,
-            "results": results,
-        }
+        assert (
+            await services.env.state.get("archive", "t-1")
+            == archived
+            == {
+                "merges": 1,
+                "results": results,
+            }
+        )
         complete = ("All parallel steps complete", {"taskId": "t-1", "results": results})
         assert logged(services, "OnAllStepsComplete") == [complete]
 
