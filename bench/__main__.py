@@ -180,7 +180,7 @@ def markdown(results: dict[str, Any]) -> str:
         )  # fmt: skip
     lines += motia_markdown(results)
     lines += breakdown_markdown(results.get("breakdown"))
-    lines += streams_markdown(results.get("streams"))
+    lines += streams_markdown(results.get("streams"), results.get("motia"))
     lines += otel_markdown(results.get("otel"))
     lines += redis_markdown(results)
     if "coldstart" in results:

@@ -8,8 +8,9 @@ Python event step writing state), serves it with `motia dev`, and measures it. S
 then serves the very same folder with `steppe start` and is measured identically:
 wrk at 1 and 32 connections, a 3-step chain driven through `POST /orders` by wrk
 too (a Lua script numbering the orders, for a fixed duration; then the state group is
-polled until every accepted order went through the 3 steps), and the resident memory
-of the whole process tree sampled every 100 ms.
+polled until every accepted order went through the 3 steps), the `streams` section's
+stream fan-out (100 Node `ws` subscribers on `/`, a TS handler's `set`s: a burst, then
+50 updates/s), and the resident memory of the whole process tree sampled every 100 ms.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+import trio
+
 from bench.http import (
     REPO,
     WRK_DEFAULT_TIMEOUT,
@@ -42,6 +46,14 @@ from bench.http import (
     wrk,
 )
 from bench.report import table
+from bench.streams import (
+    MOTIA_FILES,
+    STEADY_INTERVAL_MS,
+    SUBSCRIBERS,
+    phases,
+    posting_ticks,
+    subscriber_figures,
+)
 from bench.tree import RssSampler, tree_rss_mib
 
 MOTIA_PACKAGE = "motia@latest"
@@ -235,12 +247,14 @@ class Plan:
     chain_clients: int  # wrk connections posting orders
     chain_seconds: float  # how long wrk posts orders
     chain_timeout: float  # after wrk stopped, at most this long for the orders to arrive
+    streams_timeout: float  # at most this long for the stream fan-out (bench/streams.py)
+    quick: bool  # the stream fan-out's phases: the `streams` section's quick ones
 
     @classmethod
     def for_mode(cls, quick: bool) -> Plan:
         if quick:
-            return cls(180, 60, 150, 90, 90, 2, {1: 6, 32: 20}, 60, 30, 8, 5, 45)
-        return cls(220, 90, 150, 90, 120, 2, {1: 15, 32: 30}, 60, 45, 8, 10, 60)
+            return cls(210, 80, 150, 90, 90, 2, {1: 6, 32: 20}, 60, 30, 8, 5, 45, 60, quick)
+        return cls(260, 120, 150, 90, 120, 2, {1: 15, 32: 30}, 60, 45, 8, 10, 60, 90, quick)
 
 
 # ---------------------------------------------------------------- install and generate
@@ -269,7 +283,7 @@ def motia_env() -> dict[str, str]:
 
 def write_project(workdir: Path, python_step: bool = True) -> list[str]:
     """Write the generated project into `workdir`; returns the files written."""
-    files = dict(TEMPLATES)
+    files = TEMPLATES | MOTIA_FILES
     if not python_step:
         del files["steps/record_order.step.py"]
         files[TS_THIRD_STEP[0]] = TS_THIRD_STEP[1]
@@ -482,6 +496,7 @@ def measure(target: Target, plan: Plan, budget: Budget, logs: Path) -> dict[str,
                 out["api"][str(conns)] = figures | {"seconds": seconds}
                 out["rss_mib"][f"peak_{conns}"] = sampler.peak_mib
                 out["procs"][f"peak_{conns}"] = sampler.peak_procs
+            out["streams"] = stream_fanout(base, plan, budget)
             seconds = plan.chain_seconds
             timeout = budget.clamp(seconds + plan.chain_timeout, minimum=seconds + 10)
             with RssSampler(root) as sampler:
@@ -496,6 +511,27 @@ def measure(target: Target, plan: Plan, budget: Budget, logs: Path) -> dict[str,
         except OutOfTime as exc:
             out["cut_short"] = str(exc)
     return out
+
+
+def stream_fanout(base: str, plan: Plan, budget: Budget) -> dict[str, Any]:
+    """The `streams` section's measurement against the server at `base`: its Motia
+    protocol socket on `/`, the same subscribers, burst and 50 updates/s."""
+    burst, paced = phases(plan.quick)
+    timeout = budget.clamp(plan.streams_timeout, minimum=10)
+
+    async def run() -> dict[str, float]:
+        with trio.fail_after(timeout):
+            async with httpx.AsyncClient(base_url=base, timeout=timeout) as http:
+                return await subscriber_figures(
+                    base, posting_ticks(http), burst, paced, STEADY_INTERVAL_MS
+                )
+
+    try:
+        figures: dict[str, Any] = trio.run(run)
+    except (RuntimeError, httpx.HTTPError, trio.TooSlowError) as exc:
+        return {"error": f"stream fan-out: {exc or type(exc).__name__}"}
+    del figures["cpu_us_per_message"]  # this process's: here only the subscribers' driver
+    return figures
 
 
 def motia_target(workdir: Path) -> Target:
@@ -645,6 +681,13 @@ def motia_markdown(results: Mapping[str, Any]) -> list[str]:
          _dig(motia, "chain", "post_p50_ms"), _dig(steppe, "chain", "post_p50_ms"), False, 2),
         (f"POST /orders p99 ms in the chain (durable accept), {plan_clients} conn",
          _dig(motia, "chain", "post_p99_ms"), _dig(steppe, "chain", "post_p99_ms"), False, 2),
+        (f"stream messages/s out to {SUBSCRIBERS} subscribers (burst)",
+         _dig(motia, "streams", "deliveries_per_s"), _dig(steppe, "streams", "deliveries_per_s"),
+         True, 0),
+        ("stream set → receipt p50 ms at 50 updates/s", _dig(motia, "streams", "p50_ms"),
+         _dig(steppe, "streams", "p50_ms"), False, 2),
+        ("stream set → receipt p99 ms at 50 updates/s", _dig(motia, "streams", "p99_ms"),
+         _dig(steppe, "streams", "p99_ms"), False, 2),
         ("process tree RSS MiB, idle", _dig(motia, "rss_mib", "idle"),
          _dig(steppe, "rss_mib", "idle"), False, 0),
         ("process tree RSS MiB, peak at 32 conn", _dig(motia, "rss_mib", "peak_32"),
@@ -696,6 +739,8 @@ def motia_markdown(results: Mapping[str, Any]) -> list[str]:
         for key in ("chain_error", "error"):
             if figures.get(key):
                 lines.append(f"- {name}: {figures[key]}")
+        if (figures.get("streams") or {}).get("error"):
+            lines.append(f"- {name}: {figures['streams']['error']}")
     lines += [f"- {note}" for note in section.get("notes", [])]
     lines.append("")
     return lines

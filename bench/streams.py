@@ -5,12 +5,20 @@ A TypeScript handler sets items as fast as it can (the burst: throughput, and la
 under queueing) and then at a steady pace (latency at a rate the server sustains). The
 subscribers are Node `ws` clients in their own process (bench/streams_clients.cjs); the
 handler stamps each item with the wall-clock time just before its `set`.
+
+Beside Steppe: the floor of ASGI on Hypercorn, a bare server sending every message to
+every subscriber with one `websocket.send` (bench/bare_ws.py; its producer does not wait
+for a round trip per update, so its burst latency is a queue's), and, when the `motia`
+section ran too, Motia's stream server measured the same way. The last column is this
+process's CPU time per message sent, which is the server's when it runs in-process.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -20,6 +28,7 @@ from typing import Any
 import httpx
 import trio
 
+from bench.bare_ws import bare_fanout
 from bench.report import table
 from bench.stats import median_of_runs
 from orchestrator.model.settings import Settings
@@ -29,18 +38,7 @@ CLIENTS_SCRIPT = Path(__file__).parent / "streams_clients.cjs"
 SUBSCRIBERS = 100
 STREAM, GROUP = "bench-ticks", "room"
 
-_FILES = {
-    "steps/bench-ticks.stream.ts": (
-        "export const config = { name: 'bench-ticks', schema: { type: 'object' },\n"
-        "  baseConfig: { storageType: 'default' } }\n"
-    ),
-    "steps/bench-ticks.step.ts": """
-export const config = {
-  type: 'api', name: 'BenchTicks', method: 'POST', path: '/bench/ticks', emits: [],
-  // The burst shares the server's one thread with the fan-out, so it takes a while.
-  infrastructure: { handler: { timeout: 300 } },
-}
-
+_HANDLER = """
 export const handler = async (req: any, { streams }: any) => {
   const { count, intervalMs } = req.body
   const ticks = streams['bench-ticks']
@@ -52,8 +50,31 @@ export const handler = async (req: any, { streams }: any) => {
   }
   return { status: 200, body: { count } }
 }
-""",
+"""
+_CONFIG = "  type: 'api', name: 'BenchTicks', method: 'POST', path: '/bench/ticks', emits: [],\n"
+
+FILES = {
+    "steps/bench-ticks.stream.ts": (
+        "export const config = { name: 'bench-ticks', schema: { type: 'object' },\n"
+        "  baseConfig: { storageType: 'default' } }\n"
+    ),
+    "steps/bench-ticks.step.ts": (
+        "export const config = {\n"
+        + _CONFIG
+        + "  // The burst shares the server's one thread with the fan-out, so it takes a while.\n"
+        "  infrastructure: { handler: { timeout: 300 } },\n}\n" + _HANDLER
+    ),
 }
+MOTIA_FILES = {
+    # Motia 0.2 wants a zod schema, and refuses config keys it does not know.
+    "steps/bench-ticks.stream.ts": (
+        "import { z } from 'zod'\n\nexport const config = { name: 'bench-ticks',\n"
+        "  schema: z.object({ n: z.number(), sentAt: z.number() }),\n"
+        "  baseConfig: { storageType: 'default' } }\n"
+    ),
+    "steps/bench-ticks.step.ts": "export const config = {\n" + _CONFIG + "}\n" + _HANDLER,
+}
+"""The same stream and handler for the Motia comparison (bench/motia.py), served by both."""
 
 
 class _Lines:
@@ -74,58 +95,66 @@ class _Lines:
         return line.decode()
 
 
-async def stream_figures(
-    state: str,
+STEADY_INTERVAL_MS = 20.0
+"""The steady phase runs at 50 updates/s: well under what the burst shows the server
+sustains, so its latency is the path's, not a queue's."""
+
+
+def phases(quick: bool) -> tuple[int, int]:
+    """Updates in the burst and in the steady phase."""
+    return (300, 50) if quick else (1000, 200)
+
+
+Trigger = Callable[[int, float], Awaitable[None]]
+"""Makes `count` updates, one every `intervalMs` (0: as fast as they go), and returns
+once they are all made."""
+
+
+async def subscriber_figures(
+    url: str,
+    trigger: Trigger,
     burst: int,
     paced: int,
     interval_ms: float,
     *,
-    deflate: bool = True,
+    offer_deflate: bool = True,
     subscribers: int = SUBSCRIBERS,
 ) -> dict[str, float]:
-    with TemporaryDirectory() as tmp:
-        project = Path(tmp) / "project"
-        for relative, text in _FILES.items():
-            (project / relative).parent.mkdir(parents=True, exist_ok=True)
-            (project / relative).write_text(text)
-        settings = replace(Settings(), port=0, state=state, queue="memory")
-        async with (
-            open_services(project, settings, "start", console_level="error") as services,
-            httpx.AsyncClient(base_url=services.url, timeout=120) as http,
-        ):
-            ws_url = services.url.replace("http://", "ws://", 1) + "/"
-            command = ["node", str(CLIENTS_SCRIPT), ws_url, STREAM, GROUP, str(subscribers)]
-            process = await trio.lowlevel.open_process(
-                command if deflate else [*command, "no-deflate"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-            )
-            assert process.stdin is not None and process.stdout is not None
-            lines = _Lines(process.stdout)
-            try:
-                if await lines.next() != "ready":
-                    raise RuntimeError("the subscribers did not all join")
+    """Join `subscribers` clients to the group at `url` (http://), then a burst and a paced
+    phase made by `trigger`: what the clients measured."""
+    ws_url = url.replace("http://", "ws://", 1) + "/"
+    command = ["node", str(CLIENTS_SCRIPT), ws_url, STREAM, GROUP, str(subscribers)]
+    process = await trio.lowlevel.open_process(
+        command if offer_deflate else [*command, "no-deflate"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    lines = _Lines(process.stdout)
+    try:
+        if await lines.next() != "ready":
+            raise RuntimeError("the subscribers did not all join")
 
-                async def phase(count: int, every_ms: float) -> dict[str, Any]:
-                    assert process.stdin is not None
-                    await process.stdin.send_all(f"{count}\n".encode())
-                    if await lines.next() != "armed":
-                        raise RuntimeError("the subscribers did not take the phase")
-                    body = {"count": count, "intervalMs": every_ms}
-                    answer = await http.post("/bench/ticks", json=body)
-                    answer.raise_for_status()
-                    result: dict[str, Any] = json.loads(await lines.next())
-                    if result["received"] != count * subscribers:
-                        raise RuntimeError(f"{result['received']} of {count * subscribers} arrived")
-                    return result
+        async def phase(count: int, every_ms: float) -> dict[str, Any]:
+            assert process.stdin is not None
+            await process.stdin.send_all(f"{count}\n".encode())
+            if await lines.next() != "armed":
+                raise RuntimeError("the subscribers did not take the phase")
+            cpu = time.process_time()
+            await trigger(count, every_ms)
+            result: dict[str, Any] = json.loads(await lines.next())
+            result["cpu_s"] = time.process_time() - cpu
+            if result["received"] != count * subscribers:
+                raise RuntimeError(f"{result['received']} of {count * subscribers} arrived")
+            return result
 
-                burst_result = await phase(burst, 0)
-                paced_result = await phase(paced, interval_ms)
-            finally:
-                await process.stdin.aclose()
-                with trio.move_on_after(5):
-                    await process.wait()
-                process.kill()
+        burst_result = await phase(burst, 0)
+        paced_result = await phase(paced, interval_ms)
+    finally:
+        await process.stdin.aclose()
+        with trio.move_on_after(5):
+            await process.wait()
+        process.kill()
     seconds = (burst_result["last"] - burst_result["first"]) / 1000
     return {
         "updates_per_s": burst / seconds,
@@ -135,22 +164,67 @@ async def stream_figures(
         "paced_per_s": 1000 / interval_ms,
         "p50_ms": paced_result["p50_ms"],
         "p99_ms": paced_result["p99_ms"],
+        # This process's CPU time per message of the burst: the server's when it runs
+        # here (Steppe's section, the floor); meaningless for a server of its own.
+        "cpu_us_per_message": burst_result["cpu_s"] * 1e6 / (burst * subscribers),
     }
 
 
-# (label, store, whether the clients offer permessage-deflate). Browsers offer it and
-# Hypercorn always accepts it, so it is the usual case; the last row shows what it costs.
+def posting_ticks(http: httpx.AsyncClient, path: str = "/bench/ticks") -> Trigger:
+    """A trigger that POSTs `{count, intervalMs}` to `path` (the bench's handler)."""
+
+    async def trigger(count: int, interval_ms: float) -> None:
+        answer = await http.post(path, json={"count": count, "intervalMs": interval_ms})
+        answer.raise_for_status()
+
+    return trigger
+
+
+def write_project(project: Path) -> None:
+    """The stream and the step that sets its items (Motia runs the same files)."""
+    for relative, text in FILES.items():
+        (project / relative).parent.mkdir(parents=True, exist_ok=True)
+        (project / relative).write_text(text)
+
+
+async def stream_figures(
+    state: str, burst: int, paced: int, interval_ms: float, *, deflate: bool = False
+) -> dict[str, float]:
+    """Steppe's figures; `deflate`: the `stream_deflate` setting (the clients offer it)."""
+    with TemporaryDirectory() as tmp:
+        project = Path(tmp) / "project"
+        write_project(project)
+        settings = replace(Settings(), port=0, state=state, queue="memory", stream_deflate=deflate)
+        async with (
+            open_services(project, settings, "start", console_level="error") as services,
+            httpx.AsyncClient(base_url=services.url, timeout=120) as http,
+        ):
+            return await subscriber_figures(
+                services.url, posting_ticks(http), burst, paced, interval_ms
+            )
+
+
+async def bare_figures(burst: int, paced: int, interval_ms: float) -> dict[str, float]:
+    """The floor's figures (bench/bare_ws.py), its clients without deflate like Steppe's."""
+    async with bare_fanout() as url, httpx.AsyncClient(base_url=url, timeout=120) as http:
+        return await subscriber_figures(
+            url, posting_ticks(http), burst, paced, interval_ms, offer_deflate=False
+        )
+
+
+# (label, store, the `stream_deflate` setting). The clients offer permessage-deflate as
+# browsers do; the server agrees only with `stream_deflate = true`.
 VARIANTS = (
-    ("sqlite", "sqlite", True),
-    ("memory", "memory", True),
-    ("sqlite, no deflate", "sqlite", False),
+    ("sqlite", "sqlite", False),
+    ("memory", "memory", False),
+    ("sqlite, stream_deflate", "sqlite", True),
 )
+FLOOR = "bare Hypercorn fan-out (floor)"
 
 
 def run_streams(quick: bool) -> dict[str, Any]:
-    # The steady phase runs at 50 updates/s: well under what the burst shows the server
-    # sustains, so its latency is the path's, not a queue's.
-    burst, paced, interval_ms, runs = (300, 50, 20.0, 1) if quick else (1000, 200, 20.0, 3)
+    (burst, paced), interval_ms = phases(quick), STEADY_INTERVAL_MS
+    runs = 1 if quick else 3
 
     def once(state: str, deflate: bool) -> dict[str, float]:
         figures: dict[str, float] = trio.run(
@@ -158,15 +232,29 @@ def run_streams(quick: bool) -> dict[str, Any]:
         )
         return figures
 
-    return {
+    def floor() -> dict[str, float]:
+        figures: dict[str, float] = trio.run(bare_figures, burst, paced, interval_ms)
+        return figures
+
+    out = {
         label: median_of_runs([once(state, deflate) for _ in range(runs)])
         for label, state, deflate in VARIANTS
     }
+    out[FLOOR] = median_of_runs([floor() for _ in range(runs)])
+    return out
 
 
-def streams_markdown(streams: dict[str, Any] | None) -> list[str]:
+def streams_markdown(streams: dict[str, Any] | None, motia: dict[str, Any] | None) -> list[str]:
+    """The section's table; with the `motia` section's stream figures beside it (Motia,
+    and Steppe on the same generated project) when that ran too."""
     if not streams:
         return []
+    streams = dict(streams)
+    for name, label in (("motia", "Motia (`motia dev`), motia section"),
+                        ("steppe", "Steppe (`steppe start`), motia section")):  # fmt: skip
+        figures = (motia or {}).get(name, {}).get("streams")
+        if figures and "error" not in figures:
+            streams[label] = figures
     intro = (
         f"Streams: one group, {SUBSCRIBERS} WebSocket subscribers (Node `ws` clients); latency "
         "is from `set` in a TypeScript handler to receipt by a subscriber."
@@ -175,12 +263,13 @@ def streams_markdown(streams: dict[str, Any] | None) -> list[str]:
         intro,
         "",
         *table(
-            ("store", "updates/s (burst)", "messages/s out", "burst p50 / p99 ms",
-             "steady updates/s", "p50 ms", "p99 ms"),
+            ("server, store", "updates/s (burst)", "messages/s out", "burst p50 / p99 ms",
+             "steady updates/s", "p50 ms", "p99 ms", "server CPU µs / message"),
             (
                 (label, f"{f['updates_per_s']:,.0f}", f"{f['deliveries_per_s']:,.0f}",
                  f"{f['burst_p50_ms']:.1f} / {f['burst_p99_ms']:.1f}", f"{f['paced_per_s']:.0f}",
-                 f"{f['p50_ms']:.2f}", f"{f['p99_ms']:.2f}")
+                 f"{f['p50_ms']:.2f}", f"{f['p99_ms']:.2f}",
+                 f"{f['cpu_us_per_message']:.1f}" if "cpu_us_per_message" in f else "—")
                 for label, f in streams.items()
             ),
         ),

@@ -50,3 +50,12 @@ def test_strict_emits_is_a_boolean(tmp_path: Path) -> None:
     (tmp_path / "steppe.toml").write_text("strict-emits = 1\n")
     with pytest.raises(ConfigError, match="strict-emits: must be bool, got 1"):
         load_settings(tmp_path)
+
+
+def test_stream_deflate_is_off_unless_set_to_true(tmp_path: Path) -> None:
+    assert Settings().stream_deflate is False
+    (tmp_path / "steppe.toml").write_text("stream-deflate = true\n")
+    assert load_settings(tmp_path).stream_deflate is True
+    (tmp_path / "steppe.toml").write_text('stream_deflate = "yes"\n')
+    with pytest.raises(ConfigError, match="stream_deflate: must be bool"):
+        load_settings(tmp_path)

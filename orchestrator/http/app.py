@@ -18,8 +18,9 @@ from orchestrator.http.openapi import openapi_document
 from orchestrator.http.responses import error_response, json_response
 from orchestrator.http.step_requests import FixedRoutes, serve_step_request
 from orchestrator.http.streams_rest import streams
-from orchestrator.http.websocket import register_stream_sockets
+from orchestrator.http.websocket import is_stream_socket, serve_stream_socket
 from orchestrator.http.workbench_site import workbench_site
+from orchestrator.http.ws_server import install as install_ws_server
 from orchestrator.stores.redis_worker import RedisUnavailable
 from orchestrator.stores.sqlite_worker import StorageError
 
@@ -27,10 +28,10 @@ log = logging.getLogger("steppe.http")
 
 
 class SteppeApp(QuartTrio):
-    """Quart-Trio for the fixed routes, WebSockets and the lifespan; every other HTTP
-    request is an API step's (or a 404/405) and goes to `serve_step_request` without
-    Quart's request machinery (see step_requests.py for why). Routes reach `env`
-    through `current_env()`."""
+    """Quart-Trio for the fixed routes, the admin WebSocket and the lifespan; every other
+    HTTP request is an API step's (or a 404/405) and goes to `serve_step_request` without
+    Quart's request machinery (see step_requests.py for why), and stream WebSockets go
+    to `serve_stream_socket` (websocket.py). Routes reach `env` through `current_env()`."""
 
     def __init__(self, env: HttpEnv) -> None:
         # No static folder: a `static/` beside the project must not shadow API steps.
@@ -52,6 +53,9 @@ class SteppeApp(QuartTrio):
                 timeout = float(self.config["BODY_TIMEOUT"])
                 await serve_step_request(self.env, scope, receive, send, timeout)
                 return
+        elif scope["type"] == "websocket" and is_stream_socket(scope["path"]):
+            await serve_stream_socket(self.env, scope, receive, send)
+            return
         await super().asgi_app(scope, receive, send)
 
 
@@ -66,7 +70,7 @@ def create_app(env: HttpEnv) -> SteppeApp:
     app.register_blueprint(metrics)
     app.register_blueprint(workbench_site())
     app.register_blueprint(streams)
-    register_stream_sockets(app)
+    install_ws_server()
 
     @app.get("/openapi.json")
     async def openapi() -> Response:

@@ -6,8 +6,8 @@ that machinery is about 40% of a bare Quart route's CPU time per request. So
 `SteppeApp` (app.py) hands every HTTP request that no fixed route answers to
 `serve_step_request`, which reads the body from `receive` (with the size limit and
 the body timeout), lets `api.serve_api_request` answer, and sends the answer.
-Fixed routes (admin, workbench, streams REST, OpenAPI), WebSockets and the lifespan
-stay with Quart.
+Fixed routes (admin, workbench, streams REST, OpenAPI), the admin WebSocket and the
+lifespan stay with Quart.
 """
 
 from __future__ import annotations

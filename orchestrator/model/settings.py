@@ -82,6 +82,10 @@ class Settings:
     shutdown_grace: float = 10.0
     # Stream messages a WebSocket client may have waiting before it is dropped as too slow.
     stream_buffer: int = 1024
+    # Agree to permessage-deflate when a stream WebSocket client offers it. Off: each
+    # message would be compressed once per subscriber, which for small JSON costs more
+    # CPU than it saves bytes; off, a change is framed once for every subscriber.
+    stream_deflate: bool = False
     data_dir: str = ".steppe"
     # An emit to a topic missing from a non-empty `emits` is an error, not a warning.
     strict_emits: bool = False
@@ -116,6 +120,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "shutdown_grace": (int, float),
     "load_timeout": (int, float),
     "stream_buffer": (int,),
+    "stream_deflate": (bool,),
     "data_dir": (str,),
     "strict_emits": (bool,),
     "max_trace_deliveries": (int,),

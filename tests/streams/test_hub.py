@@ -8,6 +8,7 @@ import trio
 from orchestrator.core.logs import LogSink
 from orchestrator.services.streams.hub import Outbox, StreamHub
 from orchestrator.services.streams.messages import Channel
+from orchestrator.services.streams.outgoing import Outgoing
 
 
 def hub(buffer_messages: int = 8, buffer_bytes: int = 1024) -> StreamHub:
@@ -19,40 +20,70 @@ def hub(buffer_messages: int = 8, buffer_bytes: int = 1024) -> StreamHub:
 async def drain(outbox: Outbox) -> list[str]:
     taken = []
     while len(outbox):
-        taken.append(await outbox.get())
+        taken += [message.text for message in await outbox.take()]
     return taken
 
 
 async def test_outbox_is_bounded_by_messages_and_by_bytes() -> None:
     by_count = Outbox(max_messages=2, max_bytes=1000)
-    assert by_count.offer("a") and by_count.offer("b")
-    assert not by_count.offer("c")
+    assert by_count.offer(Outgoing("a")) and by_count.offer(Outgoing("b"))
+    assert not by_count.offer(Outgoing("c"))
     by_size = Outbox(max_messages=100, max_bytes=10)
-    assert by_size.offer("x" * 8)
-    assert not by_size.offer("y" * 3)
+    assert by_size.offer(Outgoing("x" * 8))
+    assert not by_size.offer(Outgoing("y" * 3))
     # One message larger than the bound still passes when nothing waits: it can be sent.
-    assert Outbox(max_messages=100, max_bytes=10).offer("z" * 50)
+    assert Outbox(max_messages=100, max_bytes=10).offer(Outgoing("z" * 50))
 
 
-async def test_outbox_get_waits_and_ends_when_closed() -> None:
+async def test_outbox_take_waits_and_ends_when_closed() -> None:
     outbox = Outbox(max_messages=4, max_bytes=100)
     got: list[str] = []
 
     async def reader() -> None:
         try:
             while True:
-                got.append(await outbox.get())
+                got.extend(message.text for message in await outbox.take())
         except trio.EndOfChannel:
             got.append("<end>")
 
     async with trio.open_nursery() as nursery:
         nursery.start_soon(reader)
         await trio.sleep(0.01)
-        outbox.offer("one")
-        outbox.offer("two")
+        outbox.offer(Outgoing("one"))
+        outbox.offer(Outgoing("two"))
         await trio.sleep(0.01)
         outbox.close()
     assert got == ["one", "two", "<end>"]
+
+
+async def test_take_hands_over_what_waits_in_order_in_bounded_batches() -> None:
+    outbox = Outbox(max_messages=100, max_bytes=1000)
+    for n in range(10):
+        assert outbox.offer(Outgoing(f"m{n}"))  # 2 characters each
+    assert [m.text for m in await outbox.take(max_bytes=8)] == ["m0", "m1", "m2", "m3"]
+    assert [m.text for m in await outbox.take()] == [f"m{n}" for n in range(4, 10)]
+    # A message larger than the batch bound still goes, alone.
+    outbox.offer(Outgoing("x" * 20))
+    outbox.offer(Outgoing("y"))
+    assert [m.text for m in await outbox.take(max_bytes=8)] == ["x" * 20]
+    assert len(outbox) == 1
+
+
+async def test_take_waits_until_not_before_and_brings_what_arrived_meanwhile() -> None:
+    outbox = Outbox(max_messages=100, max_bytes=1000)
+    outbox.offer(Outgoing("first"))
+    taken: list[str] = []
+
+    async def writer() -> None:
+        batch = await outbox.take(not_before=trio.current_time() + 0.05)
+        taken.extend(message.text for message in batch)
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(writer)
+        await trio.sleep(0.01)
+        assert not taken  # the first waits out the gap...
+        outbox.offer(Outgoing("second"))
+    assert taken == ["first", "second"]  # ...and goes out with what came meanwhile
 
 
 async def test_an_item_room_is_keyed_by_stream_group_and_id() -> None:
@@ -96,3 +127,25 @@ async def test_a_client_with_a_full_outbox_is_dropped_and_logged() -> None:
     assert slow not in h.clients and h.dropped == 1
     assert h.publish(Channel("items", "g", "x"), "later") == 1
     assert any("dropped WebSocket client slow-client" in e["msg"] for e in logs.tail)
+
+
+async def test_a_direct_write_goes_only_to_an_idle_client_and_its_rest_goes_first() -> None:
+    h = hub(buffer_messages=8, buffer_bytes=1000)
+    client = h.connect("direct")
+    h.subscribe(client, "s", Channel("s", "g"))
+    socket = bytearray()
+    takes = [5]  # the socket takes 5 bytes of the first frame, then all it is given
+
+    def write(frames: bytes) -> int:
+        taken = takes.pop(0) if takes else len(frames)
+        socket.extend(frames[:taken])
+        return taken
+
+    client.direct = write
+    h.publish(Channel("s", "g"), "first")
+    h.publish(Channel("s", "g"), "second")  # something waits: not written directly
+    assert bytes(socket) == Outgoing("first").frame[:5]
+    socket += b"".join(m.frame for m in await client.outbox.take())
+    assert bytes(socket) == Outgoing("first").frame + Outgoing("second").frame
+    h.publish(Channel("s", "g"), "third")  # idle again: straight to the socket
+    assert bytes(socket).endswith(Outgoing("third").frame) and not len(client.outbox)
