@@ -52,3 +52,32 @@ async def test_update_ops_on_a_stream_item(make_project: Callable[..., Path]) ->
         second = await client.post("/deployments/d-1/advance")
         assert second.json()["new_value"]["completedSteps"] == 2
         assert second.json()["old_value"] == first.json()["new_value"]
+
+
+async def test_update_ops_from_python_and_ruby(make_project: Callable[..., Path]) -> None:
+    async with served_fixture(make_project) as (services, client):
+        before = {"count": 1, "points": 1, "scratch": "MOCK", "meta": {"v": 1}}
+        for group, key in (("tally", "k"), ("score", "k")):
+            await services.env.state.set(group, key, before)
+        tally = await client.post("/py/tally/k")
+        assert tally.status_code == 200, tally.text
+        assert tally.json() == {
+            "new_value": {
+                "count": 3,
+                "points": 1,
+                "status": "counted",
+                "meta": {"v": 1, "by": "python"},
+            },
+            "old_value": before,
+        }
+        score = await client.post("/rb/score/k")
+        assert score.status_code == 200, score.text
+        assert score.json() == {
+            "new_value": {
+                "count": 1,
+                "points": 4,
+                "status": "scored",
+                "meta": {"v": 1, "by": "ruby"},
+            },
+            "old_value": before,
+        }

@@ -31,3 +31,13 @@ async def test_typescript_cron_step_helper_enqueues(make_project: Callable[..., 
         assert ("daily report", report) in logged(services, "DailyReport")
         audit = {"action": "reported", "orderId": None, "count": 2}
         assert logged(services, "Audit") == [("audit", audit)]
+
+
+async def test_python_and_ruby_cron_get_no_input(make_project: Callable[..., Path]) -> None:
+    async with served_fixture(make_project) as (services, client):
+        await run_cron(client, "NightlyDigest")
+        await run_cron(client, "WeeklySweep")
+        digest = await wait_for(lambda: services.env.state.get("digest", "last"))
+        assert digest == {"input": None, "expression": "0 0 0 * * * *"}
+        sweep = await wait_for(lambda: services.env.state.get("sweep", "last"))
+        assert sweep == {"input": None, "expression": "0 0 0 * * 1 *"}

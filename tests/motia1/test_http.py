@@ -37,3 +37,29 @@ async def test_javascript_http_trigger_reads_path_and_query_params(
         missing = await client.get("/users/u-9")
         assert missing.status_code == 404 and missing.json() == {"error": "no such user"}
         assert ("Getting user", {"userId": "u-1"}) in logged(services, "GetUser")
+
+
+async def test_python_one_argument_handler_returns_api_response(
+    make_project: Callable[..., Path],
+) -> None:
+    """motia-py's form (docs concepts/steps.mdx, the Python tab): `handler(request)`,
+    `request.path_params`, `ApiResponse(status=..., body=...)`."""
+    async with served_fixture(make_project) as (services, client):
+        answer = await client.get("/py/greetings/ann?lang=en")
+        assert answer.status_code == 200
+        assert answer.json() == {"greeting": "Hello, ann", "lang": "en"}
+        assert ("Greeting", {"name": "ann"}) in logged(services, "GetGreeting")
+
+
+async def test_python_and_ruby_http_body_schemas(make_project: Callable[..., Path]) -> None:
+    async with served_fixture(make_project) as (_services, client):
+        assert (await client.post("/py/notes", json={})).status_code == 400
+        assert (await client.post("/rb/parcels", json={"weight": "heavy"})).status_code == 400
+
+
+async def test_ruby_http_trigger(make_project: Callable[..., Path]) -> None:
+    async with served_fixture(make_project) as (services, client):
+        answer = await client.get("/rb/hello/bo?lang=fr")
+        assert answer.status_code == 200
+        assert answer.json() == {"greeting": "Hello, bo", "lang": "fr"}
+        assert ("Greeting", {"name": "bo"}) in logged(services, "HelloRb")

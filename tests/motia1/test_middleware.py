@@ -32,3 +32,12 @@ async def test_javascript_middleware(make_project: Callable[..., Path]) -> None:
         ok = await client.get("/protected", headers={"authorization": "Bearer MOCK"})
         assert ok.status_code == 200 and ok.json() == {"message": "Success"}
         assert ok.headers["x-checked-by"] == "authMiddleware"
+
+
+async def test_python_and_ruby_middleware(make_project: Callable[..., Path]) -> None:
+    async with served_fixture(make_project) as (_services, client):
+        for path in ("/py/protected", "/rb/protected"):
+            refused = await client.get(path)
+            assert refused.status_code == 401 and refused.json() == {"error": "Unauthorized"}
+            ok = await client.get(path, headers={"authorization": "Bearer MOCK"})
+            assert ok.status_code == 200 and ok.json() == {"message": "Success"}, path

@@ -53,3 +53,31 @@ async def test_javascript_conditions_and_a_default_branch(
             "data": {"id": "t-3", "approved": True},
         }
         assert await services.env.state.get("tickets", "t-4") is None
+
+
+async def test_python_and_ruby_conditions_and_match(make_project: Callable[..., Path]) -> None:
+    """Python: motia-py's triple_trigger_step.py form (helpers with `condition=`,
+    `ctx.match({...})`); Ruby: `condition: ->(input, ctx)`, `ctx.match(queue: ->…,
+    default: ->…)`."""
+    cases = (
+        ("incident.reported", "/py/incidents", "Triage", "incidents", "priority", "urgent"),
+        ("courier.requested", "/rb/couriers", "DispatchRb", "couriers", "zone", "north"),
+    )
+    async with served_fixture(make_project) as (services, client):
+        for topic, path, step, group, field, passing in cases:
+            await emit(client, topic, {"id": "a", field: passing})
+            await emit(client, topic, {"id": "b", field: "other"})
+            form = {"id": "c", "approved": True, "verified": True}
+            answer = await client.post(path, json=form)
+            assert answer.status_code == 200, answer.text
+            refused = await client.post(path, json={"id": "d"})
+            assert refused.status_code == 404
+            await run_cron(client, step)
+            await wait_for(lambda group=group: services.env.state.get(group, "sweep"))
+            await services.bus.wait_idle()
+            stored = dict(await services.env.state.items(group))
+            assert stored.pop("a") == {"via": "queue", "data": {"id": "a", field: passing}}
+            assert stored.pop("c") == {"via": "http", "data": form}
+            assert set(stored) == {"sweep"}, step  # b and d never ran the handler
+        assert await services.env.state.get("incidents", "sweep") == {"via": "cron", "isCron": True}
+        assert await services.env.state.get("couriers", "sweep") == {"via": "cron", "cron": True}

@@ -62,3 +62,36 @@ async def test_a_queue_trigger_input_schema_refuses_bad_data(
         assert refused.status_code == 400 and "StoreMessage" in refused.text
         await emit(client, "message.processed", {"messageId": "m-1", "text": "MOCK"})
         assert await wait_for(lambda: services.env.state.get("messages", "m-1"))
+
+
+async def test_python_chain_enqueues_from_ctx_and_module(
+    make_project: Callable[..., Path],
+) -> None:
+    async with served_fixture(make_project) as (services, client):
+        sent = await client.post("/py/notes", json={"text": "MOCK buy milk"})
+        assert sent.status_code == 202
+        note_id = sent.json()["noteId"]
+        stored = await wait_for(lambda: services.env.state.get("notes", note_id))
+        assert stored == {
+            "noteId": note_id,
+            "text": "MOCK buy milk",
+            "words": 3,
+            "topic": "py.note.processed",
+        }
+
+
+async def test_ruby_chain_enqueues_from_ctx_and_module(
+    make_project: Callable[..., Path],
+) -> None:
+    async with served_fixture(make_project) as (services, client):
+        sent = await client.post("/rb/parcels", json={"weight": 12.5})
+        assert sent.status_code == 202
+        parcel_id = sent.json()["parcelId"]
+        stored = await wait_for(lambda: services.env.state.get("parcels", parcel_id))
+        assert stored == {
+            "parcelId": parcel_id,
+            "weight": 12.5,
+            "heavy": True,
+            "topic": "rb.parcel.weighed",
+        }
+        assert ("Weighing parcel", {"parcelId": parcel_id}) in logged(services, "WeighParcel")
