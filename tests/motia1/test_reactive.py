@@ -71,3 +71,67 @@ async def test_javascript_stream_trigger_on_updates_only(
         await services.bus.wait_idle()
         fields = {"streamName": "deployment", "groupId": "data", "eventType": "update"}
         assert updated == logged(services, "OnDeploymentUpdate") == [("Deployment updated", fields)]
+
+
+async def test_python_state_trigger(make_project: Callable[..., Path]) -> None:
+    """motia-py playground state_example/on_state_change_step.py: `state(condition=…)`,
+    a one-argument handler reading `input.item_id`, `input.old_value`, `input.new_value`."""
+    async with served_fixture(make_project) as (services, client):
+        # Workbench edits (the admin API) change state as a handler's writes do.
+        for status in ("new", "active"):
+            changed = await client.put("/__steppe/api/state/users/u-1", json={"status": status})
+            assert changed.status_code == 200
+        await client.put("/__steppe/api/state/others/u-1", json={"status": "ignored"})
+        await wait_for(lambda: len(logged(services, "on-user-state-change")) == 2)
+        await services.bus.wait_idle()
+        assert logged(services, "on-user-state-change") == [
+            ("User state changed", {"item_id": "u-1", "old": None, "new": "new"}),
+            ("User state changed", {"item_id": "u-1", "old": "new", "new": "active"}),
+        ]
+
+
+async def test_python_writes_a_typescript_stream_and_both_triggers_run(
+    make_project: Callable[..., Path],
+) -> None:
+    """motia-py's `Stream("todo")` writes the stream todo.stream.ts declares; the TS and
+    the Python (playground stream_example/on_todo_event_step.py) stream triggers run."""
+    async with served_fixture(make_project) as (services, client):
+        added = await client.post("/py/todos/inbox", json={"description": "MOCK Eggs"})
+        assert added.status_code == 201, added.text
+        todo = {"id": "todo-py-eggs", "description": "MOCK Eggs", "done": False}
+        assert added.json() == todo
+        event = {
+            "stream_name": "todo", "group_id": "inbox", "item_id": todo["id"],
+            "event_type": "create", "data": todo,
+        }  # fmt: skip
+        await wait_for(
+            lambda: ("Todo stream event", event) in logged(services, "on-todo-stream-event")
+        )
+        change = {"stream": "todo", "groupId": "inbox", "id": todo["id"], "change": "create"}
+        await wait_for(lambda: ("todo changed", change) in logged(services, "OnTodoChange"))
+
+
+async def test_ruby_state_trigger_with_a_condition(make_project: Callable[..., Path]) -> None:
+    async with served_fixture(make_project) as (services, client):
+        for _ in range(4):  # points 3, 6, 9, 12: only the last passes the condition
+            assert (await client.post("/rb/score/top")).status_code == 200
+        await wait_for(lambda: logged(services, "OnHighScore"))
+        await services.bus.wait_idle()
+        high = {"key": "top", "points": 12, "before": 9, "state": True}
+        assert logged(services, "OnHighScore") == [("high score", high)]
+
+
+async def test_ruby_stream_trigger_on_one_group(make_project: Callable[..., Path]) -> None:
+    async with served_fixture(make_project) as (services, client):
+        for room, item in (("main", "m-1"), ("side", "s-1"), ("main", "m-1")):
+            posted = await client.post(f"/rb/lobby/{room}", json={"id": item, "text": "MOCK hi"})
+            assert posted.status_code == 201, posted.text
+        logged_post = await wait_for(lambda: services.env.state.get("lobby-log", "m-1"))
+        await services.bus.wait_idle()
+        assert logged_post == {
+            "stream": "lobby",
+            "group": "main",
+            "event": {"type": "create", "data": {"id": "m-1", "text": "MOCK hi"}},
+        }
+        # The other group's item and the update of m-1 did not run it.
+        assert [key for key, _ in await services.env.state.items("lobby-log")] == ["m-1"]

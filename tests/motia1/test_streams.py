@@ -43,3 +43,23 @@ async def test_on_join_refuses_a_client_without_a_user(make_project: Callable[..
                     "event:error",
                     {"message": "access to stream 'todo' denied", "code": "FORBIDDEN"},
                 )
+
+
+async def test_python_and_ruby_streams_with_hooks(make_project: Callable[..., Path]) -> None:
+    """motia-py's `on_join`/`on_leave` in a stream config (types_stream.py); Ruby's
+    `def on_join`; both get authenticateStream's context."""
+    async with served_fixture(make_project) as (services, _client):
+        for stream, step, text in (("room", "room", "room"), ("lobby", "lobby", "lobby")):
+            async with socket(ws_url(services, "/?authToken=mock-token-ann")) as ws:
+                await ws.join(stream, "g-1")
+                assert event_of(await ws.next()) == ("sync", [])
+            async with socket(ws_url(services, "/")) as ws:
+                await ws.join(stream, "g-2")
+                assert event_of(await ws.next())[0] == "event:error"
+            joined = [m for m, _ in logged(services, step) if m == f"Client joined {text}"]
+            assert len(joined) == 2, stream
+            await wait_for(
+                lambda step=step, text=text: (
+                    (f"Client left {text}", None) in [(m, None) for m, _ in logged(services, step)]
+                )
+            )
