@@ -51,6 +51,11 @@ class RecordingState(MemoryStateStore):
         self.writes.append(StateWrite("set", group, key, value))
         return await super().set(group, key, value)
 
+    async def replace(self, group: str, key: str, value: JSON) -> JSON:
+        # A set that reads the old value (state triggers', and 1.0's stateManager.set).
+        self.writes.append(StateWrite("set", group, key, value))
+        return await super().replace(group, key, value)
+
     async def update(self, group: str, key: str, ops: list[UpdateOp]) -> UpdateResult:
         result = await super().update(group, key, ops)
         self.writes.append(StateWrite("update", group, key, result.new_value))

@@ -180,6 +180,8 @@ class ContextRouter:
             "state.list": self._state_get_group,
             "state.listGroups": self._state_list_groups,
             "state.update": self._state_update,
+            # 1.0's `set` answer, {new_value, old_value}: the old value read atomically.
+            "state.replace": self._state_replace,
             "response.write": self._response_write,
         }
 
@@ -223,6 +225,13 @@ class ContextRouter:
             raise CallbackError("ValidationError", "state.set needs a value")
         group, key = _group_key(params)
         return await self._writes.set(group, key, params["value"], Origin.of(invocation))
+
+    async def _state_replace(self, invocation: Invocation, params: JSONMap) -> JSON:
+        if "value" not in params:
+            raise CallbackError("ValidationError", "state.replace needs a value")
+        group, key = _group_key(params)
+        written = await self._writes.replace(group, key, params["value"], Origin.of(invocation))
+        return written.as_json()
 
     async def _state_delete(self, invocation: Invocation, params: JSONMap) -> JSON:
         group, key = _group_key(params)

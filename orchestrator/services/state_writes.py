@@ -27,12 +27,21 @@ class StateWriter:
         return changes if changes is not None and changes.watches_state else None
 
     async def set(self, group: str, key: str, value: JSON, origin: Origin | None) -> JSON:
-        changes = self._watching()
-        if changes is None:
+        if self._watching() is None:
             return await self.store.set(group, key, value)
-        old = await self.store.replace(group, key, value)
-        await changes.state_changed(origin, group, key, old, value)
+        await self.replace(group, key, value, origin)
         return value
+
+    async def replace(
+        self, group: str, key: str, value: JSON, origin: Origin | None
+    ) -> UpdateResult:
+        """A set that reads the old value in the same atomic step, whether or not a
+        trigger watches (Motia 1.0's `stateManager.set` answers `{new_value, old_value}`)."""
+        old = await self.store.replace(group, key, value)
+        changes = self._watching()
+        if changes is not None:
+            await changes.state_changed(origin, group, key, old, value)
+        return UpdateResult(old, value)
 
     async def delete(self, group: str, key: str, origin: Origin | None) -> JSON:
         """The old value; deleting a missing key changes nothing and triggers nothing."""

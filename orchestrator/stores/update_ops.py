@@ -44,14 +44,14 @@ class UpdateOp:
 
 @dataclass(frozen=True, slots=True)
 class UpdateResult:
-    """The value before the update (None when there was none) and after it."""
+    """The value before a write (None when there was none) and after it."""
 
     old_value: JSON
     new_value: JSON
 
     def as_json(self) -> dict[str, JSON]:
-        """What 1.0's `update` resolves to: `{old_value, new_value}` (snake_case, as
-        the engine's `UpdateResult` serialises)."""
+        """What 1.0's `update` and `set` resolve to: `{old_value, new_value}` (snake_case,
+        as the engine's `UpdateResult` and `SetResult` serialise)."""
         return {"old_value": self.old_value, "new_value": self.new_value}
 
 

@@ -11,7 +11,7 @@ import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from orchestrator.core.errors import SteppeError
 from orchestrator.core.types import JSON
@@ -253,7 +253,8 @@ class StreamsAccess:
 
     def set(self, stream: str, group: str, item_id: str, data: JSON) -> dict[str, Any]:
         service, found = self._stream(stream)
-        return self._server.call(service.set, found, group, item_id, data)
+        written = self._server.call(service.set, found, group, item_id, data)
+        return cast(dict[str, Any], written.new_value)  # the stored item: always an object
 
     def delete(self, stream: str, group: str, item_id: str) -> dict[str, Any] | None:
         service, found = self._stream(stream)

@@ -49,10 +49,11 @@ async def test_missing_items_and_groups(store: StreamStore) -> None:
 
 async def test_set_creates_then_updates_and_get_reads(store: StreamStore) -> None:
     first = await store.set("s", "g", item("a", text="one"), now=T0)
-    assert first.created and first.evicted == []
+    assert first.created and first.old is None and first.evicted == []
     assert await store.get("s", "g", "a", T0) == {"text": "one", "id": "a"}
     second = await store.set("s", "g", item("a", text="two"), now=T0)
-    assert not second.created
+    # The item replaced, read in the same step (Motia 1.0's set answers {new_value, old_value}).
+    assert not second.created and second.old == {"text": "one", "id": "a"}
     assert await store.get("s", "g", "a", T0) == {"text": "two", "id": "a"}
 
 
@@ -110,7 +111,7 @@ async def test_setting_an_expired_item_creates_it_again_at_the_end(store: Stream
     await store.set("s", "g", item("a", n=1), now=T0, expires_at=T0 + 1)
     await store.set("s", "g", item("b", n=2), now=T0)
     again = await store.set("s", "g", item("a", n=3), now=T0 + 2, expires_at=T0 + 3)
-    assert again.created
+    assert again.created and again.old is None
     assert [i["id"] for i in await store.get_group("s", "g", T0 + 2)] == ["b", "a"]
 
 

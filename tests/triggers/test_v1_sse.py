@@ -7,6 +7,9 @@ Motia 1.0 writes such a step as motia-js/playground/steps/api-steps/sse.step.ts 
 HANDLER_MIGRATION_GUIDE.md §6 do: `response.status()`, `response.headers()`, writes to
 `response.stream` (types.ts MotiaHttpResponse: a NodeJS.WritableStream), then
 `response.close()`; src/new/build/utils.ts hands the handler iii's `res` as `response`.
+Python steps as motia-py writes them (HANDLER_MIGRATION_GUIDE.md §6, motia-py types.py
+MotiaHttpResponse: `await response.status()`, `response.writer.stream.write()`,
+`response.close()`), Ruby ones in Ruby's idiom (`response.stream.write`, `<<`, `close`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +29,23 @@ import trio
 from orchestrator.wiring.server import Services
 from tests.helpers import serving, wait_for
 from tests.triggers.sse_project import PROJECT
+
+
+@dataclass(frozen=True)
+class Lang:
+    """Where a language's copy of a step is served, and what its names are."""
+
+    prefix: str  # of its routes
+    suffix: str  # of its step names
+    group: str  # the SSE step's state group
+    error: str  # what `throw new Error` / `raise` is called
+
+
+LANGS = [
+    pytest.param(Lang("", "", "sse", "Error"), id="node"),
+    pytest.param(Lang("/py", "Py", "sse-py", "RuntimeError"), id="python"),
+    pytest.param(Lang("/rb", "Rb", "sse-rb", "RuntimeError"), id="ruby"),
+]
 
 
 @asynccontextmanager
@@ -47,11 +68,12 @@ async def next_event(lines: AsyncIterator[str]) -> list[str]:
     return event
 
 
+@pytest.mark.parametrize("lang", LANGS)
 async def test_server_sent_events_arrive_while_the_handler_runs(
-    make_project: Callable[..., Path],
+    make_project: Callable[..., Path], lang: Lang
 ) -> None:
     async with served(make_project) as (services, client):
-        async with client.stream("GET", "/sse") as response:
+        async with client.stream("GET", f"{lang.prefix}/sse") as response:
             assert response.status_code == 200
             assert response.headers["content-type"] == "text/event-stream"
             assert response.headers["cache-control"] == "no-cache"
@@ -60,12 +82,12 @@ async def test_server_sent_events_arrive_while_the_handler_runs(
             lines = response.aiter_lines()
             assert await next_event(lines) == ["event: item", 'data: {"n":1}']
             # The handler is still waiting for this flag: event 1 came before its end.
-            assert await services.env.state.get("sse", "finished") is None
-            await services.env.state.set("sse", "go", True)
+            assert await services.env.state.get(lang.group, "finished") is None
+            await services.env.state.set(lang.group, "go", True)
             assert await next_event(lines) == ["event: item", 'data: {"n":2}']
             assert await next_event(lines) == ["event: done", 'data: {"total":3}']
             assert [line async for line in lines] == []
-        assert await wait_for(lambda: services.env.state.get("sse", "finished")) is True
+        assert await wait_for(lambda: services.env.state.get(lang.group, "finished")) is True
         await wait_for(lambda: logged(services, "SSE done"))
 
 
@@ -82,29 +104,37 @@ async def test_a_streamed_text_body_is_whole_and_ended_by_the_handler_returning(
         assert again.text == response.text
 
 
+@pytest.mark.parametrize("lang", LANGS)
 async def test_a_client_leaving_mid_stream_stops_the_handler_writes(
-    make_project: Callable[..., Path],
+    make_project: Callable[..., Path], lang: Lang
 ) -> None:
     async with served(make_project) as (services, client):
-        async with client.stream("GET", "/forever") as response:
+        async with client.stream("GET", f"{lang.prefix}/forever") as response:
             lines = response.aiter_lines()
             assert await lines.__anext__() == "tick 0"
-        # Leaving the block closed the connection: the handler's stream closes under it.
-        await wait_for(lambda: logged(services, "stream closed"))
+        # Leaving the block closed the connection: the handler's stream closes under it
+        # (Node: 'close'; Python and Ruby: the write in progress or the next one raises).
+        if not lang.prefix:
+            await wait_for(lambda: logged(services, "stream closed"))
         [stopped] = await wait_for(lambda: logged(services, "writes stopped"))
         assert stopped["fields"]["destroyed"] is True
-        [gone] = logged(services, "the client disconnected from the streamed response")
-        assert gone["step"] == "Forever" and gone["level"] == "info"
+        if lang.prefix:
+            assert stopped["fields"]["failed"] in ("Cancelled", "StreamClosed"), stopped
+        [gone] = await wait_for(
+            lambda: logged(services, "the client disconnected from the streamed response")
+        )
+        assert gone["step"] == f"Forever{lang.suffix}" and gone["level"] == "info"
         assert (await client.get("/text")).text.startswith("line 1\n")  # still healthy
         assert not [e for e in services.env.logs.tail if e["level"] == "error"]
 
 
+@pytest.mark.parametrize("lang", LANGS)
 async def test_a_handler_throwing_after_streaming_began_cuts_the_answer_and_is_logged(
-    make_project: Callable[..., Path],
+    make_project: Callable[..., Path], lang: Lang
 ) -> None:
     async with served(make_project) as (services, client):
         received = b""
-        async with client.stream("GET", "/boom") as response:
+        async with client.stream("GET", f"{lang.prefix}/boom") as response:
             assert response.status_code == 200
             try:
                 async for chunk in response.aiter_raw():
@@ -114,8 +144,9 @@ async def test_a_handler_throwing_after_streaming_began_cuts_the_answer_and_is_l
                 complete = False  # no closing chunk: the client can tell it is cut short
         assert received == b"first\n" and not complete  # no second status line
         [threw] = await wait_for(lambda: logged(services, "after its response began streaming"))
-        assert threw["level"] == "error" and threw["step"] == "Boom"
-        assert "Error after its response began streaming: boom after streaming" in threw["msg"]
+        assert threw["level"] == "error" and threw["step"] == f"Boom{lang.suffix}"
+        thrown = f"threw {lang.error} after its response began streaming: boom after streaming"
+        assert thrown in threw["msg"]
         assert (await client.get("/text")).status_code == 200
 
 

@@ -135,12 +135,15 @@ class StreamsService:
         origin = Origin.of(invocation)
         if method == "streams.get":
             return await self.get(stream, _text(params, "groupId"), _text(params, "id"))
-        if method == "streams.set":
+        if method in ("streams.set", "streams.replace"):
             if "data" not in params:
-                raise CallbackError("ValidationError", f"streams.{stream.name}.set needs data")
-            return await self.set(
+                call = method.removeprefix("streams.")
+                raise CallbackError("ValidationError", f"streams.{stream.name}.{call} needs data")
+            written = await self.set(
                 stream, _text(params, "groupId"), _text(params, "id"), params["data"], origin
             )
+            # `replace` answers as Motia 1.0's set, {new_value, old_value}; `set` as 0.17's.
+            return written.as_json() if method == "streams.replace" else written.new_value
         if method == "streams.delete":
             return await self.delete(stream, _text(params, "groupId"), _text(params, "id"), origin)
         if method in ("streams.getGroup", "streams.list"):  # `list` is Motia 1.0's name
@@ -170,10 +173,10 @@ class StreamsService:
         item_id: str,
         data: JSON,
         origin: Origin | None = None,
-    ) -> JSONMap:
-        """Validate, store and publish; returns the stored item (the data plus `id`).
-        `origin`: the handler that made the change, whose trace a stream trigger's
-        delivery continues (None: a new trace)."""
+    ) -> UpdateResult:
+        """Validate, store and publish; returns the item replaced (None when there was
+        none) and the stored one (the data plus `id`). `origin`: the handler that made
+        the change, whose trace a stream trigger's delivery continues (None: a new trace)."""
         if not isinstance(data, dict):
             raise CallbackError(
                 "ValidationError",
@@ -207,7 +210,7 @@ class StreamsService:
             for old in outcome.evicted:
                 await self._changed(origin, stream.name, group, str(old.get("id")), "delete", old)
         self._note_expiry(expires_at)
-        return item
+        return UpdateResult(outcome.old, item)
 
     def _note_expiry(self, expires_at: float | None) -> None:
         """Wake the sweeper when an item now expires before anything it waits for."""

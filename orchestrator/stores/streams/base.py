@@ -20,10 +20,15 @@ from orchestrator.stores.update_ops import UpdateOp, apply_ops
 
 @dataclass(frozen=True, slots=True)
 class SetOutcome:
-    """What a `set` did: whether the item is new, and the items `maxItems` pushed out."""
+    """What a `set` did: the item it replaced (None when it was missing or expired, so
+    the item is new), and the items `maxItems` pushed out."""
 
-    created: bool
+    old: JSONMap | None
     evicted: list[JSONMap] = field(default_factory=list)
+
+    @property
+    def created(self) -> bool:
+        return self.old is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +92,9 @@ class StreamStore(ABC):
         expires_at: float | None = None,
         max_items: int | None = None,
     ) -> SetOutcome:
-        """Create or replace `item` (its `id` is the key). An expired item counts as
-        missing, so setting it again creates it. With `max_items`, a created item pushes
+        """Create or replace `item` (its `id` is the key), reading the item it replaces in
+        the same atomic step. An expired item counts as missing, so setting it again
+        creates it. With `max_items`, a created item pushes
         out the oldest live items of the group beyond that many."""
 
     @abstractmethod

@@ -99,6 +99,7 @@ class MemoryStreamStore(StreamStore):
         item_id = str(item["id"])
         old = entries.get(item_id)
         created = old is None or not old.live(now)
+        replaced = None if old is None or created else old.item
         if old is not None and created:
             del entries[item_id]  # an expired item comes back as new, at the end
         entries[item_id] = _Entry(item, expires_at)
@@ -107,7 +108,7 @@ class MemoryStreamStore(StreamStore):
             live = [key for key, e in entries.items() if e.live(now)]
             for key in live[: max(0, len(live) - max_items)]:
                 evicted.append(entries.pop(key).item)
-        return SetOutcome(created, evicted)
+        return SetOutcome(replaced, evicted)
 
     async def delete(self, stream: str, group: str, item_id: str, now: float) -> JSONMap | None:
         entries = self._groups.get((stream, group))

@@ -46,7 +46,7 @@ end
 """
 
 # ARGV: P, stream, group, id, JSON, now, expires at (''), max items (''). Returns
-# 1 when created (else 0), then the JSON of each evicted item.
+# the JSON of the live item replaced ('' when created), then that of each evicted item.
 _SET_BODY = """
 local id, now = ARGV[4], tonumber(ARGV[6])
 local old = redis.call('HGET', I, id)
@@ -62,7 +62,7 @@ else
   redis.call('ZREM', E, S .. '\\0' .. G .. '\\0' .. id)
 end
 redis.call('SADD', P .. ':st:groups:' .. S, G)
-local out = {created and 1 or 0}
+local out = {created and '' or old}
 if created and ARGV[8] ~= '' then
   local live = {}
   for _, other in ipairs(redis.call('ZRANGE', O, 0, -1)) do
@@ -197,7 +197,8 @@ class RedisStreamStore(StreamStore):
             repr(now), "" if expires_at is None else repr(expires_at),
             "" if max_items is None else max_items,
         )  # fmt: skip
-        return SetOutcome(bool(reply[0]), [json.loads(text) for text in reply[1:]])
+        old = json.loads(reply[0]) if reply[0] else None
+        return SetOutcome(old, [json.loads(text) for text in reply[1:]])
 
     async def update(
         self,

@@ -150,10 +150,12 @@ class SqliteStreamStore(StreamStore):
     ) -> SetOutcome:
         key = (stream, group, item_id)
         row = connection.execute(
-            "SELECT expires_at FROM stream_items WHERE stream = ? AND group_id = ? AND item_id = ?",
+            "SELECT expires_at, data FROM stream_items"
+            " WHERE stream = ? AND group_id = ? AND item_id = ?",
             key,
         ).fetchone()
         created = row is None or (row[0] is not None and row[0] <= now)
+        old = None if row is None or created else json.loads(row[1])
         if created:
             self._seq += 1
             connection.execute(
@@ -178,7 +180,7 @@ class SqliteStreamStore(StreamStore):
                 [(stream, group, old_id) for old_id, _ in rows],
             )
             evicted = [json.loads(data) for _, data in reversed(rows)]
-        return SetOutcome(created, evicted)
+        return SetOutcome(old, evicted)
 
 
 @asynccontextmanager

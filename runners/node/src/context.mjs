@@ -50,9 +50,13 @@ for (const level of LEVELS) {
   }
 }
 
+// `v1`: answer in Motia 1.0's shapes (motia-js src/new/state.ts, src/new/stream.ts):
+// `set` resolves to {new_value, old_value}, a stream's `delete` to nothing. 0.17's
+// `set` resolves to the value (the stored item).
 class State {
-  constructor(invocation) {
+  constructor(invocation, v1) {
     this.invocation = invocation
+    this.v1 = v1
   }
 
   get(group, key) {
@@ -60,7 +64,7 @@ class State {
   }
 
   set(group, key, value) {
-    return this.invocation.call('state.set', { iid: this.invocation.iid, group, key, value })
+    return this.invocation.call(this.v1 ? 'state.replace' : 'state.set', { iid: this.invocation.iid, group, key, value })
   }
 
   delete(group, key) {
@@ -91,9 +95,10 @@ class State {
 }
 
 class Stream {
-  constructor(invocation, stream) {
+  constructor(invocation, stream, v1) {
     this.invocation = invocation
     this.stream = stream
+    this.v1 = v1
   }
 
   get(groupId, id) {
@@ -101,11 +106,13 @@ class Stream {
   }
 
   set(groupId, id, data) {
-    return this.invocation.call('streams.set', { iid: this.invocation.iid, stream: this.stream, groupId, id, data })
+    const method = this.v1 ? 'streams.replace' : 'streams.set'
+    return this.invocation.call(method, { iid: this.invocation.iid, stream: this.stream, groupId, id, data })
   }
 
   delete(groupId, id) {
-    return this.invocation.call('streams.delete', { iid: this.invocation.iid, stream: this.stream, groupId, id })
+    const deleted = this.invocation.call('streams.delete', { iid: this.invocation.iid, stream: this.stream, groupId, id })
+    return this.v1 ? deleted.then(() => undefined) : deleted
   }
 
   getGroup(groupId) {
@@ -133,24 +140,36 @@ class Stream {
 // `streams` accepts any name (`streams['chat-messages']`, `streams.chatMessages`):
 // whether the stream exists is the orchestrator's answer. `then` is not a
 // stream, so that awaiting `streams` by mistake does not hang.
-function streamsOf(invocation) {
+function streamsOf(invocation, v1) {
   const opened = new Map()
   return new Proxy(Object.create(null), {
     get(_target, name) {
       if (typeof name !== 'string' || name === 'then' || name === 'toJSON') return undefined
       let stream = opened.get(name)
-      if (stream === undefined) opened.set(name, (stream = new Stream(invocation, name)))
+      if (stream === undefined) opened.set(name, (stream = new Stream(invocation, name, v1)))
       return stream
     },
   })
 }
 
 /**
+ * The `motia` module's state and streams for an invocation, made once: Motia 1.0's
+ * shapes, whichever kind of step calls them.
+ */
+export function moduleCalls(invocation) {
+  invocation.moduleCalls ??= { state: new State(invocation, true), streams: streamsOf(invocation, true) }
+  return invocation.moduleCalls
+}
+
+/**
  * The context object handed to a handler; `ctx` is the invoke request's
  * {traceId, traceparent, step, flows}. `traceparent` is the W3C header of this
- * invocation's span, for an outbound HTTP call to pass on.
+ * invocation's span, for an outbound HTTP call to pass on. `v1` (the invoke names a
+ * Motia 1.0 trigger): `state` and `streams` are the module's, as in Motia 1.0's release
+ * candidates, whose FlowContext held `state: stateManager` (src/new/build/utils.ts).
  */
-export function createContext(invocation, ctx) {
+export function createContext(invocation, ctx, v1 = false) {
+  const { state, streams } = v1 ? moduleCalls(invocation) : { state: new State(invocation, false), streams: streamsOf(invocation, false) }
   const emit = (event) =>
     invocation.call('emit', {
       iid: invocation.iid,
@@ -168,7 +187,7 @@ export function createContext(invocation, ctx) {
     logger: new Logger(invocation),
     emit,
     enqueue: emit, // Motia 1.0's name for emit
-    state: new State(invocation),
-    streams: streamsOf(invocation),
+    state,
+    streams,
   }
 }

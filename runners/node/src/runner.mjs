@@ -127,7 +127,7 @@ class Runner {
       return this.writer.error(id, error)
     }
     const invocation = new Invocation(p.iid, id, this.session)
-    const context = createContext(invocation, p.ctx)
+    const context = createContext(invocation, p.ctx, p.trigger !== undefined && p.trigger !== null)
     // The `motia` module's functions act for the invocation through its context.
     invocation.context = context
     this.inflight.set(p.iid, invocation)

@@ -129,7 +129,8 @@ describe("the 'motia' module", { timeout: 30_000 }, () => {
   before(async () => {
     dir = makeProject(FILES)
     runner = await startRunner(dir)
-    runner.answer = (m, p) => ({ ok: true, r: m === 'state.get' ? 7 : m === 'streams.set' ? { ...p.data, id: p.id } : null })
+    const replaced = (p) => ({ new_value: { ...p.data, id: p.id }, old_value: null })
+    runner.answer = (m, p) => ({ ok: true, r: m === 'state.get' ? 7 : m === 'streams.replace' ? replaced(p) : null })
   })
 
   after(async () => {
@@ -161,7 +162,8 @@ describe("the 'motia' module", { timeout: 30_000 }, () => {
     const result = expectOk(await invoke('common.step.cjs', { key: 'b' }))
     assert.deepEqual(result, { fake: false, same: true, resolved: result.resolved })
     assert.match(result.resolved, /runners\/node\/src\/motia\/index\.cjs$/)
-    assert.deepEqual(sent(id), [['state.set', { iid: id, group: 'counts', key: 'b', value: 1 }]])
+    // 1.0's stateManager.set answers {new_value, old_value}: the orchestrator's state.replace.
+    assert.deepEqual(sent(id), [['state.replace', { iid: id, group: 'counts', key: 'b', value: 1 }]])
     const log = await runner.note((n) => n.m === 'log' && n.p.iid === id)
     assert.deepEqual([log.p.level, log.p.msg, log.p.fields], ['warn', 'set', { key: 'b' }])
   })
@@ -177,9 +179,10 @@ describe("the 'motia' module", { timeout: 30_000 }, () => {
   it('serves TypeScript, ESM and CommonJS, and a Stream declared as a value', async () => {
     expectOk(await load('typed.step.ts'))
     let id = iid + 1
-    assert.deepEqual(expectOk(await invoke('typed.step.ts', { key: 'c' })), { item: { text: 'hi', id: 'c' }, name: 'chat' })
+    const item = { new_value: { text: 'hi', id: 'c' }, old_value: null }
+    assert.deepEqual(expectOk(await invoke('typed.step.ts', { key: 'c' })), { item, name: 'chat' })
     assert.deepEqual(sent(id), [
-      ['streams.set', { iid: id, stream: 'chat', groupId: 'room', id: 'c', data: { text: 'hi' } }],
+      ['streams.replace', { iid: id, stream: 'chat', groupId: 'room', id: 'c', data: { text: 'hi' } }],
       ['streams.send', { iid: id, stream: 'chat', channel: { groupId: 'room' }, event: { type: 'typing', data: {} } }],
     ])
     expectOk(await load('cts/legacy.step.ts'))

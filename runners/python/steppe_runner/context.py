@@ -101,12 +101,14 @@ class Logger:
 
 
 class State:
-    """`state.get/set/delete/get_group/clear`, keyed by arbitrary strings."""
+    """`state.get/set/delete/get_group/clear`, keyed by arbitrary strings. `v1`: answer in
+    Motia 1.0's shapes (motia-py state.py): `set` returns {"new_value", "old_value"}."""
 
-    __slots__ = ("_invocation",)
+    __slots__ = ("_invocation", "_v1")
 
-    def __init__(self, invocation: Invocation) -> None:
+    def __init__(self, invocation: Invocation, v1: bool = False) -> None:
         self._invocation = invocation
+        self._v1 = v1
 
     def get(self, group: str, key: str) -> Any:
         iid = self._invocation.iid
@@ -119,7 +121,7 @@ class State:
             "key": key,
             "value": to_plain(value, "state value"),
         }
-        return self._invocation.call("state.set", params)
+        return self._invocation.call("state.replace" if self._v1 else "state.set", params)
 
     def delete(self, group: str, key: str) -> Any:
         iid = self._invocation.iid
@@ -157,13 +159,15 @@ class State:
 
 
 class Stream:
-    """One stream: `get/set/delete/get_group/send`."""
+    """One stream: `get/set/delete/get_group/send`. `v1`: answer in Motia 1.0's shapes
+    (motia-py streams.py): `set` returns {"new_value", "old_value"}, `delete` None."""
 
-    __slots__ = ("_invocation", "_name")
+    __slots__ = ("_invocation", "_name", "_v1")
 
-    def __init__(self, invocation: Invocation, name: str) -> None:
+    def __init__(self, invocation: Invocation, name: str, v1: bool = False) -> None:
         self._invocation = invocation
         self._name = name
+        self._v1 = v1
 
     def _params(self, group_id: str, **more: Any) -> dict[str, Any]:
         return {"iid": self._invocation.iid, "stream": self._name, "groupId": group_id, **more}
@@ -173,10 +177,11 @@ class Stream:
 
     def set(self, group_id: str, id: str, data: Any) -> Any:
         params = self._params(group_id, id=id, data=to_plain(data, "stream item"))
-        return self._invocation.call("streams.set", params)
+        return self._invocation.call("streams.replace" if self._v1 else "streams.set", params)
 
     def delete(self, group_id: str, id: str) -> Any:
-        return self._invocation.call("streams.delete", self._params(group_id, id=id))
+        params = self._params(group_id, id=id)
+        return self._invocation.call("streams.delete", params, _nothing if self._v1 else None)
 
     def get_group(self, group_id: str) -> Any:
         return self._invocation.call("streams.getGroup", self._params(group_id), _group_list)
@@ -211,18 +216,23 @@ class Stream:
 class Streams:
     """Any stream by name: `streams["chat-messages"]` or `streams.chatMessages`."""
 
-    __slots__ = ("_invocation",)
+    __slots__ = ("_invocation", "_v1")
 
-    def __init__(self, invocation: Invocation) -> None:
+    def __init__(self, invocation: Invocation, v1: bool = False) -> None:
         self._invocation = invocation
+        self._v1 = v1
 
     def __getitem__(self, name: str) -> Stream:
-        return Stream(self._invocation, name)
+        return Stream(self._invocation, name, self._v1)
 
     def __getattr__(self, name: str) -> Stream:
         if name.startswith("__"):  # keep copy, pickle and friends from finding a "stream"
             raise AttributeError(name)
-        return Stream(self._invocation, name)
+        return Stream(self._invocation, name, self._v1)
+
+
+def _nothing(_answer: Any) -> None:
+    return None
 
 
 # emit's optional keys, in the Python spelling and the protocol's.
@@ -246,6 +256,10 @@ _KEYS = {
 
 class Context(Mapping[str, Any]):
     """The handler's context: `context.logger` and `context["logger"]` alike."""
+
+    # Whether `state` and `streams` answer in Motia 1.0's shapes (a FlowContext's do, as
+    # the release candidates' FlowContext held the module's `stateManager`).
+    V1_SHAPES = False
 
     __slots__ = ("_invocation", "_logger", "_state", "_streams", "flows", "traceId", "traceparent")
 
@@ -279,14 +293,24 @@ class Context(Mapping[str, Any]):
     @property
     def state(self) -> State:
         if self._state is None:
-            self._state = State(self._invocation)
+            self._state = State(self._invocation, self.V1_SHAPES)
         return self._state
 
     @property
     def streams(self) -> Streams:
         if self._streams is None:
-            self._streams = Streams(self._invocation)
+            self._streams = Streams(self._invocation, self.V1_SHAPES)
         return self._streams
+
+    @property
+    def module_state(self) -> State:
+        """The `motia` module's `state_manager` for this invocation: 1.0's shapes always."""
+        return self.state if self.V1_SHAPES else State(self._invocation, True)
+
+    @property
+    def module_streams(self) -> Streams:
+        """The streams of the `motia` module's `Stream`s: 1.0's shapes always."""
+        return self.streams if self.V1_SHAPES else Streams(self._invocation, True)
 
     def emit(self, event: Mapping[str, Any] | None = None, /, **fields: Any) -> Any:
         """`emit({"topic": ..., "data": ...})` or `emit(topic=..., data=...)`."""

@@ -27,6 +27,8 @@ class FlowContext(Context):
 
     __slots__ = ("input_value", "trigger")
 
+    V1_SHAPES = True
+
     def __init__(
         self,
         invocation: Invocation,

@@ -32,6 +32,7 @@ from .current import current_context
 from .errors import CallError, error_info
 from .flow import FlowContext
 from .framing import BadFrame, Connection, FrameError, encode_error, encode_note, encode_response
+from .http_response import MotiaHttpResponse
 from .loader import LoadedFile, Loader, LoadError, StepFunction
 from .loop import run
 from .middleware import run_around
@@ -52,7 +53,9 @@ PARENT_CHECK_SECONDS = 1.0
 class Invocation:
     """One running handler call; what its context talks to."""
 
-    __slots__ = ("cancelled", "context", "iid", "request_id", "session", "sink", "task")
+    __slots__ = (
+        "cancelled", "context", "iid", "request_id", "response", "session", "sink", "task"
+    )  # fmt: skip
 
     def __init__(self, session: Session, iid: int, request_id: int) -> None:
         self.session = session
@@ -62,6 +65,7 @@ class Invocation:
         self.cancelled = False
         self.task: asyncio.Task[None] | None = None
         self.context: Context | None = None  # what the `motia` module acts on (current.py)
+        self.response: MotiaHttpResponse | None = None  # a 1.0 http handler's
 
     def call(self, method: str, params: dict[str, Any], wrap: Wrap | None = None) -> Any:
         if self.cancelled:
@@ -188,7 +192,7 @@ class Runner:
         trigger = params.get("trigger")
         if isinstance(trigger, dict) and fn_name != "canAccess":  # a Motia 1.0 call
             context = FlowContext(invocation, ctx, trigger, None)
-            work = call_v1(loaded, fn_name, fn, params, context, self._call)
+            work = call_v1(loaded, fn_name, fn, params, context, self._call, invocation)
         else:
             context = Context(
                 invocation, ctx.get("traceId"), ctx.get("flows") or [], ctx.get("traceparent")
@@ -257,6 +261,8 @@ class Runner:
         # calls back are refused and its result dropped.
         if invocation.task is not None:
             invocation.task.cancel()
+        if invocation.response is not None:  # its writes fail from now on
+            invocation.response.abort()
         message = f"invocation {iid} was cancelled by the orchestrator"
         self._fail(invocation.request_id, "Cancelled", message)
 

@@ -17,23 +17,29 @@ and motia-py's multi_trigger_step cron handlers do.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from .context import Input
 from .flow import FlowContext
+from .http_response import Caller, MotiaHttpResponse
 from .loader import LoadedFile, StepFunction
 from .middleware import run_around
 from .motia.types import (
     ApiRequest,
     MotiaHttpArgs,
     MotiaHttpRequest,
-    MotiaHttpResponse,
     StateTriggerInput,
     StreamEvent,
     StreamTriggerInput,
 )
 
 Call = Callable[[StepFunction, tuple[Any, ...]], Awaitable[Any]]
+
+
+class Streamer(Caller, Protocol):
+    """The invocation, which keeps its http `response` (a cancel aborts it)."""
+
+    response: MotiaHttpResponse | None
 
 
 async def call_v1(
@@ -43,6 +49,7 @@ async def call_v1(
     params: dict[str, Any],
     context: FlowContext,
     call: Call,
+    invocation: Streamer,
 ) -> Any:
     """The result of `fn_name` for this 1.0 invocation."""
     kind = context.trigger.get("type")
@@ -61,15 +68,21 @@ async def call_v1(
         context.input_value = _handler_input(kind, raw)
         return await call_fn(fn, (context.input_value, context))
     request = MotiaHttpRequest(_request(raw))
-    response = MotiaHttpResponse()
+    response = invocation.response = MotiaHttpResponse(invocation)
     args = MotiaHttpArgs({**request, "request": request, "response": response})
     context.input_value = args
     # Older 1.0 RCs put `middleware` at the config's root (HANDLER_MIGRATION_GUIDE.md).
     chain = loaded.trigger_middleware.get(context.trigger.get("index", -1)) or loaded.middleware
-    if chain:
-        result = await run_around(chain, fn, args, context, call_fn, _as_input)
-    else:
-        result = await call_fn(fn, (args, context))
+    try:
+        if chain:
+            result = await run_around(chain, fn, args, context, call_fn, _as_input)
+        else:
+            result = await call_fn(fn, (args, context))
+    except BaseException:
+        await response.settle(ok=False)
+        raise
+    if await response.settle(ok=True):
+        return None  # the answer was the stream
     return response.answer() if result is None else result
 
 

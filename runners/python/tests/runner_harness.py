@@ -177,6 +177,8 @@ class Orchestrator:
             self.send({"t": "res", "id": frame["id"], "ok": True, "r": result})
 
     def serve(self, method: str, p: dict[str, Any]) -> Any:
+        if method == "response.write":  # taken into the answer's buffer
+            return None
         if method == "emit":
             if p["topic"] == "undeclared":
                 raise LookupError("EmitError", "topic 'undeclared' is not in emits")
@@ -186,6 +188,7 @@ class Orchestrator:
             return {
                 "state.get": lambda: group.get(p["key"]),
                 "state.set": lambda: group.__setitem__(p["key"], p["value"]) or p["value"],
+                "state.replace": lambda: _replace(group, p["key"], p["value"]),
                 "state.delete": lambda: group.pop(p["key"], None),
                 "state.getGroup": lambda: list(group.values()),
                 "state.clear": lambda: group.clear(),
@@ -194,6 +197,7 @@ class Orchestrator:
         return {
             "streams.get": lambda: items.get(p["id"]),
             "streams.set": lambda: items.__setitem__(p["id"], p["data"]) or p["data"],
+            "streams.replace": lambda: _replace(items, p["id"], p["data"]),
             "streams.delete": lambda: items.pop(p["id"], None),
             "streams.getGroup": lambda: list(items.values()),
             "streams.send": lambda: None,
@@ -208,3 +212,10 @@ class Orchestrator:
         # `stderr_lines` is complete only once the reader has met the end of it.
         self._stderr_reader.join(timeout=5)
         return code
+
+
+def _replace(values: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
+    """The orchestrator's `*.replace` answer: Motia 1.0's {new_value, old_value}."""
+    old = values.get(key)
+    values[key] = value
+    return {"new_value": value, "old_value": old}

@@ -40,7 +40,7 @@ def test_module_calls_are_bound_to_their_invocation(orchestrator: Orchestrator) 
     for iid in (1, 2):
         calls = [(c["m"], c["p"]) for c in orchestrator.calls if c["p"]["iid"] == iid]
         assert calls == [
-            ("state.set", {"iid": iid, "group": "m", "key": str(iid), "value": iid}),
+            ("state.replace", {"iid": iid, "group": "m", "key": str(iid), "value": iid}),
             ("emit", {"iid": iid, "topic": "m.done", "data": iid}),
         ]
         assert orchestrator.logs(iid=iid, source="logger")[0]["fields"] == {"n": iid}

@@ -9,6 +9,7 @@ import * as onTodoChange from '../steps/on-todo-change.step'
 import * as orderSync from '../steps/order-sync.step'
 import * as processOrder from '../steps/process-order.step'
 import { todoStream } from '../steps/todo.stream'
+import { stateManager } from 'motia'
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
 const same = <A, B>(..._: Equal<A, B> extends true ? [] : [never]) => {}
@@ -39,3 +40,11 @@ export const configs: StepConfig[] = [
 
 // A 0.17 handler's context has 1.0's members too.
 export const legacyCtx = (ctx: FlowContext) => [ctx.trigger.type, ctx.getData(), ctx.enqueue]
+
+// 1.0's stateManager answers {new_value, old_value} for set and update (src/new/state.ts).
+export const stateShapes = async () => {
+  const written = await stateManager.set('g', 'k', { n: 1 })
+  same<typeof written, { old_value?: { n: number } | null; new_value: { n: number } } | null>()
+  const removed = await stateManager.delete<{ n: number }>('g', 'k')
+  same<typeof removed, { n: number } | null>()
+}

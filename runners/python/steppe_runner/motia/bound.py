@@ -56,14 +56,15 @@ logger = _Logger()
 
 class StateManager:
     """`stateManager.get/set/update/delete/list/list_groups/clear`: the current
-    invocation's `ctx.state`."""
+    invocation's state, in Motia 1.0's shapes (`set` and `update` return
+    {"new_value", "old_value"}, `delete` the old value)."""
 
     __slots__ = ()
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        return getattr(_context(f"stateManager.{name}()").state, name)
+        return getattr(_context(f"stateManager.{name}()").module_state, name)
 
 
 stateManager = StateManager()
@@ -72,7 +73,8 @@ state_manager = stateManager
 
 class Stream:
     """`Stream("name")` or `Stream(StreamConfig(name=...))`: get/set/delete/get_group/list/
-    update/list_groups/send on that stream for the current invocation."""
+    update/list_groups/send on that stream for the current invocation, in Motia 1.0's
+    shapes (`set` and `update` return {"new_value", "old_value"}, `delete` None)."""
 
     def __init__(self, config: Mapping[str, Any] | str) -> None:
         self.config: Mapping[str, Any] = {"name": config} if isinstance(config, str) else config
@@ -85,7 +87,7 @@ class Stream:
         if name.startswith("__") or name in ("config", "stream_name"):
             raise AttributeError(name)
         context = _context(f"Stream({self.stream_name!r}).{name}()")
-        return getattr(context.streams[self.stream_name], name)
+        return getattr(context.module_streams[self.stream_name], name)
 
     def __repr__(self) -> str:
         return f"<Stream {self.stream_name!r}>"

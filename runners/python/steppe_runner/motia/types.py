@@ -4,13 +4,13 @@ runner builds them: dicts whose keys are also attributes, so both `request.path_
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any
 
 from ..context import Input, _camel
+from ..http_response import MotiaHttpResponse as MotiaHttpResponse
 
 # TriggerInfo's fields (motia-py types.TriggerInfo): absent ones read as None.
 _TRIGGER_FIELDS = frozenset({"type", "index", "path", "method", "topic", "expression"})
-STREAMING = "is not supported yet by Steppe: return {status, body, headers} instead"
 
 
 class _Record(Input):
@@ -87,49 +87,3 @@ class ApiResponse(_Record):
         self, status: int = 200, body: Any = None, headers: dict[str, str] | None = None
     ) -> None:
         super().__init__(status=status, body=body, headers=headers or {})
-
-
-class _Done:
-    """An awaitable that is already done: `await response.status(201)` (motia-py's methods
-    are coroutines) and a plain call both work, and an un-awaited one warns of nothing."""
-
-    __slots__ = ()
-
-    def __await__(self) -> Any:
-        return iter(())
-
-
-class MotiaHttpResponse:
-    """`response.status(code)` and `response.headers(map)` set what is answered when the
-    handler returns nothing; streamed bodies (`writer`, `stream`, `close`) are not built."""
-
-    __slots__ = ("_headers", "_status")
-
-    def __init__(self) -> None:
-        self._status: int | None = None
-        self._headers: dict[str, Any] = {}
-
-    def status(self, status_code: int) -> _Done:
-        self._status = int(status_code)
-        return _Done()
-
-    def headers(self, headers: dict[str, Any]) -> _Done:
-        self._headers.update(headers)
-        return _Done()
-
-    @property
-    def writer(self) -> NoReturn:
-        raise NotImplementedError(f"response.writer (a streamed body) {STREAMING}")
-
-    @property
-    def stream(self) -> NoReturn:
-        raise NotImplementedError(f"response.stream (a streamed body) {STREAMING}")
-
-    def close(self) -> NoReturn:
-        raise NotImplementedError(f"response.close() (a streamed body) {STREAMING}")
-
-    def answer(self) -> dict[str, Any] | None:
-        """What to answer for a handler that returned None: what status/headers set."""
-        if self._status is None and not self._headers:
-            return None
-        return {"status": self._status or 200, "headers": dict(self._headers), "body": None}

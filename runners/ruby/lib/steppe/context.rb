@@ -17,15 +17,24 @@ module Steppe
     # traceparent: this invocation's span as a W3C header, for an outbound HTTP call.
     attr_reader :logger, :state, :streams, :trace_id, :traceparent, :flows
 
-    def initialize(iid, ctx, session)
+    # v1: state and streams answer in Motia 1.0's shapes (a FlowContext's do, as the
+    # release candidates' FlowContext held the module's stateManager).
+    def initialize(iid, ctx, session, v1: false)
+      @iid = iid
+      @session = session
       @trace_id = ctx['traceId']
       @traceparent = ctx['traceparent']
       @flows = ctx['flows'] || []
       @logger = Logger.new(iid, session)
       @emit = Emit.new(iid, session)
-      @state = State.new(iid, session)
-      @streams = Streams.new(iid, session)
+      @state = State.new(iid, session, v1: v1)
+      @streams = Streams.new(iid, session, v1: v1)
+      @v1 = v1
     end
+
+    # The Motia module's state and streams (Motia.state, Motia.streams): 1.0's shapes always.
+    def module_state = @v1 ? @state : (@module_state ||= State.new(@iid, @session, v1: true))
+    def module_streams = @v1 ? @streams : (@module_streams ||= Streams.new(@iid, @session, v1: true))
 
     alias traceId trace_id
 
@@ -102,14 +111,16 @@ module Steppe
       end
     end
 
-    # state.get/set/delete/get_group (getGroup)/clear, all synchronous.
+    # state.get/set/delete/get_group (getGroup)/clear, all synchronous. v1: `set`
+    # returns {'new_value' => ..., 'old_value' => ...} (Motia 1.0's stateManager.set).
     class State < Calls
-      def initialize(iid, session)
+      def initialize(iid, session, v1: false)
         super('state', { 'iid' => iid }, session)
+        @set = v1 ? 'replace' : 'set'
       end
 
       def get(group, key) = request('get', 'group' => group, 'key' => key)
-      def set(group, key, value) = request('set', 'group' => group, 'key' => key, 'value' => value)
+      def set(group, key, value) = request(@set, 'group' => group, 'key' => key, 'value' => value)
       def delete(group, key) = request('delete', 'group' => group, 'key' => key)
       def get_group(group) = request('getGroup', 'group' => group)
       def clear(group) = request('clear', 'group' => group)
@@ -126,12 +137,13 @@ module Steppe
     # streams['chat-messages'] or streams.chatMessages: any name is accepted,
     # the orchestrator says whether the stream exists.
     class Streams
-      def initialize(iid, session)
+      def initialize(iid, session, v1: false)
         @iid = iid
         @session = session
+        @v1 = v1
       end
 
-      def [](name) = Stream.new(name.to_s, @iid, @session)
+      def [](name) = Stream.new(name.to_s, @iid, @session, v1: @v1)
 
       def method_missing(name, *args)
         args.empty? && stream_name?(name) ? self[name] : super
@@ -150,17 +162,24 @@ module Steppe
       end
     end
 
+    # v1: `set` returns {'new_value' => ..., 'old_value' => ...} and `delete` nil (Motia
+    # 1.0's Stream, src/new/stream.ts).
     class Stream < Calls
       attr_reader :name
 
-      def initialize(name, iid, session)
+      def initialize(name, iid, session, v1: false)
         super('streams', { 'iid' => iid, 'stream' => name }, session)
         @name = name
+        @v1 = v1
       end
 
       def get(group_id, id) = request('get', 'groupId' => group_id, 'id' => id)
-      def set(group_id, id, data) = request('set', 'groupId' => group_id, 'id' => id, 'data' => data)
-      def delete(group_id, id) = request('delete', 'groupId' => group_id, 'id' => id)
+      def set(group_id, id, data) = request(@v1 ? 'replace' : 'set', 'groupId' => group_id, 'id' => id, 'data' => data)
+
+      def delete(group_id, id)
+        old = request('delete', 'groupId' => group_id, 'id' => id)
+        @v1 ? nil : old
+      end
       def get_group(group_id) = request('getGroup', 'groupId' => group_id)
       alias getGroup get_group
 

@@ -16,7 +16,7 @@ module Steppe
     attr_accessor :input
 
     def initialize(iid, ctx, session, trigger)
-      super(iid, ctx, session)
+      super(iid, ctx, session, v1: true)
       @trigger = trigger.freeze
       @input = nil
     end

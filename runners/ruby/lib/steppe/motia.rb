@@ -21,8 +21,10 @@ module Motia
   end
 
   def enqueue(*args, **kwargs) = context('Motia.enqueue').emit(*args, **kwargs)
-  def state = context('Motia.state').state
-  def streams = context('Motia.streams').streams
+  # In Motia 1.0's shapes whatever the step: set (and update) return
+  # {'new_value' => ..., 'old_value' => ...}, delete the old value (a stream's: nil).
+  def state = context('Motia.state').module_state
+  def streams = context('Motia.streams').module_streams
 
   # Outside a handler (while a file loads) a line on stderr, reported as the file's output.
   def logger

@@ -169,7 +169,12 @@ module Steppe
 
     # Under the lock, so a cancel never reaches an invocation already answered.
     def cancel(iid)
-      @in_flight_lock.synchronize { @pool.cancel(iid) if @in_flight.key?(iid) }
+      @in_flight_lock.synchronize do
+        next unless @in_flight.key?(iid)
+
+        HttpResponse.abort(iid) # its writes fail from now on
+        @pool.cancel(iid)
+      end
     end
 
     # The response frame of one invocation.
@@ -207,7 +212,7 @@ module Steppe
         hook = params['input'] || {}
         function.call_hook(hook['subscription'], context, hook['authContext'])
       elsif context.is_a?(FlowContext)
-        TriggerCall.run(step, fn, function, params['input'], context)
+        TriggerCall.run(step, fn, function, params, context, @session)
       elsif params.key?('input') && !step.middleware.empty? # an API step's
         Middleware.run(step.middleware, params['input'], context) { |req| function.call(true, req, context) }
       else
