@@ -1,4 +1,4 @@
-"""Server-sent events from Motia 1.0 http triggers in the fixture: `response.status()`,
+"""Server-sent events from Motia 1.0 http triggers in the fixture (TS, JS, Python, Ruby): `response.status()`,
 `response.headers()`, writes to `response.stream`, `response.close()`
 (frameworks/motia/HANDLER_MIGRATION_GUIDE.md §6; motia-js/playground/steps/api-steps/
 sse.step.ts; Motia 1.0 `src/new/build/utils.ts` hands the handler the response)."""
@@ -39,8 +39,9 @@ async def test_typescript_sse_from_the_migration_guide(make_project: Callable[..
         ]
 
 
-async def test_javascript_sse(make_project: Callable[..., Path]) -> None:
+async def test_javascript_python_and_ruby_sse(make_project: Callable[..., Path]) -> None:
     async with served_fixture(make_project) as (_services, client):
-        assert await events(client, "/progress/j-1") == [
-            ("progress", {"jobId": "j-1", "percent": p}) for p in (0, 50, 100)
-        ]
+        for prefix in ("", "/py", "/rb"):
+            assert await events(client, f"{prefix}/progress/j-1") == [
+                ("progress", {"jobId": "j-1", "percent": p}) for p in (0, 50, 100)
+            ], prefix
