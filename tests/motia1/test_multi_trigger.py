@@ -6,6 +6,7 @@ docs/content/docs/advanced-features/multi-trigger-steps.mdx, conditional-trigger
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from tests.helpers import wait_for
@@ -73,7 +74,7 @@ async def test_python_and_ruby_conditions_and_match(make_project: Callable[..., 
             refused = await client.post(path, json={"id": "d"})
             assert refused.status_code == 404
             await run_cron(client, step)
-            await wait_for(lambda group=group: services.env.state.get(group, "sweep"))
+            await wait_for(partial(services.env.state.get, group, "sweep"))
             await services.bus.wait_idle()
             stored = dict(await services.env.state.items(group))
             assert stored.pop("a") == {"via": "queue", "data": {"id": "a", field: passing}}

@@ -1,5 +1,5 @@
-"""Server-sent events from Motia 1.0 http triggers in the fixture (TS, JS, Python, Ruby): `response.status()`,
-`response.headers()`, writes to `response.stream`, `response.close()`
+"""Server-sent events from Motia 1.0 http triggers in the fixture (TS, JS, Python, Ruby):
+`response.status()`, `response.headers()`, writes to `response.stream`, `response.close()`
 (frameworks/motia/HANDLER_MIGRATION_GUIDE.md §6; motia-js/playground/steps/api-steps/
 sse.step.ts; Motia 1.0 `src/new/build/utils.ts` hands the handler the response)."""
 

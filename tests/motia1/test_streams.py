@@ -7,6 +7,7 @@ whose context each hook gets (docs/content/docs/development-guide/streams.mdx,
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from tests.helpers import wait_for
@@ -49,17 +50,16 @@ async def test_python_and_ruby_streams_with_hooks(make_project: Callable[..., Pa
     """motia-py's `on_join`/`on_leave` in a stream config (types_stream.py); Ruby's
     `def on_join`; both get authenticateStream's context."""
     async with served_fixture(make_project) as (services, _client):
-        for stream, step, text in (("room", "room", "room"), ("lobby", "lobby", "lobby")):
+        for stream in ("room", "lobby"):
             async with socket(ws_url(services, "/?authToken=mock-token-ann")) as ws:
                 await ws.join(stream, "g-1")
                 assert event_of(await ws.next()) == ("sync", [])
             async with socket(ws_url(services, "/")) as ws:
                 await ws.join(stream, "g-2")
                 assert event_of(await ws.next())[0] == "event:error"
-            joined = [m for m, _ in logged(services, step) if m == f"Client joined {text}"]
-            assert len(joined) == 2, stream
-            await wait_for(
-                lambda step=step, text=text: (
-                    (f"Client left {text}", None) in [(m, None) for m, _ in logged(services, step)]
-                )
-            )
+
+            def said(message: str, stream: str = stream) -> list[str]:
+                return [m for m, _ in logged(services, stream) if m == f"{message} {stream}"]
+
+            assert len(said("Client joined")) == 2, stream
+            await wait_for(partial(said, "Client left"))
