@@ -6,6 +6,7 @@ delivered; state lives in memory for the run, so nothing on disk changes.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -117,7 +118,10 @@ def build_input(step: Step, data: Any, path_params: dict[str, str], query: dict[
             raise InputRejected(f"--data does not match {step.name}'s schema: {details}")
     if trigger is not None and trigger.type == "http":
         request = {"body": data, "headers": {}, "pathParams": path_params, "queryParams": query}
-        return {"request": request | {"method": trigger.method}} if step.is_v1 else request
+        if not step.is_v1:
+            return request
+        raw = b"" if data is None else json.dumps(data).encode()  # `request.requestBody`
+        return {"request": request | {"method": trigger.method, "requestBody": raw}}
     return data
 
 

@@ -171,7 +171,8 @@ async def _serve_step(
     step = match.step
     trace_id = here.trace_id
     try:
-        body = parse_json_body(await request.read_body(), env.settings.max_json_depth)
+        raw = await request.read_body()
+        body = _parse_body(raw, request, step, env.settings.max_json_depth)
     except BodyTooLarge:
         limit = env.settings.body_limit
         return api_error(
@@ -194,8 +195,10 @@ async def _serve_step(
         "pathParams": match.path_params,
         "queryParams": request.query,
     }
-    if step.is_v1:  # Motia 1.0: {request: {…, method}}; the runner adds `response`
-        request_input = {"request": request_input | {"method": request.method}}
+    if step.is_v1:  # Motia 1.0: {request: {…, method, requestBody}}; the runner adds response
+        # The raw body goes along as bytes: the runner makes `request.requestBody` of it.
+        v1_fields = {"method": request.method, "requestBody": raw}
+        request_input = {"request": request_input | v1_fields}
 
     async def invoke(stream: ResponseStream | None = None) -> Any:
         return await env.invoker.invoke(
@@ -233,6 +236,19 @@ async def _serve_step(
         log_line = f"invalid handler response: {message}"
         env.logs.write("error", log_line, step=step.name, trace_id=trace_id)
         return api_error(500, "invalid handler response", trace_id, message=message)
+
+
+def _parse_body(raw: bytes, request: ApiRequest, step: Step, max_depth: int) -> Any:
+    """The body as JSON; raises BadRequest. A 1.0 step's body whose content type does
+    not say JSON and that is not JSON is null, not an error: the handler reads it from
+    `request.requestBody`, as Motia 1.0's engine parses only JSON bodies
+    (engine/src/modules/rest_api/views.rs)."""
+    try:
+        return parse_json_body(raw, max_depth)
+    except BadRequest:
+        if step.is_v1 and "json" not in request.headers.get("content-type", ""):
+            return None
+        raise
 
 
 def _condition_refused(

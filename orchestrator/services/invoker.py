@@ -164,11 +164,15 @@ class StepInvoker:
         return result
 
 
+_NOT_FOR_CONDITIONS = frozenset({"method", "requestBody"})
+
+
 def condition_input(trigger: Trigger, input: JSON) -> JSON:
     """What a 1.0 condition is called with: the handler's input, except that an http
     condition gets the plain request without its method (Motia 1.0's
-    motia-js/packages/motia/src/new/build/utils.ts, `conditions`)."""
+    motia-js/packages/motia/src/new/build/utils.ts, `conditions`) or its raw body (the
+    engine's views.rs removes `request_body` from a condition's input)."""
     if trigger.type == "http" and isinstance(input, dict):
         request = input.get("request") or {}
-        return {k: v for k, v in request.items() if k != "method"}
+        return {k: v for k, v in request.items() if k not in _NOT_FOR_CONDITIONS}
     return input

@@ -1,7 +1,8 @@
 """Server-sent events from Motia 1.0 http triggers in the fixture (TS, JS, Python, Ruby):
 `response.status()`, `response.headers()`, writes to `response.stream`, `response.close()`
 (frameworks/motia/HANDLER_MIGRATION_GUIDE.md §6; motia-js/playground/steps/api-steps/
-sse.step.ts; Motia 1.0 `src/new/build/utils.ts` hands the handler the response)."""
+sse.step.ts, whose raw body `request.requestBody.stream` the TypeScript step reads too;
+Motia 1.0 `src/new/build/utils.ts` hands the handler the response)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from tests.motia1.fixture import served_fixture
 
 async def events(client: httpx.AsyncClient, path: str) -> list[tuple[str, object]]:
     """(event, data) of each server-sent event of a POST or GET `path`, in order."""
-    method = "POST" if path == "/sse" else "GET"
-    async with client.stream(method, path) as response:
+    # The TypeScript step reads a URL-encoded body from `request.requestBody`.
+    form = {"a": "alpha", "b": "bravo", "c": "charlie"} if path == "/sse" else None
+    async with client.stream("POST" if form else "GET", path, data=form) as response:
         assert response.status_code == 200
         assert response.headers["content-type"] == "text/event-stream"
         assert response.headers["cache-control"] == "no-cache"

@@ -3,7 +3,7 @@ and the SSE, disconnect and error cases in Python and Ruby too):
 motia-js/playground/steps/api-steps/sse.step.ts and HANDLER_MIGRATION_GUIDE.md §6
 ("Server-Sent Events"): `response.status()`, `response.headers()`, writes to
 `response.stream`, `response.close()`, no return value. (The playground's step also
-reads `request.requestBody.stream`, the raw body, which Steppe does not offer yet.)"""
+reads `request.requestBody.stream`, the raw body: tests/triggers/test_v1_request_body.py.)"""
 
 from __future__ import annotations
 

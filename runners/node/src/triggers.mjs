@@ -9,7 +9,7 @@
 //
 // and the context gains `trigger`, `is`, `getData`, `match` (flowContext in utils.ts).
 
-import { Writable } from 'node:stream'
+import { Readable, Writable } from 'node:stream'
 import { finished } from 'node:stream/promises'
 import { TRIGGER_MIDDLEWARE, withMiddleware } from './middleware.mjs'
 
@@ -96,6 +96,38 @@ export class HttpResponse {
 }
 
 /**
+ * Motia 1.0's `request.requestBody` (iii-sdk's ChannelReader, sdk/packages/node/iii/src/
+ * channels.ts): the raw body. The orchestrator read it whole before the handler ran and
+ * sends it as bytes, so `stream` is a Readable over that one Buffer, made when first used.
+ */
+export class RequestBody {
+  constructor(bytes) {
+    this.bytes = bytes instanceof Uint8Array ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length) : Buffer.alloc(0)
+    this.readable = null
+  }
+
+  get stream() {
+    if (this.readable === null) {
+      this.readable = new Readable({ read() {} })
+      if (this.bytes.length) this.readable.push(this.bytes)
+      this.readable.push(null)
+    }
+    return this.readable
+  }
+
+  async readAll() {
+    return this.bytes
+  }
+
+  /** Text messages come over iii's channel only; a request body has none. */
+  onMessage() {}
+
+  close() {
+    this.readable?.destroy()
+  }
+}
+
+/**
  * The call of `name` (handler or condition:<i>) for invoke params `p` with a `trigger`:
  * {fn, input, response?}. `fn` is the handler with the http trigger's middleware around it;
  * `response` writes through `invocation`.
@@ -106,6 +138,7 @@ export function triggerCall(functions, name, p, invocation) {
   if (trigger.type !== 'http' || name !== 'handler') return { fn, input: p.input }
   const response = new HttpResponse(invocation)
   const request = p.input?.request ?? {}
+  request.requestBody = new RequestBody(request.requestBody)
   const input = { ...request, request, response }
   const middleware = functions[TRIGGER_MIDDLEWARE]?.[trigger.index] ?? []
   return { fn: withMiddleware(fn, middleware), input, response }

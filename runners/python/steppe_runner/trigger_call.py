@@ -32,6 +32,7 @@ from .motia.types import (
     StreamEvent,
     StreamTriggerInput,
 )
+from .request_body import RequestBody
 
 Call = Callable[[StepFunction, tuple[Any, ...]], Awaitable[Any]]
 
@@ -68,6 +69,7 @@ async def call_v1(
         context.input_value = _handler_input(kind, raw)
         return await call_fn(fn, (context.input_value, context))
     request = MotiaHttpRequest(_request(raw))
+    request["requestBody"] = RequestBody(request.get("requestBody"))
     response = invocation.response = MotiaHttpResponse(invocation)
     args = MotiaHttpArgs({**request, "request": request, "response": response})
     context.input_value = args

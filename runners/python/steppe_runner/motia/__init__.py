@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from ..flow import FlowContext
+from ..request_body import RequestBody as ChannelReader  # what `request_body` is
 from .bound import StateManager, Stream, StreamConfig, enqueue, logger, state_manager, stateManager
 from .guards import (
     get_api_triggers,
@@ -74,6 +75,7 @@ def install() -> None:
 __all__ = [
     "ApiRequest",
     "ApiResponse",
+    "ChannelReader",
     "Enqueue",
     "FlowContext",
     "MotiaHttpArgs",

@@ -2,6 +2,7 @@
 
 require_relative 'http_response'
 require_relative 'middleware'
+require_relative 'request_body'
 
 module Steppe
   # Calling a Motia 1.0 step as Motia 1.0 does (motia-js src/new/build/utils.ts,
@@ -33,7 +34,8 @@ module Steppe
 
     # A handler that streamed answers nil (its return value comes after the answer).
     def http(step, function, raw, context, response)
-      req = request(raw)
+      sent = request(raw)
+      req = sent.merge('requestBody' => RequestBody.new(sent['requestBody']))
       args = req.merge('request' => req, 'response' => response)
       context.input = args
       # Older 1.0 RCs put `middleware` at the config's root (HANDLER_MIGRATION_GUIDE.md).
