@@ -12,6 +12,9 @@ export const createOrder: Handlers['CreateOrder'] = async (req, ctx) => {
   const query = req.queryParams.page
   const trace: string = ctx.traceId
   const previous = await ctx.state.get<{ id: string }>('orders', productId)
+  // 0.17's answers: `set` the value, a stream's `set` the stored item with its id.
+  const kept: { id: string } = await ctx.state.set('orders', productId, { id: trace })
+  const noted: string = (await ctx.streams.messages.set(store, kept.id, { text: 'n' })).id
   await ctx.streams.messages.send({ groupId: store }, { type: 'note', data: { previous, query } })
   // Motia 1.0's atomic updates and listings (MIGRATION_GUIDE.md §7, §8).
   const bumped = await ctx.state.update<{ count: number }>('counters', store, [

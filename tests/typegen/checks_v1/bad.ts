@@ -79,3 +79,11 @@ export const helperKeepsTheSchema: Handlers<{
   name: 'H'
   triggers: [ReturnType<typeof http<{ bodySchema: typeof zodInJsonSchemaHelper }>>]
 }> = async ({ request }) => ({ status: 200, body: request.body.n.toUpperCase() }) // error
+
+// A 1.0 handler's ctx.state.set answers {new_value, old_value}, not the value; its raw body
+// is bytes, not text.
+export const v1StateShape: Handlers<typeof createOrder.config> = async ({ request }, ctx) => {
+  const value: { n: number } = await ctx.state.set('g', 'k', { n: 1 }) // error
+  const text: string = await request.requestBody.readAll() // error
+  return { status: 200, body: { orderId: `${value.n}${text}` } }
+}

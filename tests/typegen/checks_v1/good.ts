@@ -1,5 +1,18 @@
 // Must type-check: the fixture's handlers get exactly these types (not `any`).
-import type { FlowContext, HttpTriggerInput, StateTriggerInput, StepConfig, StreamTriggerInput } from 'motia'
+import type {
+  FlowContext,
+  FlowContextStateStreams,
+  Handlers,
+  HttpTriggerInput,
+  MotiaStream,
+  StateTriggerInput,
+  StepConfig,
+  StreamItem,
+  StreamSetResult,
+  StreamTriggerInput,
+  V1Stream,
+} from 'motia'
+import { http } from 'motia'
 import * as audit from '../steps/audit.step'
 import * as createOrder from '../steps/create-order.step'
 import * as dailyReport from '../steps/daily-report.step'
@@ -47,4 +60,27 @@ export const stateShapes = async () => {
   same<typeof written, { old_value?: { n: number } | null; new_value: { n: number } } | null>()
   const removed = await stateManager.delete<{ n: number }>('g', 'k')
   same<typeof removed, { n: number } | null>()
+}
+
+// A 1.0 handler's ctx answers in 1.0's shapes (docs/reference.md §3), and its request has
+// the raw body (types.ts MotiaHttpRequest.requestBody, read as the playground's sse.step.ts).
+type Todo = { text: string }
+const pinned = { name: 'Pinned', triggers: [http('POST', '/pinned')], enqueues: [] } as const satisfies StepConfig
+export const v1Ctx: Handlers<typeof pinned> = async ({ request }, ctx) => {
+  const written = await ctx.state.set('g', 'k', { n: 1 })
+  same<typeof written, { old_value?: { n: number } | null; new_value: { n: number } } | null>()
+  // The project's streams as 1.0 streams (this file is also checked without the fixture's).
+  same<typeof ctx.streams, { [N in keyof SteppeTypes.Streams]: V1Stream<SteppeTypes.Streams[N]> }>()
+  same<Awaited<ReturnType<V1Stream<Todo>['set']>>, StreamSetResult<StreamItem<Todo>>>()
+  same<Awaited<ReturnType<V1Stream<Todo>['delete']>>, void>()
+  for await (const chunk of request.requestBody.stream) same<typeof chunk, Uint8Array>()
+  same<Awaited<ReturnType<typeof request.requestBody.readAll>>, Uint8Array>()
+}
+
+// A 0.17 handler's ctx keeps 0.17's answers, beside 1.0 steps.
+export const legacyAnswers: Handlers['Legacy'] = async (_input, ctx) => {
+  const written = await ctx.state.set('g', 'k', { n: 1 })
+  same<typeof written, { n: number }>()
+  same<typeof ctx.streams, FlowContextStateStreams>()
+  same<Awaited<ReturnType<MotiaStream<Todo>['set']>>, StreamItem<Todo>>()
 }
