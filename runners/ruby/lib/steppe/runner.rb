@@ -36,7 +36,8 @@ module Steppe
       @project = File.realpath(project)
       @input, output = Stdio.take_protocol_channel
       @writer = Framing::Writer.new(output)
-      @session = Session.new(@writer)
+      @reader = Framing::Reader.new(@input, on_end: method(:stop)) { |messages| take(messages) }
+      @session = Session.new(@writer, before_wait: @reader.method(:release_turn))
       @loader = Loader.new(@project)
       @loads = Thread::Queue.new
       @pool = Pool.new(MAX_THREADS)
@@ -55,7 +56,7 @@ module Steppe
       @writer.note('ready', 'language' => 'ruby', 'pid' => Process.pid,
                             'runtime' => "ruby #{RUBY_VERSION}p#{RUBY_PATCHLEVEL}",
                             'protocol' => JSON.parse(File.read(PROTOCOL_SCHEMA))['protocolVersion'])
-      Framing::Reader.new(@input, on_end: method(:stop)) { |messages| take(messages) }.run
+      @reader.run
     end
 
     private
