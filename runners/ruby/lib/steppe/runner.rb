@@ -54,12 +54,14 @@ module Steppe
       PRELOADED.each { |lib| require lib }
       start_load_thread
       @writer.note('ready', 'language' => 'ruby', 'pid' => Process.pid,
-                            'runtime' => "ruby #{RUBY_VERSION}p#{RUBY_PATCHLEVEL}",
+                            'runtime' => "ruby #{RUBY_VERSION}p#{RUBY_PATCHLEVEL}#{' +YJIT' if yjit?}",
                             'protocol' => JSON.parse(File.read(PROTOCOL_SCHEMA))['protocolVersion'])
       @reader.run
     end
 
     private
+
+    def yjit? = defined?(RubyVM::YJIT) && RubyVM::YJIT.enabled?
 
     # Exits once the orchestrator is gone even if stdin cannot tell (the
     # reading thread is stuck): the orphan is adopted (by init or a subreaper),
