@@ -3,9 +3,11 @@ each needs on this machine, and the protocol version a runner must speak."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -90,9 +92,30 @@ def runner_spec(language: Language) -> RunnerSpec:
             (("PYTHONPATH", str(home)),),
         )
     home = RUNNERS_DIR / "ruby"
+    ruby = ("ruby", *ruby_yjit_flags())
     return RunnerSpec(
-        "ruby", home, ("ruby", str(home / "runner.rb")), ("ruby", str(home / "echo.rb"))
+        "ruby", home, (*ruby, str(home / "runner.rb")), (*ruby, str(home / "echo.rb"))
     )
+
+
+# YJIT (Ruby 3.1+) cuts the Ruby runner's CPU time per empty invocation by about a
+# quarter. 8 MiB of machine code is plenty for the runner and a project's steps, and
+# Ruby 3.1 takes its whole code area up front (256 MiB by default).
+RUBY_YJIT_FLAGS = ("--yjit", "--yjit-exec-mem-size=8")
+
+
+def ruby_yjit_flags() -> tuple[str, ...]:
+    """YJIT's flags when the ruby on PATH has YJIT and STEPPE_RUBY_YJIT is not 0."""
+    if os.environ.get("STEPPE_RUBY_YJIT", "").strip() == "0" or shutil.which("ruby") is None:
+        return ()
+    return RUBY_YJIT_FLAGS if _ruby_has_yjit() else ()
+
+
+@functools.cache
+def _ruby_has_yjit() -> bool:
+    # Ruby 3.0 refuses the flags; a 3.2+ built without YJIT warns and has no RubyVM::YJIT.
+    probe = ["ruby", *RUBY_YJIT_FLAGS, "-e", "exit(defined?(RubyVM::YJIT) ? 0 : 1)"]
+    return subprocess.run(probe, capture_output=True, check=False, timeout=30).returncode == 0
 
 
 def missing_interpreter(language: Language) -> Interpreter | None:

@@ -284,6 +284,22 @@ class RunnerTest < Minitest::Test
     assert_operator elapsed, :<, 2.0, '24 invocations of 0.5 s each should overlap'
   end
 
+  # A lone invocation runs on the thread that read it, holding the reading
+  # turn; one that blocks without a context call must pass the turn on soon
+  # (framing/reader.rb's watchdog), or requests and cancels wait for it.
+  def test_a_handler_blocking_without_context_calls_holds_up_no_request
+    loaded('sleepy')
+    sleeping = runner.invoke(310, step('sleepy'), input: { 'sleep' => 30 })
+    sleep 0.1 # into the sleep
+    started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+    assert_equal 'pong', runner.request('ping', 'pong')['r']
+    second = runner.invoke(311, step('sleepy'), input: { 'sleep' => 0.05 })
+    assert_equal 0.05, runner.response(second, timeout: 2)['r']
+    assert_operator Process.clock_gettime(Process::CLOCK_MONOTONIC) - started, :<, 1.0
+    runner.send_frame('t' => 'note', 'm' => 'cancel', 'p' => { 'iid' => 310 })
+    assert_equal 'Cancelled', runner.response(sleeping, timeout: 2)['e']['name']
+  end
+
   def test_a_cancelled_invocation_stops
     loaded('slow')
     id = runner.invoke(300, step('slow'), input: { 'key' => 'x', 'sleep' => 30 })

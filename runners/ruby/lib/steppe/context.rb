@@ -15,7 +15,7 @@ module Steppe
     }.freeze
 
     # traceparent: this invocation's span as a W3C header, for an outbound HTTP call.
-    attr_reader :logger, :state, :streams, :trace_id, :traceparent, :flows
+    attr_reader :trace_id, :traceparent, :flows
 
     # v1: state and streams answer in Motia 1.0's shapes (a FlowContext's do, as the
     # release candidates' FlowContext held the module's stateManager).
@@ -25,16 +25,19 @@ module Steppe
       @trace_id = ctx['traceId']
       @traceparent = ctx['traceparent']
       @flows = ctx['flows'] || []
-      @logger = Logger.new(iid, session)
-      @emit = Emit.new(iid, session)
-      @state = State.new(iid, session, v1: v1)
-      @streams = Streams.new(iid, session, v1: v1)
       @v1 = v1
     end
 
+    # Made when first used: most handlers use one or two of them, and a context
+    # is made for every invocation. Two threads racing here make two equal
+    # objects, which is harmless: they hold no state of their own.
+    def logger = @logger ||= Logger.new(@iid, @session)
+    def state = @state ||= State.new(@iid, @session, v1: @v1)
+    def streams = @streams ||= Streams.new(@iid, @session, v1: @v1)
+
     # The Motia module's state and streams (Motia.state, Motia.streams): 1.0's shapes always.
-    def module_state = @v1 ? @state : (@module_state ||= State.new(@iid, @session, v1: true))
-    def module_streams = @v1 ? @streams : (@module_streams ||= Streams.new(@iid, @session, v1: true))
+    def module_state = @v1 ? state : (@module_state ||= State.new(@iid, @session, v1: true))
+    def module_streams = @v1 ? streams : (@module_streams ||= Streams.new(@iid, @session, v1: true))
 
     alias traceId trace_id
 
@@ -45,7 +48,8 @@ module Steppe
 
     # context.emit is the callable itself; context.emit(topic: ..) calls it.
     def emit(*args, **kwargs)
-      args.empty? && kwargs.empty? ? @emit : @emit.call(*args, **kwargs)
+      emitter = (@emit ||= Emit.new(@iid, @session))
+      args.empty? && kwargs.empty? ? emitter : emitter.call(*args, **kwargs)
     end
 
     # logger.info('done', report_id: id): keyword arguments become fields.

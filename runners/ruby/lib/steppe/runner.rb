@@ -36,7 +36,8 @@ module Steppe
       @project = File.realpath(project)
       @input, output = Stdio.take_protocol_channel
       @writer = Framing::Writer.new(output)
-      @session = Session.new(@writer)
+      @reader = Framing::Reader.new(@input, on_end: method(:stop)) { |messages| take(messages) }
+      @session = Session.new(@writer, before_wait: @reader.method(:release_turn))
       @loader = Loader.new(@project)
       @loads = Thread::Queue.new
       @pool = Pool.new(MAX_THREADS)
@@ -53,12 +54,14 @@ module Steppe
       PRELOADED.each { |lib| require lib }
       start_load_thread
       @writer.note('ready', 'language' => 'ruby', 'pid' => Process.pid,
-                            'runtime' => "ruby #{RUBY_VERSION}p#{RUBY_PATCHLEVEL}",
+                            'runtime' => "ruby #{RUBY_VERSION}p#{RUBY_PATCHLEVEL}#{' +YJIT' if yjit?}",
                             'protocol' => JSON.parse(File.read(PROTOCOL_SCHEMA))['protocolVersion'])
-      Framing::Reader.new(@input, on_end: method(:stop)) { |messages| take(messages) }.run
+      @reader.run
     end
 
     private
+
+    def yjit? = defined?(RubyVM::YJIT) && RubyVM::YJIT.enabled?
 
     # Exits once the orchestrator is gone even if stdin cannot tell (the
     # reading thread is stuck): the orphan is adopted (by init or a subreaper),

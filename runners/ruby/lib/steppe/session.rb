@@ -6,8 +6,11 @@ module Steppe
   # Requests the runner sends to the orchestrator (context calls), each with
   # its own id, and the threads waiting for their answers.
   class Session
-    def initialize(writer)
+    # `before_wait` is called before each request: whoever holds the reading
+    # turn must not keep it while the answer is due (Framing::Reader#release_turn).
+    def initialize(writer, before_wait: -> {})
       @writer = writer
+      @before_wait = before_wait
       @lock = Mutex.new
       @last_id = 0
       @waiting = {}
@@ -22,6 +25,7 @@ module Steppe
         @waiting[@last_id] = mailbox
         @last_id
       end
+      @before_wait.call
       @writer.request(id, method, params)
       reply = mailbox.pop
       raise RemoteError, reply['e'] unless reply['ok']

@@ -123,7 +123,7 @@ module Steppe
       def initialize(session, tag)
         @session = session
         @tag = tag
-        @pending = {}
+        @pending = nil # made when the handler first prints: most never do
       end
 
       def add(source, text)
@@ -140,14 +140,14 @@ module Steppe
       end
 
       def close
-        @pending.each { |source, rest| send_line(source, rest.text) }
-        @pending.clear
+        @pending&.each { |source, rest| send_line(source, rest.text) }
+        @pending = nil
       end
 
       private
 
       def line(source)
-        @pending[source] ||= Line.new
+        (@pending ||= {})[source] ||= Line.new
       end
 
       def send_line(source, line)
