@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Sequence
+from urllib.parse import parse_qs
 
+from hypercorn.typing import HTTPScope, WebsocketScope
 from quart import Response
-from quart.wrappers.base import BaseRequestWebsocket
 
 from orchestrator.core.tracing import new_trace_id
 from orchestrator.core.types import JSONMap
@@ -57,12 +58,16 @@ def auth_subprotocol(protocols: Sequence[str]) -> str | None:
     return next((p for p in protocols if p.lower() == AUTH_SUBPROTOCOL.lower()), None)
 
 
-def auth_request(incoming: BaseRequestWebsocket) -> JSONMap:
-    """What Motia 1.0's `authenticateStream` receives (its StreamAuthInput): header names
-    in lower case, each query parameter's values as a list, and the client's address."""
+def auth_request(scope: HTTPScope | WebsocketScope) -> JSONMap:
+    """What Motia 1.0's `authenticateStream` receives (its StreamAuthInput), from the ASGI
+    scope of a stream socket or of a REST read (`request.scope`): header names in lower
+    case (the last value of a repeated header), each query parameter's values as a list,
+    and the client's address."""
+    query = parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+    client = scope.get("client")
     return {
-        "headers": {name.lower(): value for name, value in incoming.headers.items()},
-        "path": incoming.path,
-        "queryParams": {name: incoming.args.getlist(name) for name in incoming.args},
-        "addr": incoming.remote_addr or "",
+        "headers": {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
+        "path": scope["path"],
+        "queryParams": {name: list(values) for name, values in query.items()},
+        "addr": client[0] if client else "",
     }

@@ -37,7 +37,7 @@ async def _read(env: HttpEnv, stream_name: str, group_id: str, item_id: str | No
     subscription = {"streamName": stream_name, "groupId": group_id}
     if item_id is not None:
         subscription["id"] = item_id
-    authentication = await service.auth.authenticate(auth_request(request), _token())
+    authentication = await service.auth.authenticate(auth_request(request.scope), _token())
     if authentication.refusal is not None:
         return error_response(401, authentication.refusal, trace_id)
     decision = await service.access.read(stream, subscription, authentication.context)

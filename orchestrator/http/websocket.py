@@ -11,13 +11,12 @@ the outbox, so a slow socket stalls nobody else.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, parse_qsl
+from urllib.parse import parse_qsl
 
 import trio
 from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, WebsocketScope
 
-from orchestrator.core.types import JSONMap
-from orchestrator.http.auth import auth_subprotocol, bearer, subprotocol_token
+from orchestrator.http.auth import auth_request, auth_subprotocol, bearer, subprotocol_token
 from orchestrator.http.env import HttpEnv
 from orchestrator.http.ws_server import accept_message, batch_message, direct_writer
 from orchestrator.services.streams.hub import WRITE_GAP, Client
@@ -68,7 +67,7 @@ async def serve_stream_socket(
         await send({"type": "websocket.close", "code": 1011, "reason": "streams are not available"})
         return
     # Before the handshake completes, as Motia's engine authenticates in its upgrade handler.
-    authentication = await service.auth.authenticate(socket_auth_request(scope), auth_token(scope))
+    authentication = await service.auth.authenticate(auth_request(scope), auth_token(scope))
     deflate = env.settings.stream_deflate
     await send(accept_message(auth_subprotocol(list(scope["subprotocols"])), deflate))
     if authentication.refusal is not None:
@@ -131,24 +130,6 @@ async def _handle(service: StreamsService, client: Client, raw: str | bytes | No
         await service.join(client, subscription)
     else:
         service.leave(client, subscription)
-
-
-def socket_auth_request(scope: WebsocketScope) -> JSONMap:
-    """What Motia 1.0's `authenticateStream` receives (its StreamAuthInput), as
-    `http.auth.auth_request` builds it from a Quart request for the REST reads."""
-    query = parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True)
-    headers: dict[str, str] = {}
-    for name, value in scope["headers"]:
-        key = name.decode("latin-1").lower()
-        text = value.decode("latin-1")
-        headers[key] = f"{headers[key]}, {text}" if key in headers else text
-    client = scope.get("client")
-    return {
-        "headers": headers,
-        "path": scope["path"],
-        "queryParams": {name: list(values) for name, values in query.items()},
-        "addr": client[0] if client else "",
-    }
 
 
 def _header(scope: WebsocketScope, name: bytes) -> str:
