@@ -136,9 +136,6 @@ class State:
     def clear(self, group: str) -> Any:
         return self._invocation.call("state.clear", {"iid": self._invocation.iid, "group": group})
 
-    # Motia 1.0 (motia-py/packages/motia/src/motia/state.py): `update` applies the ops
-    # atomically and returns {"old_value", "new_value"}.
-
     def list(self, group: str) -> Any:
         params = {"iid": self._invocation.iid, "group": group}
         return self._invocation.call("state.list", params, _group_list)
@@ -148,6 +145,8 @@ class State:
 
     listGroups = list_groups
 
+    # Motia 1.0 (motia-py/packages/motia/src/motia/state.py): `update` applies the ops
+    # atomically and returns {"old_value", "new_value"}.
     def update(self, group: str, key: str, ops: Any) -> Any:
         params = {
             "iid": self._invocation.iid,
