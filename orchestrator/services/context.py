@@ -57,11 +57,15 @@ class EmitChecker:
     """Topics each step emitted without declaring them (step name → topics)."""
     # By step and topic: a 1.0 step's queue triggers each have their own `input`.
     _validators: dict[tuple[str, str], DataValidator | None] = field(default_factory=dict)
+    # Subscribers by topic, found on the first emit of each (not a scan of every step
+    # per emit: that was a twentieth of the event chain's time).
+    _subscribers: dict[str, list[Step]] = field(default_factory=dict)
 
     def use_project(self, project: Project) -> None:
         """Check against a reloaded project's steps."""
         self.steps = project.steps
         self._validators = {}
+        self._subscribers = {}
 
     def check(self, emitter: Step | None, event: EmitRequest) -> list[Step]:
         """The subscribers of the topic; raises CallbackError naming what is wrong."""
@@ -98,11 +102,11 @@ class EmitChecker:
         """Each subscriber of `topic`, with what in `data` does not fit its `input`
         (empty when it fits, or when it declares none). Raises nothing: the workbench
         shows every subscriber's verdict."""
-        return [
-            (step, self._errors(step, topic, data))
-            for step in self.steps.values()
-            if topic in step.subscribes
-        ]
+        subscribers = self._subscribers.get(topic)
+        if subscribers is None:
+            subscribers = [step for step in self.steps.values() if topic in step.subscribes]
+            self._subscribers[topic] = subscribers
+        return [(step, self._errors(step, topic, data)) for step in subscribers]
 
     def _errors(self, step: Step, topic: str, data: JSON) -> list[FieldError]:
         validator = self._validator(step, topic)

@@ -23,7 +23,7 @@ import queue
 import threading
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -60,10 +60,10 @@ class Script:
     """A Lua script, sent by its SHA (`EVALSHA`) so that a call costs its arguments only."""
 
     source: str
+    sha: str = field(init=False)  # computed once: a call is made per delivery
 
-    @property
-    def sha(self) -> str:
-        return hashlib.sha1(self.source.encode()).hexdigest()
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sha", hashlib.sha1(self.source.encode()).hexdigest())
 
     def call(self, keys: Sequence[str], args: Sequence[Any]) -> Command:
         return ("EVALSHA", self.sha, len(keys), *keys, *args)
@@ -100,6 +100,13 @@ class RedisWorker:
             socket_timeout=10.0,
             retry=Retry(NoBackoff(), 0),
         )
+        self._connection: Any = None  # the thread's, made on its first batch
+        # redis-py's reply shapes (XREVRANGE → [(id, {field: value})], …), by command;
+        # a plain dict, since a lookup is made per reply.
+        self._shapes: dict[str, Any] = {
+            str(name).upper(): shape for name, shape in self._client.response_callbacks.items()
+        }
+        self._pack = import_hiredis_pack()
         self._scripts = {s.sha: s for s in scripts}
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._main, name="steppe-redis", daemon=True)
@@ -155,6 +162,8 @@ class RedisWorker:
         self._accepting = False
         self._queue.put(None)
         await trio.to_thread.run_sync(self._thread.join)
+        if self._connection is not None:
+            self._client.connection_pool.release(self._connection)
         self._client.close()
 
     # The thread ------------------------------------------------------------------------
@@ -229,11 +238,32 @@ class RedisWorker:
         return replies
 
     def _pipeline(self, commands: list[Command]) -> list[Any]:
-        pipe = self._client.pipeline(transaction=False)
-        for command in commands:
-            pipe.execute_command(*command)
+        """Send the commands in one write and read their replies, errors as values.
+
+        Packed by hiredis (0.6 µs a command, where redis-py's pipeline packed in Python
+        at 5.7 µs and looked up a callback per reply: a tenth of the process's time on
+        the event chain). The connection is redis-py's, so AUTH, SELECT and TLS from
+        the URL still apply; it drops the socket itself when a read or write fails."""
+        if self._connection is None:
+            self._connection = self._client.connection_pool.get_connection()
+        connection = self._connection
         self.round_trips += 1
-        return list(pipe.execute(raise_on_error=False))
+        replies: list[Any] = []
+        try:
+            packed = b"".join([self._pack(command) for command in commands])
+            connection.send_packed_command([packed], check_health=False)
+            for command in commands:
+                try:
+                    reply = connection.read_response()
+                except self._redis.ResponseError as exc:  # the command's own error
+                    replies.append(exc)
+                    continue
+                shape = self._shapes.get(command[0])
+                replies.append(reply if shape is None else shape(reply))
+        except BaseException:  # replies left unread would answer the next batch
+            connection.disconnect()
+            raise
+        return replies
 
     def _deliver(self, jobs: list[_Job]) -> None:
         by_token: dict[trio.lowlevel.TrioToken, list[_Job]] = {}
@@ -255,6 +285,17 @@ def import_redis() -> Any:
             " (redis-py with hiredis)"
         ) from None
     return redis
+
+
+def import_hiredis_pack() -> Any:
+    """hiredis's command packer, or a RedisUnavailable saying what to install."""
+    try:
+        from hiredis import pack_command
+    except ImportError:
+        raise RedisUnavailable(
+            'backend = "redis" needs hiredis 2.1 or later: pip install "steppe[redis]"'
+        ) from None
+    return pack_command
 
 
 def safe_url(url: str) -> str:

@@ -23,11 +23,14 @@ from typing import Any
 from orchestrator.core.errors import CallbackError
 from orchestrator.core.types import JSON
 
+# Made once: `json.dumps` with options builds an encoder per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
 
 def encode_json(value: Any) -> str:
     """Event data or errors as the JSON text the durable stores keep."""
     try:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return _ENCODER.encode(value)
     except (TypeError, ValueError) as exc:
         raise CallbackError("ValidationError", f"event data is not JSON: {exc}") from None
 
