@@ -35,6 +35,7 @@ from orchestrator.services.project import Project
 from orchestrator.services.queue_options import QueueOptions
 from orchestrator.services.trace_budget import DEFAULT_MAX_TRACE_DELIVERIES, TraceBudget
 from orchestrator.stores.queue.base import UNLIMITED, Delivery, DeliveryStore, Event
+from orchestrator.stores.sqlite_worker import StorageError
 
 # An emit chain deeper than this is a loop (a step emitting to itself forever).
 DEFAULT_MAX_DEPTH = 64
@@ -128,7 +129,8 @@ class EventBus:
     def use_project(self, project: Project) -> None:
         """Deliver to a reloaded project's steps. A step that is new gets a dispatcher;
         an edited one's options apply from its next claim; a removed one's deliveries
-        are dead-lettered when their turn comes."""
+        are dead-lettered when their turn comes, or, on a shared queue, left there for
+        the instances that still serve the step (`_leave_to_others`)."""
         self._steps = project.steps
         self._start_dispatchers()
         for name in self._wakes:
@@ -343,11 +345,15 @@ class EventBus:
 
     async def _dispatcher(self, step: Step) -> None:
         """Claim and start the step's deliveries, forever; a step removed by a reload
-        has what is left of its deliveries claimed without limits, to dead-letter them."""
+        has what is left of its deliveries claimed without limits, to dead-letter them
+        (on a shared queue: left to others, and the dispatcher ends)."""
         name = step.name
         while True:
             current = self._steps.get(name)
             removed = current is None or not current.consumes_events
+            if removed and self.store.shared:
+                await self._leave_to_others(name)
+                return
             if current is not None and not removed:
                 step = current
             options = self.options(step)
@@ -362,6 +368,27 @@ class EventBus:
                 timeout = max(claimed.wake_at - self._clock(), 0.0) + _WAKE_SLACK
             with trio.move_on_after(timeout):
                 await wake.wait()
+
+    async def _leave_to_others(self, name: str) -> None:
+        """A step removed by a reload, on a shared queue: other instances may still
+        serve it (a rolling deploy, or instances not yet reloaded), so what waits for it
+        stays in the queue for them, as at start (`_left_to_others`), instead of being
+        dead-lettered here. A reload that brings the step back starts a new dispatcher."""
+        del self._wakes[name]
+        try:
+            counts = await self.store.counts(name, self._clock())
+        except StorageError:  # Redis lost: the worker said so; nothing to settle then
+            return
+        left = counts.waiting + counts.delayed
+        for _ in range(left):  # not this instance's to wait for any more
+            self._settled()
+        if left:
+            self._logs.write(
+                "info",
+                f"{name} was removed; its {left} waiting delivery(ies) stay in the shared "
+                "queue for the instances that serve it",
+                step=name,
+            )
 
     def _start(self, step: Step, options: QueueOptions, delivery: Delivery, removed: bool) -> None:
         assert self._running is not None
