@@ -28,7 +28,8 @@ def handler_timeout(step: Step, default: float) -> float:
     """`infrastructure.handler.timeout` (seconds) or the project default."""
     infrastructure = step.config.get("infrastructure") or {}
     timeout = (infrastructure.get("handler") or {}).get("timeout")
-    return float(timeout) if isinstance(timeout, int | float) and timeout > 0 else default
+    # A tuple, not `int | float`: that makes a union object per call (per delivery).
+    return float(timeout) if isinstance(timeout, (int, float)) and timeout > 0 else default
 
 
 def error_record(exc: BaseException) -> dict[str, Any]:
