@@ -17,6 +17,7 @@ from tempfile import TemporaryDirectory
 
 import trio
 
+from bench.cpu import cpu_of
 from bench.projects import BENCH_PROJECT
 from bench.stats import percentile
 from orchestrator.model.settings import REDIS_URL_VARIABLE, Settings
@@ -57,12 +58,20 @@ async def serving(state: str, project: Path = BENCH_PROJECT) -> AsyncIterator[Se
             yield s
 
 
-async def chain_figures(state: str, chains: int, producers: int = PRODUCERS) -> dict[str, float]:
+async def chain_figures(
+    state: str, chains: int, producers: int = PRODUCERS, store_pid: int | None = None
+) -> dict[str, float]:
     """Publish `chains` events at the head of the chain from `producers` concurrent
     tasks and time until all settle. events_per_s counts every event delivered (three
-    per chain)."""
+    per chain); the CPU each process used per event while they ran (µs): the
+    orchestrator, its runners, and the store's server (`store_pid`: redis-server)."""
     async with serving(state) as s:
         head = [s.runtime.project.steps["ChainStart"]]
+        runners = [p.pid for p in s.runtime.pool.supervisors.values() if p.pid is not None]
+        processes = {"orchestrator": [os.getpid()], "runners": runners}
+        if store_pid is not None:
+            processes["store"] = [store_pid]
+        cpu = {name: sum(cpu_of(pids).values()) for name, pids in processes.items()}
 
         async def produce(first: int) -> None:
             for n in range(first, chains, producers):
@@ -79,12 +88,14 @@ async def chain_figures(state: str, chains: int, producers: int = PRODUCERS) -> 
                 nursery.start_soon(produce, first)
         await s.bus.wait_idle()
         elapsed = time.perf_counter() - began
+        cpu = {name: sum(cpu_of(processes[name]).values()) - cpu[name] for name in cpu}
         arrived = len(await s.env.state.get_group(GROUP))
         trips = worker.round_trips - trips if worker is not None else 0
     if arrived != chains:
         raise RuntimeError(f"{chains - arrived} of {chains} chains did not arrive")
     events = chains * STEPS_PER_CHAIN
     figures = {"events_per_s": events / elapsed, "chains_per_s": chains / elapsed}
+    figures |= {f"cpu_us_per_event_{name}": seconds / events * 1e6 for name, seconds in cpu.items()}
     if worker is not None:  # every command sent, state writes included, per event
         figures["round_trips_per_event"] = trips / events
     return figures

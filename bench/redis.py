@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -27,7 +28,8 @@ from typing import Any
 import redis as redis_py
 import trio
 
-from bench.chain import GROUP, STEPS_PER_CHAIN, chain_figures, chain_latency
+from bench.chain import GROUP, PRODUCERS, STEPS_PER_CHAIN, chain_figures, chain_latency
+from bench.cpu import cpu_seconds
 from bench.http import free_port, served, server, steppe_argv, wrk
 from bench.projects import BENCH_PROJECT
 from bench.report import table
@@ -42,8 +44,8 @@ _CHAIN_SCRIPT = (
 
 
 @contextmanager
-def redis_server() -> Iterator[tuple[str, int]]:
-    """A redis-server with no persistence on a free port; (host, port)."""
+def redis_server() -> Iterator[tuple[str, int, int]]:
+    """A redis-server with no persistence on a free port; (host, port, pid)."""
     if shutil.which("redis-server") is None:
         raise RuntimeError("redis-server is missing: apt-get install redis-server")
     port = free_port()
@@ -61,7 +63,7 @@ def redis_server() -> Iterator[tuple[str, int]]:
                     break
                 except redis_py.ConnectionError:
                     time.sleep(0.05)
-            yield "127.0.0.1", port
+            yield "127.0.0.1", port, process.pid
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -107,8 +109,9 @@ def _workers_figures(url: str, workers: int, seconds: float, folder: Path) -> di
     }
 
 
-def _bullmq(host: str, port: int, chains: int, folder: Path) -> dict[str, float]:
-    """BullMQ's three-queue chain, installed into `folder` with npm."""
+def _bullmq(host: str, port: int, redis_pid: int, chains: int, folder: Path) -> dict[str, float]:
+    """BullMQ's three-queue chain, installed into `folder` with npm; events/s, and the
+    CPU per event of its Node process (start-up included) and of redis-server."""
     if shutil.which("npm") is None or shutil.which("node") is None:
         raise RuntimeError("node and npm are needed for BullMQ")
     subprocess.run(
@@ -116,28 +119,41 @@ def _bullmq(host: str, port: int, chains: int, folder: Path) -> dict[str, float]
         cwd=folder, check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     shutil.copy(HERE / "bullmq_chain.mjs", folder / "chain.mjs")
+    node_before = _children_cpu()
+    redis_before = cpu_seconds(redis_pid)
     out = subprocess.run(
         ["node", "chain.mjs", host, str(port), str(chains)],
         cwd=folder, check=True, capture_output=True, text=True, timeout=300,
     ).stdout  # fmt: skip
+    node, store = _children_cpu() - node_before, cpu_seconds(redis_pid) - redis_before
     result = json.loads(out.strip().splitlines()[-1])
-    return {"events_per_s": result["events"] / result["seconds"]}
+    return {
+        "events_per_s": result["events"] / result["seconds"],
+        "cpu_us_per_event_node": node / result["events"] * 1e6,
+        "cpu_us_per_event_store": store / result["events"] * 1e6,
+    }
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's children that ended (the BullMQ run, once waited)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_redis(quick: bool) -> dict[str, Any]:
     chains, samples, seconds = (1000, 100, 2.0) if quick else (5000, 300, 5.0)
     out: dict[str, Any] = {}
-    with redis_server() as (host, port), tempfile.TemporaryDirectory() as tmp:
+    with redis_server() as (host, port, pid), tempfile.TemporaryDirectory() as tmp:
         url = f"redis://{host}:{port}/0"
         os.environ[REDIS_URL_VARIABLE] = url  # bench.chain's Redis settings read it
-        out["chain"] = trio.run(chain_figures, "redis", chains)
+        out["chain"] = trio.run(chain_figures, "redis", chains, PRODUCERS, pid)
         latency = trio.run(chain_latency, "redis", samples)
         out["chain"] |= {f"latency_{key}": value for key, value in latency.items()}
         for workers in (1, 2):
             out[f"workers_{workers}"] = _workers_figures(url, workers, seconds, Path(tmp))
         bull = Path(tmp) / "bullmq"
         bull.mkdir()
-        out["bullmq"] = _bullmq(host, port, chains, bull)
+        out["bullmq"] = _bullmq(host, port, pid, chains, bull)
     out["vs_bullmq"] = out["chain"]["events_per_s"] / out["bullmq"]["events_per_s"]
     out["workers_2_vs_1_api"] = out["workers_2"]["api_rps"] / out["workers_1"]["api_rps"]
     return out
@@ -160,9 +176,26 @@ def redis_markdown(results: Mapping[str, Any]) -> list[str]:
              "—"),
         ),
     )  # fmt: skip
+    lines += _cpu_table(chain, figures["bullmq"])
     lines.append(
         f"Steppe on Redis / BullMQ: {figures['vs_bullmq']:.2f}x; --workers 2 / 1 API "
         f"requests/s: {figures['workers_2_vs_1_api']:.2f}x"
     )
     lines.append("")
     return lines
+
+
+def _cpu_table(chain: Mapping[str, float], bull: Mapping[str, float]) -> list[str]:
+    """Where each event's CPU goes: Steppe's processes and BullMQ's, beside redis-server."""
+    steppe = [chain.get(f"cpu_us_per_event_{p}", 0.0) for p in ("orchestrator", "runners", "store")]
+    node, store = bull.get("cpu_us_per_event_node", 0.0), bull.get("cpu_us_per_event_store", 0.0)
+    return table(
+        ("CPU µs per event", "Steppe's or BullMQ's processes", "redis-server", "total"),
+        (
+            ("Steppe on Redis, in process",
+             f"{steppe[0]:.0f} orchestrator + {steppe[1]:.0f} runners", f"{steppe[2]:.0f}",
+             f"{sum(steppe):.0f}"),
+            ("BullMQ (3 queues)", f"{node:.0f} node (start-up included)", f"{store:.0f}",
+             f"{node + store:.0f}"),
+        ),
+    )  # fmt: skip
