@@ -17,7 +17,6 @@ stream fan-out (100 Node `ws` subscribers on `/`, a TS handler's `set`s: a burst
 from __future__ import annotations
 
 import json
-import math
 import os
 import secrets
 import shutil
@@ -47,8 +46,8 @@ from bench.http import (
     tail,
     wrk,
 )
-from bench.report import table
-from bench.stats import bucket_percentile, prometheus_buckets
+from bench.report import at_most, table
+from bench.stats import bucket_figures, prometheus_buckets
 from bench.streams import (
     MOTIA_FILES,
     STEADY_INTERVAL_MS,
@@ -401,18 +400,6 @@ def accept_buckets(base: str, target: Target) -> dict[float, float]:
         return {}
 
 
-def accept_figures(before: Mapping[float, float], after: Mapping[float, float]) -> dict[str, Any]:
-    """The accepts between two reads of the histogram: how many, and the upper bound in
-    ms of the bucket holding their p50 and p99 (None above the last finite bound)."""
-    if not after:
-        return {}
-    out: dict[str, Any] = {"accepts": after[math.inf] - before.get(math.inf, 0.0)}
-    for key, fraction in (("accept_p50_ms", 0.5), ("accept_p99_ms", 0.99)):
-        bound = bucket_percentile(before, after, fraction)
-        out[key] = None if bound is None or bound == math.inf else bound * 1000
-    return out
-
-
 def warm_chain(base: str, target: Target, timeout: float) -> bool:
     """POST one order and poll the state group until it went through the 3 steps;
     False if it was refused or did not arrive within `timeout`."""
@@ -456,9 +443,9 @@ def run_chain(
     is polled until every order wrk saw accepted (2xx/3xx, in time) went through the 3
     steps, or until `timeout` seconds from wrk's start. Orders still in flight when wrk
     stopped may arrive too. events_per_s counts the 3 step invocations of every order
-    that arrived, over the whole time (wrk's start to the last poll). The accepts'
-    figures (`accept_figures`) are those made while wrk ran. Unavailable if no order
-    was accepted."""
+    that arrived, over the whole time (wrk's start to the last poll). The durable
+    accepts made while wrk ran are read from the target's metrics (`bucket_figures`:
+    accepts, accept_p50_ms, accept_p99_ms). Unavailable if no order was accepted."""
     prefix = f"{uuid.uuid4().hex[:8]}-"
     with tempfile.TemporaryDirectory(prefix="steppe-bench-chain-") as tmp:
         script = Path(tmp) / "orders.lua"
@@ -494,7 +481,7 @@ def run_chain(
         "post_p50_ms": load["p50_ms"],
         "post_p99_ms": load["p99_ms"],
         "events_per_s": count * STEPS_PER_CHAIN / elapsed,
-    } | accept_figures(before, after)
+    } | bucket_figures(before, after, "accept")
 
 
 def measure(target: Target, plan: Plan, budget: Budget, logs: Path) -> dict[str, Any]:
@@ -673,11 +660,6 @@ def _fmt(value: float | None, digits: int) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
-def _at_most(bound: float | None, digits: int) -> str:
-    """A histogram's percentile: the upper bound of its bucket."""
-    return "—" if bound is None else f"≤ {bound:,.{digits}f}"
-
-
 def _times(ratio: float | None) -> str:
     return "—" if ratio is None else f"{ratio:,.1f}x"
 
@@ -755,7 +737,7 @@ def motia_markdown(results: Mapping[str, Any]) -> list[str]:
     lines += table(
         ("measure", "Motia", "Steppe", "Steppe better by"),
         (
-            (label, _fmt(m, digits), _at_most(s, digits) if ACCEPT_METRIC in label
+            (label, _fmt(m, digits), at_most(s, digits) if ACCEPT_METRIC in label
              else _fmt(s, digits), _times(advantage(s, m, higher)))
             for label, m, s, higher, digits in rows
         ),

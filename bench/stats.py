@@ -50,3 +50,16 @@ def bucket_percentile(
         return None
     rank = max(1, math.ceil(fraction * counts[-1]))
     return next(bound for bound, count in zip(bounds, counts, strict=True) if count >= rank)
+
+
+def bucket_figures(
+    before: Mapping[float, float], after: Mapping[float, float], name: str
+) -> dict[str, float]:
+    """What a histogram in seconds observed between two reads: `{name}s` (how many),
+    `{name}_p50_ms` and `{name}_p99_ms`, each the upper bound in ms of the bucket
+    holding it (`math.inf` in the last one). Empty when nothing was observed."""
+    p50, p99 = bucket_percentile(before, after, 0.5), bucket_percentile(before, after, 0.99)
+    if p50 is None or p99 is None:
+        return {}
+    count = after[math.inf] - before.get(math.inf, 0.0)
+    return {f"{name}s": count, f"{name}_p50_ms": p50 * 1000, f"{name}_p99_ms": p99 * 1000}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import threading
 import time
@@ -24,7 +23,6 @@ from bench.motia import (
     Plan,
     Target,
     Unavailable,
-    accept_figures,
     advantage,
     chain_script,
     count_keys,
@@ -177,19 +175,6 @@ def test_a_failed_install_is_reported_and_steppe_still_measured(
     assert out["motia_error"] == said[0] and out["motia_version"] is None
     assert measured == ["steppe"] and "motia" not in out
     assert not Path(out["workdir"]).exists()
-
-
-def test_accept_figures_are_bucket_bounds_of_the_accepts_between_two_scrapes() -> None:
-    before = {0.0001: 10.0, 0.001: 10.0, 0.005: 10.0, math.inf: 10.0}
-    after = {0.0001: 108.0, 0.001: 109.0, 0.005: 110.0, math.inf: 110.0}
-    assert accept_figures(before, after) == {
-        "accepts": 100.0,
-        "accept_p50_ms": pytest.approx(0.1),
-        "accept_p99_ms": pytest.approx(1.0),
-    }
-    above = after | {math.inf: 120.0}  # ten more above the last bound
-    assert accept_figures(before, above)["accept_p99_ms"] is None
-    assert accept_figures({}, {}) == {}  # no histogram (Motia, or an older Steppe)
 
 
 def test_plan_posts_orders_for_a_fixed_duration() -> None:

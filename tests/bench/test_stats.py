@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import math
 
-from bench.stats import bucket_percentile, percentile, prometheus_buckets
+import pytest
+
+from bench.report import at_most
+from bench.stats import bucket_figures, bucket_percentile, percentile, prometheus_buckets
 
 SCRAPE = """\
 # HELP steppe_emit_accept_seconds Wait of an emit for its deliveries to be accepted.
@@ -46,6 +49,25 @@ def test_bucket_percentile_is_the_bound_of_the_bucket_holding_the_rank() -> None
     assert bucket_percentile({}, after, 0.5) == 0.0001  # nothing before: from zero
     assert bucket_percentile(after, after, 0.5) is None  # nothing observed in between
     assert bucket_percentile({}, {}, 0.99) is None
+
+
+def test_bucket_figures_are_bounds_in_ms_of_what_was_observed_between_two_reads() -> None:
+    before = {0.0001: 10.0, 0.001: 10.0, 0.005: 10.0, math.inf: 10.0}
+    after = {0.0001: 108.0, 0.001: 109.0, 0.005: 110.0, math.inf: 110.0}
+    assert bucket_figures(before, after, "accept") == {
+        "accepts": 100.0,
+        "accept_p50_ms": pytest.approx(0.1),
+        "accept_p99_ms": pytest.approx(1.0),
+    }
+    above = after | {math.inf: 120.0}  # ten more above the last bound
+    assert bucket_figures(before, above, "accept")["accept_p99_ms"] == math.inf
+    assert bucket_figures(after, after, "accept") == {}  # none in between
+    assert bucket_figures({}, {}, "accept") == {}  # no histogram (Motia, an older Steppe)
+    assert (at_most(0.1, 2), at_most(math.inf, 2), at_most(None, 2)) == (
+        "≤ 0.10",
+        "above the last bound",
+        "—",
+    )
 
 
 def test_percentile_is_nearest_rank() -> None:
