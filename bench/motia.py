@@ -57,7 +57,7 @@ from bench.streams import (
     subscriber_figures,
 )
 from bench.tree import RssSampler, tree_rss_mib
-from orchestrator.http.metrics import METRICS_PATH
+from orchestrator.http.metrics import ACCEPT_METRIC, METRICS_PATH
 
 MOTIA_PACKAGE = "motia@latest"
 # `motia create` of the 0.2 line installs zod 3 next to motia (its zod-to-json-schema
@@ -66,8 +66,6 @@ ZOD_PACKAGE = "zod@^3.24.4"
 CHAIN_GROUP = "bench-chain"
 STEPS_PER_CHAIN = 3
 CONNECTIONS = (1, 32)
-# Steppe's histogram of the wait of each emit for its durable accept.
-ACCEPT_METRIC = "steppe_emit_accept_seconds"
 
 # The generated project. Shapes follow Motia's own `motia create` templates.
 TEMPLATES: dict[str, str] = {

@@ -11,7 +11,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from orchestrator.core.metrics import ACCEPT_BUCKETS
-from orchestrator.http.metrics import METRICS_PATH
+from orchestrator.http.metrics import ACCEPT_METRIC, METRICS_PATH
 from tests.helpers import serving, wait_for
 
 STEPS = {
@@ -100,17 +100,14 @@ async def test_metrics_count_requests_invocations_retries_and_dead_letters(
         assert _value(samples, "steppe_runner_memory_bytes", language=language) > 1_000_000
 
 
-ACCEPT = "steppe_emit_accept_seconds"
-
-
 def _accepts(samples: Samples, store: str) -> tuple[list[float], float, float]:
     """The accept histogram's cumulative buckets (le order, +Inf last), count and sum."""
     bounds = [*map(repr, ACCEPT_BUCKETS), "+Inf"]
-    buckets = [_value(samples, f"{ACCEPT}_bucket", store=store, le=le) for le in bounds]
+    buckets = [_value(samples, f"{ACCEPT_METRIC}_bucket", store=store, le=le) for le in bounds]
     return (
         buckets,
-        _value(samples, f"{ACCEPT}_count", store=store),
-        _value(samples, f"{ACCEPT}_sum", store=store),
+        _value(samples, f"{ACCEPT_METRIC}_count", store=store),
+        _value(samples, f"{ACCEPT_METRIC}_sum", store=store),
     )
 
 
@@ -138,7 +135,7 @@ async def test_each_emit_s_durable_accept_is_timed_per_store(
     assert counts[-1] == 0 and total > 0 and lower <= total
     assert total <= sum(n * b for n, b in zip(counts, ACCEPT_BUCKETS, strict=False))
     kinds = {family.name: family.type for family in text_string_to_metric_families(text)}
-    assert kinds[ACCEPT] == "histogram"
+    assert kinds[ACCEPT_METRIC] == "histogram"
 
 
 async def test_metrics_need_the_admin_token_in_start_mode(
