@@ -29,7 +29,7 @@ from bench.motia import motia_markdown, run_motia
 from bench.otel import otel_figures, otel_markdown
 from bench.projects import EXAMPLE_PROJECT
 from bench.redis import redis_markdown, run_redis
-from bench.report import table
+from bench.report import at_most, table
 from bench.stats import median, median_of_runs
 from bench.streams import run_streams, streams_markdown
 from orchestrator.runtime.languages import LANGUAGES
@@ -168,9 +168,11 @@ def markdown(results: dict[str, Any]) -> str:
     if chain:
         lines += table(
             ("chain state", f"events/s ({PRODUCERS} producers)", "chains/s",
+             f"durable accept p50 / p99 ms ({PRODUCERS} producers)",
              "events/s (1 producer)", "POST → final state p50 ms", "p99 ms"),
             (
                 (state, f"{f['events_per_s']:,.0f}", f"{f['chains_per_s']:,.0f}",
+                 f"{at_most(f.get('accept_p50_ms'), 2)} / {at_most(f.get('accept_p99_ms'), 2)}",
                  f"{f['one_producer_events_per_s']:,.0f}", f"{f['latency_p50_ms']:.2f}",
                  f"{f['latency_p99_ms']:.2f}")
                 for state, f in chain.items()

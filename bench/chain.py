@@ -1,7 +1,8 @@
 """The `chain` section: a 3-step cross-language chain (TS → Python → Ruby), per state
 backend. Throughput: events per second with many producers publishing at once, as
 many HTTP clients would (and, for comparison, with one producer that waits for each
-publish to be durable before the next). Latency: from `POST /chain/:n` to the chain's
+publish to be durable before the next), with the durable accepts' p50 and p99 from
+`steppe_emit_accept_seconds` meanwhile. Latency: from `POST /chain/:n` to the chain's
 final state write being readable, one chain at a time."""
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import trio
 
 from bench.cpu import cpu_of
 from bench.projects import BENCH_PROJECT
-from bench.stats import percentile
+from bench.stats import bucket_figures, percentile, prometheus_buckets
+from orchestrator.http.metrics import ACCEPT_METRIC, prometheus_text
 from orchestrator.model.settings import REDIS_URL_VARIABLE, Settings
 from orchestrator.services.context import EmitRequest
 from orchestrator.wiring.server import Services, open_services
@@ -64,7 +66,9 @@ async def chain_figures(
     """Publish `chains` events at the head of the chain from `producers` concurrent
     tasks and time until all settle. events_per_s counts every event delivered (three
     per chain); the CPU each process used per event while they ran (µs): the
-    orchestrator, its runners, and the store's server (`store_pid`: redis-server)."""
+    orchestrator, its runners, and the store's server (`store_pid`: redis-server);
+    accept_p50_ms and accept_p99_ms bound the accepts' (`bucket_figures`), read as
+    `/__steppe/metrics` has them before and after."""
     async with serving(state) as s:
         head = [s.runtime.project.steps["ChainStart"]]
         runners = [p.pid for p in s.runtime.pool.supervisors.values() if p.pid is not None]
@@ -82,6 +86,7 @@ async def chain_figures(
 
         worker = getattr(s.bus.store, "worker", None)  # the Redis store's connection
         trips = worker.round_trips if worker is not None else 0
+        accepts = await _accept_buckets(s)
         began = time.perf_counter()
         async with trio.open_nursery() as nursery:
             for first in range(producers):
@@ -91,14 +96,20 @@ async def chain_figures(
         cpu = {name: sum(cpu_of(processes[name]).values()) - cpu[name] for name in cpu}
         arrived = len(await s.env.state.get_group(GROUP))
         trips = worker.round_trips - trips if worker is not None else 0
+        accepted = bucket_figures(accepts, await _accept_buckets(s), "accept")
     if arrived != chains:
         raise RuntimeError(f"{chains - arrived} of {chains} chains did not arrive")
     events = chains * STEPS_PER_CHAIN
     figures = {"events_per_s": events / elapsed, "chains_per_s": chains / elapsed}
     figures |= {f"cpu_us_per_event_{name}": seconds / events * 1e6 for name, seconds in cpu.items()}
+    figures |= accepted
     if worker is not None:  # every command sent, state writes included, per event
         figures["round_trips_per_event"] = trips / events
     return figures
+
+
+async def _accept_buckets(s: Services) -> dict[float, float]:
+    return prometheus_buckets(await prometheus_text(s.env), ACCEPT_METRIC)
 
 
 async def _post(stream: trio.SocketStream, path: str) -> tuple[int, bytes]:

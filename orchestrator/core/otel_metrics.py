@@ -2,9 +2,9 @@
 
 No second bookkeeping: each metric `Family` (the list `/__steppe/metrics` renders)
 is an observable counter or gauge whose callback reads it when the SDK collects, on
-the event loop (`ReadOnLoop`), where the counters are kept without locks. The
-latency histogram has no observable form in OpenTelemetry; `WithLatency` adds it to
-each export from the registry's buckets. A request pays nothing for any of it.
+the event loop (`ReadOnLoop`), where the counters are kept without locks. A
+histogram has no observable form in OpenTelemetry; `WithHistograms` adds each
+`HistogramFamily` to each export from its buckets. A request pays nothing for any of it.
 
 Imported only by `core/telemetry.py`, once a metrics endpoint is configured.
 """
@@ -36,15 +36,14 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 
 from orchestrator import __version__
-from orchestrator.core.metrics import LATENCY_BUCKETS, Family, Metrics
+from orchestrator.core.metrics import AnyFamily, Attributes, Family, HistogramFamily
 from orchestrator.core.otlp import resource_attributes
 
 T = TypeVar("T")
 _SCOPE = InstrumentationScope("steppe", __version__)
-LATENCY = "steppe.http.request.duration"
 
-# One request histogram as read: (route, method, status), buckets, sum.
-_Read = list[tuple[tuple[str, str, int], list[int], float]]
+# One series of a histogram as read on the loop: labels, bounds, buckets (a copy), sum.
+_Read = list[tuple[Attributes, tuple[float, ...], list[int], float]]
 
 
 class ReadOnLoop(Protocol):
@@ -56,13 +55,17 @@ class ReadOnLoop(Protocol):
 class MetricsExport:
     """The families as SDK instruments, collected by `reader`."""
 
-    def __init__(self, reader: MetricReader, families: Sequence[Family], run: ReadOnLoop) -> None:
+    def __init__(
+        self, reader: MetricReader, families: Sequence[AnyFamily], run: ReadOnLoop
+    ) -> None:
         self._run = run
         self._provider = MeterProvider(
             metric_readers=[reader], resource=Resource.create(resource_attributes(os.environ))
         )
         meter = self._provider.get_meter("steppe", __version__)
         for family in families:
+            if not isinstance(family, Family):
+                continue  # a histogram: added to each export by WithHistograms
             create = (
                 meter.create_observable_counter
                 if family.kind == "counter"
@@ -82,14 +85,13 @@ class MetricsExport:
         return observe
 
     @classmethod
-    def from_environment(
-        cls, families: Sequence[Family], metrics: Metrics, run: ReadOnLoop
-    ) -> MetricsExport:
+    def from_environment(cls, families: Sequence[AnyFamily], run: ReadOnLoop) -> MetricsExport:
         """OTLP/HTTP every `OTEL_METRIC_EXPORT_INTERVAL` ms (60000), as the SDK's
         exporter and reader read the `OTEL_*` variables."""
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 
-        exporter = WithLatency(OTLPMetricExporter(), metrics, run)
+        histograms = [f for f in families if isinstance(f, HistogramFamily)]
+        exporter = WithHistograms(OTLPMetricExporter(), histograms, run)
         return cls(PeriodicExportingMetricReader(exporter), families, run)
 
     def shutdown(self) -> None:
@@ -97,47 +99,49 @@ class MetricsExport:
         self._provider.shutdown()
 
 
-class WithLatency(MetricExporter):
-    """Hands each export to `exporter` with the latency histogram of every route,
-    method and status added, read from the registry (cumulative since start, in
-    Prometheus' buckets)."""
+class WithHistograms(MetricExporter):
+    """Hands each export to `exporter` with the `histograms` added, each series read
+    on the loop (cumulative since start, in its own buckets)."""
 
-    def __init__(self, exporter: MetricExporter, metrics: Metrics, run: ReadOnLoop) -> None:
+    def __init__(
+        self, exporter: MetricExporter, histograms: Sequence[HistogramFamily], run: ReadOnLoop
+    ) -> None:
         super().__init__(
             preferred_temporality=exporter._preferred_temporality,
             preferred_aggregation=exporter._preferred_aggregation,
         )
-        self._exporter, self._metrics, self._run = exporter, metrics, run
+        self._exporter, self._histograms, self._run = exporter, histograms, run
         self._start = time_ns()
 
-    async def _read(self) -> _Read:
-        return [(key, list(h.buckets), h.total) for key, h in self._metrics.requests.items()]
+    def _metric(self, family: HistogramFamily) -> Metric:
+        async def read() -> _Read:
+            return [(a, h.bounds, list(h.buckets), h.total) for a, h in await family.read()]
 
-    def latency(self) -> Metric:
         now = time_ns()
         points = [
             HistogramDataPoint(
-                attributes={"route": route, "method": method, "status": status},
+                attributes=attributes,
                 start_time_unix_nano=self._start,
                 time_unix_nano=now,
                 count=sum(buckets),
                 sum=total,
                 bucket_counts=buckets,
-                explicit_bounds=LATENCY_BUCKETS,
+                explicit_bounds=bounds,
                 # Not kept by the registry; unset in what OTLP sends.
                 min=None,  # type: ignore[arg-type]
                 max=None,  # type: ignore[arg-type]
             )
-            for (route, method, status), buckets, total in self._run(self._read)
+            for attributes, bounds, buckets, total in self._run(read)
         ]
         data = HistogramData(points, AggregationTemporality.CUMULATIVE)
-        return Metric(LATENCY, "API request latency.", "s", data)
+        return Metric(family.otel, family.description, family.unit, data)
 
     def export(
         self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
     ) -> MetricExportResult:
-        latency = self.latency()
-        if not latency.data.data_points:
+        added = [self._metric(family) for family in self._histograms]
+        added = [metric for metric in added if metric.data.data_points]
+        if not added:
             return self._exporter.export(metrics_data, timeout_millis=timeout_millis)
         resources = list(metrics_data.resource_metrics)
         if not resources:
@@ -146,10 +150,10 @@ class WithLatency(MetricExporter):
         scopes = list(resources[0].scope_metrics)
         for n, scope in enumerate(scopes):
             if scope.scope.name == _SCOPE.name:  # with the instruments' metrics
-                scopes[n] = replace(scope, metrics=[*scope.metrics, latency])
+                scopes[n] = replace(scope, metrics=[*scope.metrics, *added])
                 break
         else:
-            scopes.append(ScopeMetrics(_SCOPE, [latency], ""))
+            scopes.append(ScopeMetrics(_SCOPE, added, ""))
         resources[0] = replace(resources[0], scope_metrics=scopes)
         return self._exporter.export(MetricsData(resources), timeout_millis=timeout_millis)
 

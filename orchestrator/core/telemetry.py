@@ -15,7 +15,7 @@ from typing import TypeVar
 import trio
 
 from orchestrator.core.logs import LogSink
-from orchestrator.core.metrics import Family
+from orchestrator.core.metrics import AnyFamily
 from orchestrator.core.tracing import Tracer
 
 T = TypeVar("T")
@@ -45,11 +45,11 @@ def metrics_configured(environ: Mapping[str, str]) -> bool:
 
 @asynccontextmanager
 async def exporting(
-    tracer: Tracer, logs: LogSink, families: Sequence[Family], environ: Mapping[str, str]
+    tracer: Tracer, logs: LogSink, families: Sequence[AnyFamily], environ: Mapping[str, str]
 ) -> AsyncIterator[None]:
-    """Export the tracer's spans, the log entries and the metric `families` (with the
-    tracer's latency histogram) over OTLP while the block runs, as `environ`
-    configures it; then send what is left."""
+    """Export the tracer's spans, the log entries and the metric `families` (counters,
+    gauges and histograms) over OTLP while the block runs, as `environ` configures it;
+    then send what is left."""
     traces, metrics = traces_configured(environ), metrics_configured(environ)
     if not (traces or metrics):
         yield
@@ -73,7 +73,7 @@ async def exporting(
         shutdowns.append(export.shutdown)
     if metrics:
         read = OnLoop(trio.lowlevel.current_trio_token())
-        shutdowns.append(MetricsExport.from_environment(families, tracer.metrics, read).shutdown)
+        shutdowns.append(MetricsExport.from_environment(families, read).shutdown)
     try:
         yield
     finally:

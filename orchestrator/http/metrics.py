@@ -1,22 +1,29 @@
 """`GET /__steppe/metrics`: Prometheus text (docs/reference.md §14).
 
 Counters come from `core/metrics.Metrics` (kept by the tracer and the API path),
-the bus (retries, dead letters) and the runner pool (restarts); gauges (queue depth,
-in flight, runners up, runner memory) are read when scraped. `families` is the one
-list of them, which the OpenTelemetry export reads too (core/otel_metrics.py). In `dev` the route is
-open to an allowed `Host`, as the admin API; in `start` it needs the admin token, as
-the admin API, but any `Host`: a scraper names the server as it likes, and the token
-is what keeps strangers out.
+the bus (retries, dead letters, the accepts' latency) and the runner pool
+(restarts); gauges (queue depth, in flight, runners up, runner memory) are read
+when scraped. `families` is the one list of them, which the OpenTelemetry export
+reads too (core/otel_metrics.py). In `dev` the route is open to an allowed `Host`,
+as the admin API; in `start` it needs the admin token, as the admin API, but any
+`Host`: a scraper names the server as it likes, and the token is what keeps
+strangers out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from itertools import accumulate
 
 from quart import Blueprint, Response, request
 
-from orchestrator.core.metrics import LATENCY_BUCKETS, Family, Histogram, Sample
+from orchestrator.core.metrics import (
+    AnyFamily,
+    Family,
+    HistogramFamily,
+    HistogramSample,
+    Sample,
+)
 from orchestrator.http.auth import admin_refusal, bearer
 from orchestrator.http.env import HttpEnv, current_env
 from orchestrator.http.origin import host_refusal
@@ -24,6 +31,8 @@ from orchestrator.runtime.memory import rss_bytes
 
 METRICS_PATH = "/__steppe/metrics"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# The wait of each emit for its durable accept (what the bench reads, issue 23).
+ACCEPT_METRIC = "steppe_emit_accept_seconds"
 
 metrics = Blueprint("steppe_metrics", __name__)
 
@@ -47,26 +56,33 @@ async def scrape() -> Response:
 async def prometheus_text(env: HttpEnv) -> str:
     """Every metric, in the Prometheus text exposition format 0.0.4."""
     out: list[str] = []
-    requests = list(env.tracer.metrics.requests.items())
     for family in families(env):
+        kind = family.kind if isinstance(family, Family) else "histogram"
         out += [
             f"# HELP {family.prometheus} {family.description}",
-            f"# TYPE {family.prometheus} {family.kind}",
+            f"# TYPE {family.prometheus} {kind}",
         ]
+        if isinstance(family, HistogramFamily):
+            _histogram(out, family.prometheus, await family.read())
+            continue
         samples = await family.read()
         out.extend(f"{family.prometheus}{_labels(a)} {value}" for a, value in samples)
-        if family.otel == "steppe.http.requests":  # the latency histogram goes after it
-            _latency(out, requests)
     return "\n".join(out) + "\n"
 
 
-def families(env: HttpEnv) -> list[Family]:
-    """Every counter and gauge (docs/reference.md §14), each read when asked."""
+def families(env: HttpEnv) -> list[AnyFamily]:
+    """Every counter, gauge and histogram (docs/reference.md §14), each read when asked."""
     counts, bus, pool = env.tracer.metrics, env.bus, env.invoker.pool
 
     async def requests() -> list[Sample]:
         return [
             ({"route": route, "method": method, "status": status}, histogram.count)
+            for (route, method, status), histogram in counts.requests.items()
+        ]
+
+    async def latency() -> list[HistogramSample]:
+        return [
+            ({"route": route, "method": method, "status": status}, histogram)
             for (route, method, status), histogram in counts.requests.items()
         ]
 
@@ -80,6 +96,9 @@ def families(env: HttpEnv) -> list[Family]:
 
     async def dead_letters() -> list[Sample]:
         return [({"step": step}, n) for step, n in bus.dead_letters.items()]
+
+    async def accepts() -> list[HistogramSample]:
+        return [({"store": env.settings.queue}, bus.accepts)]
 
     async def depth() -> list[Sample]:
         return [
@@ -97,6 +116,8 @@ def families(env: HttpEnv) -> list[Family]:
     return [
         Family("steppe_http_requests_total", "steppe.http.requests", "counter", "{request}",
                "API requests by route, method and status.", requests),
+        HistogramFamily("steppe_http_request_duration_seconds", "steppe.http.request.duration",
+                        "s", "API request latency.", latency),
         Family("steppe_invocations_total", "steppe.invocations", "counter", "{invocation}",
                "Step invocations by outcome (ok, error).", invocations),
         Family("steppe_retries_total", "steppe.retries", "counter", "{delivery}",
@@ -105,6 +126,9 @@ def families(env: HttpEnv) -> list[Family]:
                "Deliveries dead-lettered since start.", dead_letters),
         Family("steppe_queue_depth", "steppe.queue.depth", "gauge", "{delivery}",
                "Deliveries pending per event step.", depth),
+        HistogramFamily(ACCEPT_METRIC, "steppe.emit.accept.duration", "s",
+                        "Wait of an emit for its deliveries to be accepted (durable) by the "
+                        "queue store.", accepts),
         Family("steppe_http_requests_in_flight", "steppe.http.requests.in_flight", "gauge",
                "{request}", "API requests being answered.", http_in_flight),
         Family("steppe_invocations_in_flight", "steppe.invocations.in_flight", "gauge",
@@ -136,14 +160,10 @@ def _runners(env: HttpEnv) -> list[Family]:
     ]  # fmt: skip
 
 
-def _latency(out: list[str], requests: Iterable[tuple[tuple[str, str, int], Histogram]]) -> None:
-    name = "steppe_http_request_duration_seconds"
-    out += [f"# HELP {name} API request latency.", f"# TYPE {name} histogram"]
-    for (route, method, status), histogram in requests:
-        labels = {"route": route, "method": method, "status": status}
-        for bound, cumulative in zip(
-            (*map(repr, LATENCY_BUCKETS), "+Inf"), accumulate(histogram.buckets), strict=True
-        ):
+def _histogram(out: list[str], name: str, series: list[HistogramSample]) -> None:
+    for labels, histogram in series:
+        bounds = (*map(repr, histogram.bounds), "+Inf")
+        for bound, cumulative in zip(bounds, accumulate(histogram.buckets), strict=True):
             out.append(f"{name}_bucket{_labels({**labels, 'le': bound})} {cumulative}")
         out.append(f"{name}_sum{_labels(labels)} {histogram.total!r}")
         out.append(f"{name}_count{_labels(labels)} {histogram.count}")

@@ -26,6 +26,7 @@ import trio
 from orchestrator.core.errors import CallbackError, SteppeError
 from orchestrator.core.ids import time_ordered_id
 from orchestrator.core.logs import LogSink
+from orchestrator.core.metrics import ACCEPT_BUCKETS, Histogram
 from orchestrator.core.tracing import TraceParent
 from orchestrator.model.step import Step
 from orchestrator.runtime.host import Invocation
@@ -100,6 +101,8 @@ class EventBus:
         # By step, for /__steppe/metrics: failed attempts retried, deliveries dead-lettered.
         self.retries: Counter[str] = Counter()
         self.dead_letters: Counter[str] = Counter()
+        # The wait of each emit for the store's accept (its durability), in seconds.
+        self.accepts = Histogram(ACCEPT_BUCKETS)
 
     async def serve(
         self,
@@ -261,12 +264,14 @@ class EventBus:
         # Counted first: a store that accepted them will deliver them even if this
         # call is cancelled while it waits for the write.
         self._count(len(deliveries))
+        began = time.perf_counter()
         try:
             replaced = await self.store.accept(event, deliveries)
         except Exception:  # not accepted (trio.Cancelled is not an Exception)
             for _ in deliveries:
                 self._settled()
             raise
+        self.accepts.observe(time.perf_counter() - began)
         self._replaced(replaced)
         for delivery in deliveries:
             self._wake(delivery.step)

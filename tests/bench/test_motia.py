@@ -7,6 +7,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,9 @@ def test_markdown_ratios_use_this_run_figures() -> None:
     }
     steppe = run | {
         "api": {"1": {"rps": 1000.0, "p50_ms": 1.0, "p99_ms": 2.0}},
-        "chain": run["chain"] | {"events_per_s": 600.0, "timeouts": 0, "post_p99_ms": 4.0},
+        "chain": run["chain"]
+        | {"events_per_s": 600.0, "timeouts": 0, "post_p99_ms": 4.0}
+        | {"accepts": 1200.0, "accept_p50_ms": 0.1, "accept_p99_ms": 5.0},
         "rss_mib": {"idle": 200.0, "peak_32": 260.0, "peak_chain": 250.0},
     }
     results = {
@@ -131,9 +134,14 @@ def test_markdown_ratios_use_this_run_figures() -> None:
     assert "| chain events/s (POST /orders → JS → Python) | 6.0 | 600.0 | 100.0x |" in text
     assert "| process tree RSS MiB, peak at 32 conn | 2,600 | 260 | 10.0x |" in text
     assert (
-        "| POST /orders p99 ms in the chain (durable accept), 8 conn | 6,000.00 | 4.00 | 1,500.0x |"
-        in text
+        "| POST /orders p99 ms in the chain (the POST's latency), 8 conn | 6,000.00 | 4.00 "
+        "| 1,500.0x |" in text
     )
+    accept = "durable accept {} ms in the chain (`steppe_emit_accept_seconds`), 8 conn"
+    assert f"| {accept.format('p50')} | — | ≤ 0.10 | — |" in text
+    assert f"| {accept.format('p99')} | — | ≤ 5.00 | — |" in text
+    assert "- Steppe: 1,200 durable accepts while wrk ran" in text
+    assert text.count("durable accepts while wrk ran") == 1  # Motia has no such metric
     assert "`api` section, ts | 3.0 | 3,000.0 | 1,000.0x |" in text
     assert "`chain` section, memory | 6.0 | 9,000.0 | 1,500.0x |" in text
     assert "2 wrk timeouts" in text
@@ -185,7 +193,8 @@ def test_chain_script_numbers_each_order() -> None:
 
 class _Orders:
     """A tiny stand-in for a framework: POST /orders records the order's id (refused
-    with 503 when `refuse`), GET /state lists the ids as Motia lists keys."""
+    with 503 when `refuse`), GET /state lists the ids as Motia lists keys, GET
+    /metrics has an accept histogram with one accept per order (under 1 ms)."""
 
     def __init__(self, refuse: bool = False) -> None:
         self.ids: set[str] = set()
@@ -218,6 +227,16 @@ class _Orders:
             def do_GET(self) -> None:
                 with orders.lock:
                     keys = sorted(orders.ids)
+                if self.path == "/metrics":
+                    text = "".join(
+                        f'steppe_emit_accept_seconds_bucket{{le="{le}"}} {n}\n'
+                        for le, n in (("0.0005", 0), ("0.001", len(keys)), ("+Inf", len(keys)))
+                    ).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(text)))
+                    self.end_headers()
+                    self.wfile.write(text)
+                    return
                 self._send(200, keys)
 
             def log_message(self, format: str, *args: Any) -> None:
@@ -262,6 +281,20 @@ def test_run_chain_counts_every_accepted_order(orders_server: tuple[str, _Orders
     assert (chain["clients"], chain["load_seconds"]) == (2, 1)
     assert chain["post_rps"] > 0 and chain["seconds"] >= 1
     assert chain["events_per_s"] == pytest.approx(3 * chain["arrived"] / chain["seconds"])
+    assert "accepts" not in chain  # TINY has no metrics
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_run_chain_reads_the_accepts_made_while_wrk_ran(
+    orders_server: tuple[str, _Orders],
+) -> None:
+    base, orders = orders_server
+    orders.ids.update({"earlier-1", "earlier-2"})  # accepted before: not counted
+    target = replace(TINY, metrics_path="/metrics")
+    chain = run_chain(base, target, clients=2, seconds=1, timeout=10, wrk_timeout=5)
+    # Those wrk saw answered, and at most those recorded by the end (some in flight).
+    assert len(orders.ids) - 2 >= chain["accepts"] >= chain["accepted"] > 0
+    assert chain["accept_p50_ms"] == chain["accept_p99_ms"] == pytest.approx(1.0)
 
 
 def test_run_chain_without_an_accepted_order_is_unavailable(

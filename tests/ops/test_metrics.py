@@ -7,9 +7,11 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from orchestrator.http.metrics import METRICS_PATH
+from orchestrator.core.metrics import ACCEPT_BUCKETS
+from orchestrator.http.metrics import ACCEPT_METRIC, METRICS_PATH
 from tests.helpers import serving, wait_for
 
 STEPS = {
@@ -96,6 +98,44 @@ async def test_metrics_count_requests_invocations_retries_and_dead_letters(
         assert _value(samples, "steppe_runner_up", language=language) == 1
         assert _value(samples, "steppe_runner_restarts_total", language=language) == 0
         assert _value(samples, "steppe_runner_memory_bytes", language=language) > 1_000_000
+
+
+def _accepts(samples: Samples, store: str) -> tuple[list[float], float, float]:
+    """The accept histogram's cumulative buckets (le order, +Inf last), count and sum."""
+    bounds = [*map(repr, ACCEPT_BUCKETS), "+Inf"]
+    buckets = [_value(samples, f"{ACCEPT_METRIC}_bucket", store=store, le=le) for le in bounds]
+    return (
+        buckets,
+        _value(samples, f"{ACCEPT_METRIC}_count", store=store),
+        _value(samples, f"{ACCEPT_METRIC}_sum", store=store),
+    )
+
+
+@pytest.mark.parametrize("store", ["memory", "sqlite"])
+async def test_each_emit_s_durable_accept_is_timed_per_store(
+    make_project: Callable[..., Path], store: str
+) -> None:
+    """Issue 23: the wait an `emit` pays for durability (the bus's `store.accept`),
+    as a histogram fine enough to read 1 ms and 5 ms. Motia 0.17 keeps no metrics
+    (packages/core/src/observability/ has its tracer only): Steppe's own."""
+    async with serving(make_project(STEPS), queue=store) as (services, client):
+        before = _samples((await client.get(METRICS_PATH)).text)
+        for n in range(5):
+            assert (await client.post(f"/orders/{n}", json={})).status_code == 202
+        await wait_for(lambda: services.bus.delivered == 5)
+        text = (await client.get(METRICS_PATH)).text
+    after = _samples(text)
+    assert _accepts(before, store) == ([0.0] * (len(ACCEPT_BUCKETS) + 1), 0.0, 0.0)
+    buckets, count, total = _accepts(after, store)
+    assert count == 5  # one accept per emit, whatever its number of subscribers
+    assert buckets[-1] == count and buckets == sorted(buckets)  # cumulative
+    # The sum lies within what the buckets allow: each accept between its bounds.
+    counts = [b - a for a, b in zip([0.0, *buckets], buckets, strict=False)]
+    lower = sum(n * b for n, b in zip(counts[1:], ACCEPT_BUCKETS, strict=False))
+    assert counts[-1] == 0 and total > 0 and lower <= total
+    assert total <= sum(n * b for n, b in zip(counts, ACCEPT_BUCKETS, strict=False))
+    kinds = {family.name: family.type for family in text_string_to_metric_families(text)}
+    assert kinds[ACCEPT_METRIC] == "histogram"
 
 
 async def test_metrics_need_the_admin_token_in_start_mode(

@@ -20,8 +20,8 @@ import pytest
 import trio
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader, Sum
 
-from orchestrator.core.metrics import Family, Sample
-from orchestrator.core.otel_metrics import LATENCY, MetricsExport
+from orchestrator.core.metrics import ACCEPT_BUCKETS, AnyFamily, Family, Sample
+from orchestrator.core.otel_metrics import MetricsExport
 from orchestrator.core.telemetry import OnLoop, metrics_configured
 from orchestrator.http.metrics import families
 from tests.helpers import serving, wait_for
@@ -29,6 +29,7 @@ from tests.ops.conftest import Receiver
 from tests.ops.test_metrics import STEPS
 
 ORDER = {"route": "/orders/:id", "method": "POST", "status": 202}
+LATENCY, ACCEPT = "steppe.http.request.duration", "steppe.emit.accept.duration"
 
 
 async def _exercise(services: Any, client: Any) -> None:
@@ -65,7 +66,10 @@ async def test_the_sdk_reads_every_instrument_with_its_attributes_when_it_collec
 ) -> None:
     reader, reads = InMemoryMetricReader(), Counter[str]()
 
-    def counted(family: Family) -> Family:
+    def counted(family: AnyFamily) -> AnyFamily:
+        if not isinstance(family, Family):
+            return family  # a histogram: not an instrument (WithHistograms exports it)
+
         async def read() -> list[Sample]:
             reads[family.otel] += 1
             return await family.read()
@@ -101,11 +105,11 @@ async def test_the_sdk_reads_every_instrument_with_its_attributes_when_it_collec
     (counted,) = [m for r in data.resource_metrics for s in r.scope_metrics for m in s.metrics
                   if m.name == "steppe.invocations"]  # fmt: skip
     assert isinstance(counted.data, Sum) and counted.data.is_monotonic
-    # The SDK's instruments: no histogram among them (WithLatency adds it to exports).
-    assert LATENCY not in points
+    # The SDK's instruments: no histogram among them (WithHistograms adds them to exports).
+    assert LATENCY not in points and ACCEPT not in points
 
 
-async def test_an_otlp_receiver_gets_request_counts_and_latency_per_route(
+async def test_an_otlp_receiver_gets_request_counts_and_latency_per_route_and_accepts(
     make_project: Callable[..., Path],
     receiver: tuple[str, type[Receiver]],
     monkeypatch: pytest.MonkeyPatch,
@@ -141,6 +145,13 @@ async def test_an_otlp_receiver_gets_request_counts_and_latency_per_route(
     assert len(latency.bucket_counts) == len(latency.explicit_bounds) + 1 == 12
     assert latency.sum > 0 and metrics[LATENCY].unit == "s"
     assert metrics[LATENCY].histogram.aggregation_temporality == 2  # CUMULATIVE
+    # Each emit's durable accept (tests/ops/test_metrics.py), in its finer buckets.
+    (accepts,) = metrics[ACCEPT].histogram.data_points
+    assert attributes(accepts) == {"store": "memory"}
+    assert accepts.count == 3 == sum(accepts.bucket_counts) and accepts.sum > 0
+    assert list(accepts.explicit_bounds) == list(ACCEPT_BUCKETS)
+    assert len(accepts.bucket_counts) == len(ACCEPT_BUCKETS) + 1
+    assert metrics[ACCEPT].unit == "s" and metrics[ACCEPT].histogram.aggregation_temporality == 2
     memory = metrics["steppe.runner.memory"]
     assert memory.unit == "By" and len(memory.gauge.data_points) == 3
 
