@@ -11,8 +11,9 @@ Merged writes that a caller awaits (accepts, state sets: `run_merged`) are the
 exception, and the hot path: each is committed on the trio thread itself when the
 connection is free or freed within LOCK_WAIT, since handing it to the thread and
 back cost most of its latency under load (the thread waits for the GIL after every
-SQLite call). Such a commit hands its pages to the OS (`write`, no sync), and never
-waits for another process's lock: then the thread takes it.
+SQLite call). Such a commit also writes what was posted meanwhile (done marks), so
+that the thread seldom holds the connection; it hands its pages to the OS (`write`,
+no sync), and never waits for another process's lock: then the thread takes it.
 
 Durability: WAL with synchronous=NORMAL survives a crash of any process (what
 docs/reference.md §6 asks for); a power cut may lose the last commits, which is the usual
@@ -171,12 +172,12 @@ class SqliteWorker:
         # for a merged write (which never waits for it: see `_commit_inline`).
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
-        # Jobs and merged items with a waiting caller handed to the thread (counted on
-        # the trio thread) and run by it (counted on the thread): while they differ, a
-        # merged write goes to the thread too, after them, so that writes keep their
-        # order.
-        self._sent = 0
-        self._finished = 0
+        # Jobs (`run`) handed to the thread (counted on the trio thread) and run by it
+        # (counted on the thread): while they differ, a merged write goes to the thread
+        # too, after them, so that writes keep their order. Merged items waiting for
+        # the thread need no such count: a commit on the loop takes them first.
+        self._runs_sent = 0
+        self._runs_finished = 0
         self._checkpointed_at = 0
         self.checkpointer = Checkpointer({})
         """Checkpoints the WAL files, on the thread (see `sqlite_checkpoint.py`)."""
@@ -228,7 +229,7 @@ class SqliteWorker:
         await trio.lowlevel.checkpoint_if_cancelled()
         self._check_accepting()
         job = _Job(fn, args, trio.lowlevel.current_trio_token(), trio.lowlevel.current_task())
-        self._sent += 1
+        self._runs_sent += 1
         self._queue.put(job)
         result: T = await _wait_for(job)
         return result
@@ -257,13 +258,15 @@ class SqliteWorker:
             assert member.result is not None
             member.result.unwrap()
         else:
-            self._send(member)
+            self._merge(member)
             await _wait_for(member)
 
     def post(self, fn: Callable[[sqlite3.Connection, list[T]], None], item: T) -> None:
-        """Like `run_merged`, without waiting, and always by the thread (many posts in
-        one call, beside the loop, where committing each on the loop measured 40%
-        fewer events/s in the chain): nobody hears of a failure but the log, so post
+        """Like `run_merged`, without waiting: by the thread (many posts in one call,
+        beside the loop, where committing each on the loop measured 40% fewer events/s
+        in the chain), or in the transaction of the next merged write committed on the
+        loop, which takes what was posted (`_take_posted`): nobody hears of a failure
+        but the log, so post
         only what may be lost in a crash anyway (and is made good then). A job run
         later sees every item posted before it; a merged write committed at once on
         the loop may come first, so post nothing such a write depends on."""
@@ -284,30 +287,45 @@ class SqliteWorker:
         self._callers(job)
         return True
 
-    def _send(self, member: _Job) -> None:
-        """Hand a merged item with a waiting caller to the thread (see `_merge`)."""
-        self._sent += 1
-        self._merge(member)
-
     def _commit_inline(self, job: _Job) -> bool:
-        """Run `job` in a transaction of its own on the trio thread, if that needs no
-        long wait; False (nothing run) when the thread has callers' work still to run
-        (which must come first: writes keep their order) or holds the connection for
-        longer than LOCK_WAIT, or another process holds the file's write lock."""
+        """Run `job` on the trio thread, in a transaction of its own with the merged
+        items the thread has not taken (`_take_merged`), if that needs no long wait;
+        False (nothing run) when the thread has jobs still to run (which must come
+        first: writes keep their order) or holds the connection for longer than
+        LOCK_WAIT, or another process holds the file's write lock."""
         # Waiting for the lock lets go of the GIL: the thread, which needs it after
         # every SQLite call, then finishes its batch at full speed.
-        if self._sent != self._finished or not self._lock.acquire(timeout=LOCK_WAIT):
+        if self._runs_sent != self._runs_finished or not self._lock.acquire(timeout=LOCK_WAIT):
             return False
+        taken: list[_Job] = []
         try:
             connection = self._connection
             if connection is None or not self._begin_at_once(connection):
                 return False
-            self._finish_batch(connection, [job])
+            taken = self._take_merged()
+            self._finish_batch(connection, [*taken, job])
         finally:
             self._lock.release()
+        # Their callers wait on this thread: woken here (a failure nobody waits for is
+        # logged by `_callers`).
+        _wake([m for t in taken for m in self._callers(t) if m.token is not None])
         if self.commits - self._checkpointed_at == CHECKPOINT_EVERY:
             self._queue.put(_CHECKPOINT)
         return True
+
+    def _take_merged(self) -> list[_Job]:
+        """The merged items the thread has not taken (done marks posted, and writes
+        whose callers found the connection held), to commit first in the loop's
+        transaction: they were given first. Taken with the connection's lock held, as
+        the thread takes its batches, so whoever takes an item commits it before the
+        other can write anything after it.
+
+        Before, the thread wrote what was posted, holding the connection for its
+        batches (it waits for the GIL after each SQLite call) while accepts waited:
+        past LOCK_WAIT they went to the thread too, and so did every accept after them
+        until it caught up, which under load it seldom did: the accepts' p99 was
+        10 to 250 ms (BENCHMARKS.md "Durable accepts under load")."""
+        return [merge.take() for merge in self._merges.values() if merge.members]
 
     def _begin_at_once(self, connection: sqlite3.Connection) -> bool:
         """BEGIN IMMEDIATE without waiting for another process's write lock; False
@@ -355,8 +373,9 @@ class SqliteWorker:
         try:
             stop = False
             while not stop:
-                jobs, stop = self._take_batch()
-                with self._lock:
+                first = self._queue.get()
+                with self._lock:  # taken and run under the lock (see `_take_merged`)
+                    jobs, stop = self._take_batch(first)
                     if connection is None:
                         self._fail(
                             jobs,
@@ -366,7 +385,7 @@ class SqliteWorker:
                         )
                     elif jobs:
                         self._run_batch(connection, jobs)
-                    self._finished += sum(len(_waiting(job)) for job in jobs)
+                    self._runs_finished += sum(job.members is None for job in jobs)
                 self._deliver(jobs)
                 if connection is not None and self.commits - self._checkpointed_at >= (
                     CHECKPOINT_EVERY
@@ -415,16 +434,17 @@ class SqliteWorker:
             raise
         return connection
 
-    def _take_batch(self) -> tuple[list[_Job], bool]:
-        """Block for one job, then take every job queued so far; True when told to stop."""
+    def _take_batch(self, item: _Job | _Merge | object | None) -> tuple[list[_Job], bool]:
+        """`item`, then every job queued so far; True when told to stop."""
         jobs: list[_Job] = []
         stop = False
-        item = self._queue.get()
         while True:
             if item is None:
                 stop = True
             elif isinstance(item, _Merge):
-                jobs.append(item.take())
+                job = item.take()
+                if job.members:  # none when a commit on the loop took them first
+                    jobs.append(job)
             elif isinstance(item, _Job):
                 jobs.append(item)
             try:
@@ -516,11 +536,6 @@ class SqliteWorker:
 _CHECKPOINT = object()
 """Put on the queue to wake the thread for a checkpoint after merged writes (which
 the thread does not see)."""
-
-
-def _waiting(job: _Job) -> list[_Job]:
-    """The callers waiting for `job`: itself or its members, less those posted."""
-    return [m for m in (job.members or [job]) if m.token is not None]
 
 
 def _run_together(connection: sqlite3.Connection, jobs: list[_Job]) -> bool:
