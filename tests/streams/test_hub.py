@@ -6,8 +6,9 @@ from __future__ import annotations
 import trio
 
 from orchestrator.core.logs import LogSink
-from orchestrator.services.streams.hub import Outbox, StreamHub
+from orchestrator.services.streams.hub import StreamHub
 from orchestrator.services.streams.messages import Channel
+from orchestrator.services.streams.outbox import Outbox
 from orchestrator.services.streams.outgoing import Outgoing
 
 
