@@ -197,11 +197,14 @@ class StreamHub:
             # A write's worth: no reason to keep it, and memory held stays bounded.
             self._write_held(client, b"".join(client.held), trio.current_time())
 
-    async def flush_held(self) -> None:
+    async def flush_held(
+        self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+    ) -> None:
         """Write what clients hold, each in one write, once the gap since the first of
         them was last written has passed; for as long as the hub serves (run by
         StreamsService.serve). Cancelled, it writes what is held and ends."""
         self._flushing = True
+        task_status.started()
         try:
             while True:
                 await self._flush_due.wait()
