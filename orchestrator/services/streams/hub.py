@@ -138,39 +138,43 @@ class StreamHub:
                 self._rooms.pop(key, None)
         return True
 
-    def listeners(self, channel: Channel) -> set[Client]:
-        """Every client a change on `channel` reaches: the group's, and the item's."""
-        found = set(self._rooms.get((channel.stream, channel.group, None), ()))
-        if channel.item_id is not None:
-            found.update(self._rooms.get(_key(channel), ()))
-        return found
+    def listeners(self, channel: Channel) -> list[Client]:
+        """Every client a change on `channel` reaches, once: the group's, and the item's
+        (a copy: offering may drop a client, and so leave its rooms)."""
+        group = self._rooms.get((channel.stream, channel.group, None))
+        item = self._rooms.get(_key(channel)) if channel.item_id is not None else None
+        if not item:
+            return list(group) if group else []
+        return list(group.keys() | item.keys()) if group else list(item)
 
     def publish(self, channel: Channel, text: str) -> int:
         """Offer `text` once to every listener (a client in both rooms gets it once: the
         Motia client routes it to each of its subscriptions); how many took it."""
         message = Outgoing(text)
+        frame = message.frame  # most clients take frames: built here, once
         delivered = 0
         now = trio.current_time()
         for client in self.listeners(channel):
-            if self._offer(client, message, now):
+            if self._offer(client, message, frame, now):
                 delivered += 1
         return delivered
 
     def send(self, client: Client, text: str) -> bool:
         """Offer one client one message; a client whose outbox is full is dropped."""
-        return self._offer(client, Outgoing(text), trio.current_time())
+        message = Outgoing(text)
+        return self._offer(client, message, message.frame, trio.current_time())
 
-    def _offer(self, client: Client, message: Outgoing, now: float) -> bool:
+    def _offer(self, client: Client, message: Outgoing, frame: bytes, now: float) -> bool:
+        # Run for every listener of every change: the common cases come first and cheap.
         if client.dropped:
             return False
         if client.held:
-            self._hold(client, message.frame)  # after what it holds, in order
+            self._hold(client, frame)  # after what it holds, in order
             return True
-        if client.direct is not None and not client.outbox:
+        if client.direct is not None and not client.outbox.items:
             # Nothing waits for this client: the frame goes to its socket now (or with
             # the next flush, if it had a write within the gap), and what the socket
             # does not take goes first through the outbox.
-            frame = message.frame
             if now < client.quiet_at and self._flushing:
                 self._hold(client, frame)
                 return True
@@ -186,16 +190,17 @@ class StreamHub:
         return False
 
     def _hold(self, client: Client, frame: bytes) -> None:
-        if not client.held:
+        held = client.held
+        if not held:
             if not self._holding:
                 self._flush_at = client.quiet_at
                 self._flush_due.set()
             self._holding.append(client)
-        client.held.append(frame)
+        held.append(frame)
         client.held_bytes += len(frame)
         if client.held_bytes >= BATCH_BYTES:
             # A write's worth: no reason to keep it, and memory held stays bounded.
-            self._write_held(client, b"".join(client.held), trio.current_time())
+            self._write_held(client, b"".join(held), trio.current_time())
 
     async def flush_held(
         self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED

@@ -18,7 +18,8 @@ class Outbox:
     """A bounded queue of encoded messages; `offer` never blocks, `take` waits."""
 
     def __init__(self, max_messages: int, max_bytes: int) -> None:
-        self._items: deque[Outgoing] = deque()
+        # What waits, oldest first (the hub tests it for emptiness on every change).
+        self.items: deque[Outgoing] = deque()
         self._bytes = 0
         self._max_messages = max_messages
         self._max_bytes = max_bytes
@@ -28,11 +29,11 @@ class Outbox:
     def offer(self, message: Outgoing) -> bool:
         """Queue `message`; False (nothing queued) when either bound would be passed."""
         size = message.size
-        if len(self._items) >= self._max_messages or (
-            self._items and self._bytes + size > self._max_bytes
+        if len(self.items) >= self._max_messages or (
+            self.items and self._bytes + size > self._max_bytes
         ):
             return False
-        self._items.append(message)
+        self.items.append(message)
         self._bytes += size
         self._ready.set()
         return True
@@ -41,7 +42,7 @@ class Outbox:
         """The oldest messages, in order: everything queued up to `max_bytes` of text
         (at least one message). Waits for one, and then until trio time `not_before`
         (what arrives meanwhile comes too); raises trio.EndOfChannel once closed."""
-        while not self._items:
+        while not self.items:
             if self.closed:
                 raise trio.EndOfChannel
             await self._ready.wait()
@@ -50,10 +51,10 @@ class Outbox:
             await trio.sleep_until(not_before)
             if self.closed:
                 raise trio.EndOfChannel
-        batch = [self._items.popleft()]
+        batch = [self.items.popleft()]
         taken = batch[0].size
-        while self._items and taken + self._items[0].size <= max_bytes:
-            message = self._items.popleft()
+        while self.items and taken + self.items[0].size <= max_bytes:
+            message = self.items.popleft()
             taken += message.size
             batch.append(message)
         self._bytes -= taken
@@ -62,9 +63,9 @@ class Outbox:
     def close(self) -> None:
         """Drop what is queued and end every `take`."""
         self.closed = True
-        self._items.clear()
+        self.items.clear()
         self._bytes = 0
         self._ready.set()
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self.items)
