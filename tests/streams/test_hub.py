@@ -36,6 +36,10 @@ async def test_outbox_is_bounded_by_messages_and_by_bytes() -> None:
     assert not by_size.offer(Outgoing("y" * 3))
     # One message larger than the bound still passes when nothing waits: it can be sent.
     assert Outbox(max_messages=100, max_bytes=10).offer(Outgoing("z" * 50))
+    # What a direct write left (frames, no text) counts for its bytes.
+    with_tail = Outbox(max_messages=100, max_bytes=10)
+    assert with_tail.offer(Outgoing.tail(b"t" * 8))
+    assert not with_tail.offer(Outgoing("yyy"))
 
 
 async def test_outbox_take_waits_and_ends_when_closed() -> None:
