@@ -116,7 +116,8 @@ async def _pump(client: Client, send: ASGISendCallable, framed: bool) -> None:
             return
         frames = b"".join(m.frame for m in batch) if framed else None
         await send(batch_message([m.text for m in batch], frames))
-        next_write = trio.current_time() + WRITE_GAP
+        # The hub's writes to this client keep the same gap after this one (hub.py).
+        next_write = client.quiet_at = trio.current_time() + WRITE_GAP
 
 
 async def _handle(service: StreamsService, client: Client, raw: str | bytes | None) -> None:

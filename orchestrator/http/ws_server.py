@@ -97,24 +97,34 @@ async def _send_batch(stream: WSStream, message: dict[str, Any]) -> None:
 
 
 def direct_writer(send: Any) -> Callable[[bytes], int] | None:
-    """For a stream socket's ASGI `send`: a function that writes ready frames straight to
-    the socket now and says how many bytes went (0 when it cannot now: the rest must go
-    by `send_batch`, first); None when the connection is not one `_write_now` sees into.
-    The hub calls it for a client with nothing waiting, so a change reaches an idle
-    client's socket without waking that client's task."""
+    """For a stream socket's ASGI `send`, once it accepted: a function that writes ready
+    frames straight to the socket now and says how many bytes went (0 when it cannot
+    now: the rest must go by `send_batch`, first); None when the connection is not one
+    `_write_now` sees into, or carries an extension. The hub calls it for a client with
+    nothing waiting, so a change reaches an idle client's socket without waking that
+    client's task; what it looks up once here it would otherwise look up per write of
+    every subscriber."""
     stream = getattr(send, "__self__", None)
-    if not isinstance(stream, WSStream) or _tcp_server(stream) is None:
+    if not isinstance(stream, WSStream):
         return None
+    server = _tcp_server(stream)
+    if server is None or not _plain(stream):
+        return None
+    lock, socket, connection = server.send_lock, server.stream.socket, stream.connection
 
     def write(frames: bytes) -> int:
+        # As `_write_now`: only while no other write is under way on the connection.
         if (
             stream.closed
             or stream.state != ASGIWebsocketState.CONNECTED
-            or stream.connection.state != ConnectionState.OPEN
-            or not _plain(stream)
+            or connection.state != ConnectionState.OPEN
+            or lock.locked()
         ):
             return 0
-        return _write_now(stream, frames)
+        try:
+            return os.write(socket.fileno(), frames)
+        except OSError:
+            return 0
 
     return write
 

@@ -3,11 +3,14 @@ one copy per client, and dropping a client that cannot keep up."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import trio
 
 from orchestrator.core.logs import LogSink
-from orchestrator.services.streams.hub import Outbox, StreamHub
+from orchestrator.services.streams.hub import WRITE_GAP, StreamHub
 from orchestrator.services.streams.messages import Channel
+from orchestrator.services.streams.outbox import BATCH_BYTES, Outbox
 from orchestrator.services.streams.outgoing import Outgoing
 
 
@@ -33,6 +36,10 @@ async def test_outbox_is_bounded_by_messages_and_by_bytes() -> None:
     assert not by_size.offer(Outgoing("y" * 3))
     # One message larger than the bound still passes when nothing waits: it can be sent.
     assert Outbox(max_messages=100, max_bytes=10).offer(Outgoing("z" * 50))
+    # What a direct write left (frames, no text) counts for its bytes.
+    with_tail = Outbox(max_messages=100, max_bytes=10)
+    assert with_tail.offer(Outgoing.tail(b"t" * 8))
+    assert not with_tail.offer(Outgoing("yyy"))
 
 
 async def test_outbox_take_waits_and_ends_when_closed() -> None:
@@ -149,3 +156,79 @@ async def test_a_direct_write_goes_only_to_an_idle_client_and_its_rest_goes_firs
     assert bytes(socket) == Outgoing("first").frame + Outgoing("second").frame
     h.publish(Channel("s", "g"), "third")  # idle again: straight to the socket
     assert bytes(socket).endswith(Outgoing("third").frame) and not len(client.outbox)
+
+
+def recording_writer(takes: list[int] | None = None) -> tuple[list[bytes], Callable[[bytes], int]]:
+    """A direct writer that records each write; `takes`: how many bytes the first
+    writes take (then all they are given)."""
+    writes: list[bytes] = []
+
+    def write(frames: bytes) -> int:
+        taken = takes.pop(0) if takes else len(frames)
+        writes.append(frames[:taken])
+        return taken
+
+    return writes, write
+
+
+def frames(*texts: str) -> bytes:
+    return b"".join(Outgoing(text).frame for text in texts)
+
+
+async def test_changes_within_the_gap_go_in_one_write_and_a_lone_change_at_once() -> None:
+    h = hub()
+    one, two = h.connect("one"), h.connect("two")
+    writes = {}
+    for client in (one, two):
+        h.subscribe(client, "s", Channel("s", "g"))
+        writes[client], client.direct = recording_writer()
+    async with trio.open_nursery() as nursery:
+        await nursery.start(h.flush_held)
+        h.publish(Channel("s", "g"), "a")  # quiet until now: written within the call
+        assert writes[one] == writes[two] == [frames("a")]
+        h.publish(Channel("s", "g"), "b")
+        h.publish(Channel("s", "g", "x"), "c")
+        assert writes[one] == [frames("a")]  # held: a write went less than WRITE_GAP ago
+        await trio.sleep(WRITE_GAP * 5)
+        # Both held changes in one write, in order, for each client.
+        assert writes[one] == writes[two] == [frames("a"), frames("b", "c")]
+        await trio.sleep(WRITE_GAP * 2)
+        h.publish(Channel("s", "g"), "d")  # quiet again: at once
+        assert writes[one][-1] == frames("d") and not one.held
+        nursery.cancel_scope.cancel()
+
+
+async def test_what_a_flush_leaves_goes_first_and_nothing_is_held_without_the_flusher() -> None:
+    h = hub()
+    client = h.connect("c")
+    h.subscribe(client, "s", Channel("s", "g"))
+    writes, client.direct = recording_writer([len(frames("a")), 3])
+    async with trio.open_nursery() as nursery:
+        await nursery.start(h.flush_held)
+        for text in ("a", "b", "c"):
+            h.publish(Channel("s", "g"), text)
+        await trio.sleep(WRITE_GAP * 5)
+        assert writes == [frames("a"), frames("b", "c")[:3]]
+        h.publish(Channel("s", "g"), "d")  # something waits: after it, through the outbox
+        rest = b"".join(message.frame for message in await client.outbox.take())
+        assert rest == frames("b", "c", "d")[3:]
+        nursery.cancel_scope.cancel()
+    # Without the flusher (it ended), every change to an idle client goes at once.
+    for text in ("e", "f"):
+        h.publish(Channel("s", "g"), text)
+    assert writes[-2:] == [frames("e"), frames("f")]
+
+
+async def test_a_write_s_worth_of_held_frames_goes_without_waiting_for_the_gap() -> None:
+    h = hub(buffer_messages=100, buffer_bytes=10 * BATCH_BYTES)
+    client = h.connect("big")
+    h.subscribe(client, "s", Channel("s", "g"))
+    writes, client.direct = recording_writer()
+    big = "x" * (BATCH_BYTES // 2)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(h.flush_held)
+        h.publish(Channel("s", "g"), "first")
+        for _ in range(2):
+            h.publish(Channel("s", "g"), big)
+        assert writes == [frames("first"), frames(big, big)] and not client.held
+        nursery.cancel_scope.cancel()

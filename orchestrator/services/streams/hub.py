@@ -1,18 +1,20 @@
 """Who listens to what, and the one place stream changes fan out to WebSocket clients.
 
 A change is encoded once and the same message (its text, and its frame once built) is
-offered to every client that listens. Offering never waits: a client with nothing
+offered to every client that listens. Offering never waits. A client with nothing
 waiting gets the frame written to its socket at once when its connection allows
-(`Client.direct`); otherwise it goes to the client's bounded outbox, which the
-client's own task drains into its socket, everything waiting in one write. A client
-whose outbox is full is dropped (and logged) rather than allowed to hold up the others
-or to grow without bound.
+(`Client.direct`), or, when it had a write less than WRITE_GAP ago, held for the hub's
+next flush, which writes all that each client holds in one write (under a burst, a
+write per client per gap rather than per change: the system call and the subscriber's
+wake-up cost about as much whatever a write carries). Otherwise the message goes to
+the client's bounded outbox, which the client's own task drains into its socket,
+everything waiting in one write. A client whose outbox is full is dropped (and logged)
+rather than allowed to hold up the others or to grow without bound.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections import deque
 from collections.abc import Callable
 
 import trio
@@ -20,6 +22,7 @@ import trio
 from orchestrator.core.logs import LogSink
 from orchestrator.core.types import JSON
 from orchestrator.services.streams.messages import Channel
+from orchestrator.services.streams.outbox import BATCH_BYTES, Outbox
 from orchestrator.services.streams.outgoing import Outgoing
 
 RoomKey = tuple[str, str, str | None]
@@ -34,70 +37,11 @@ memory for one client that stopped reading."""
 WRITE_GAP = 0.002
 """Seconds a client's write waits after its previous one. An idle client's message goes
 out at once; under a burst each client gets one write per gap, carrying every change
-since. A write costs about as much whatever it carries (20-40 µs of CPU, nearly all of
-it the way down to the socket: Hypercorn's send lock and shielded cancel scope, trio's
-send and its checkpoint; the system call itself is about 1 µs), so a burst to many
-clients costs a write per gap rather than per change."""
-
-BATCH_BYTES = 256 * 1024
-"""At most this much text goes out in one write (more when one message is larger): a
-client that fell behind catches up in a few writes, none of them unbounded."""
-
-
-class Outbox:
-    """A bounded queue of encoded messages; `offer` never blocks, `take` waits."""
-
-    def __init__(self, max_messages: int, max_bytes: int) -> None:
-        self._items: deque[Outgoing] = deque()
-        self._bytes = 0
-        self._max_messages = max_messages
-        self._max_bytes = max_bytes
-        self._ready = trio.Event()
-        self.closed = False
-
-    def offer(self, message: Outgoing) -> bool:
-        """Queue `message`; False (nothing queued) when either bound would be passed."""
-        size = len(message.text)
-        if len(self._items) >= self._max_messages or (
-            self._items and self._bytes + size > self._max_bytes
-        ):
-            return False
-        self._items.append(message)
-        self._bytes += size
-        self._ready.set()
-        return True
-
-    async def take(self, max_bytes: int = BATCH_BYTES, not_before: float = 0.0) -> list[Outgoing]:
-        """The oldest messages, in order: everything queued up to `max_bytes` of text
-        (at least one message). Waits for one, and then until trio time `not_before`
-        (what arrives meanwhile comes too); raises trio.EndOfChannel once closed."""
-        while not self._items:
-            if self.closed:
-                raise trio.EndOfChannel
-            await self._ready.wait()
-            self._ready = trio.Event()
-        if trio.current_time() < not_before:
-            await trio.sleep_until(not_before)
-            if self.closed:
-                raise trio.EndOfChannel
-        batch = [self._items.popleft()]
-        taken = len(batch[0].text)
-        while self._items and taken + len(self._items[0].text) <= max_bytes:
-            message = self._items.popleft()
-            taken += len(message.text)
-            batch.append(message)
-        self._bytes -= taken
-        return batch
-
-    def close(self) -> None:
-        """Drop what is queued and end every `take`."""
-        self.closed = True
-        self._items.clear()
-        self._bytes = 0
-        self._ready.set()
-
-    def __len__(self) -> int:
-        return len(self._items)
+since. A write costs about as much whatever it carries (through Hypercorn 20-40 µs of
+CPU: its send lock and shielded cancel scope, trio's send and its checkpoint; straight
+to the socket 4-5 µs, nearly all of it the kernel's loopback delivery and the
+subscriber's wake-up), so a burst to many clients costs a write per gap rather than
+per change."""
 
 
 class Client:
@@ -115,6 +59,11 @@ class Client:
         # Writes ready frames to the socket now (how many bytes went), for a client whose
         # connection allows it (http/ws_server.direct_writer); None: the outbox only.
         self.direct: Callable[[bytes], int] | None = None
+        # Frames held for the hub's next flush (only ever while the outbox is empty),
+        # their size, and the trio time from which a frame may go straight out again.
+        self.held: list[bytes] = []
+        self.held_bytes = 0
+        self.quiet_at = 0.0
 
     def __repr__(self) -> str:
         return f"<Client {self.number} {self.label}>"
@@ -142,6 +91,12 @@ class StreamHub:
         # Told of each subscription a disconnect ends, however it ends (closed, dropped,
         # shut down): the streams service runs the stream's onLeave for it.
         self.on_disconnect: Callable[[Client, Channel], None] | None = None
+        # Clients holding frames, and when the first of them may be written; frames
+        # are held only while `flush_held` runs.
+        self._holding: list[Client] = []
+        self._flush_at = 0.0
+        self._flush_due = trio.Event()
+        self._flushing = False
 
     def connect(self, label: str, auth_context: JSON = None) -> Client:
         outbox = Outbox(self._buffer_messages, self._buffer_bytes)
@@ -157,6 +112,7 @@ class StreamHub:
                 self.on_disconnect(client, channel)
         self.clients.discard(client)
         client.outbox.close()
+        client.held.clear()
 
     def subscribe(self, client: Client, subscription_id: str, channel: Channel) -> None:
         """Listen on `channel`; a second join with the same id replaces the first."""
@@ -182,34 +138,47 @@ class StreamHub:
                 self._rooms.pop(key, None)
         return True
 
-    def listeners(self, channel: Channel) -> set[Client]:
-        """Every client a change on `channel` reaches: the group's, and the item's."""
-        found = set(self._rooms.get((channel.stream, channel.group, None), ()))
-        if channel.item_id is not None:
-            found.update(self._rooms.get(_key(channel), ()))
-        return found
+    def listeners(self, channel: Channel) -> list[Client]:
+        """Every client a change on `channel` reaches, once: the group's, and the item's
+        (a copy: offering may drop a client, and so leave its rooms)."""
+        group = self._rooms.get((channel.stream, channel.group, None))
+        item = self._rooms.get(_key(channel)) if channel.item_id is not None else None
+        if not item:
+            return list(group) if group else []
+        return list(group.keys() | item.keys()) if group else list(item)
 
     def publish(self, channel: Channel, text: str) -> int:
         """Offer `text` once to every listener (a client in both rooms gets it once: the
         Motia client routes it to each of its subscriptions); how many took it."""
         message = Outgoing(text)
+        frame = message.frame  # most clients take frames: built here, once
         delivered = 0
+        now = trio.current_time()
         for client in self.listeners(channel):
-            if self._offer(client, message):
+            if self._offer(client, message, frame, now):
                 delivered += 1
         return delivered
 
     def send(self, client: Client, text: str) -> bool:
         """Offer one client one message; a client whose outbox is full is dropped."""
-        return self._offer(client, Outgoing(text))
+        message = Outgoing(text)
+        return self._offer(client, message, message.frame, trio.current_time())
 
-    def _offer(self, client: Client, message: Outgoing) -> bool:
+    def _offer(self, client: Client, message: Outgoing, frame: bytes, now: float) -> bool:
+        # Run for every listener of every change: the common cases come first and cheap.
         if client.dropped:
             return False
-        if client.direct is not None and not client.outbox:
-            # Nothing waits for this client: the frame goes to its socket now, and what
-            # the socket does not take goes first through the outbox.
-            frame = message.frame
+        if client.held:
+            self._hold(client, frame)  # after what it holds, in order
+            return True
+        if client.direct is not None and not client.outbox.items:
+            # Nothing waits for this client: the frame goes to its socket now (or with
+            # the next flush, if it had a write within the gap), and what the socket
+            # does not take goes first through the outbox.
+            if now < client.quiet_at and self._flushing:
+                self._hold(client, frame)
+                return True
+            client.quiet_at = now + WRITE_GAP
             written = client.direct(frame)
             if written == len(frame):
                 return True
@@ -219,6 +188,61 @@ class StreamHub:
             return True
         self.drop(client, f"its send buffer is full ({len(client.outbox)} messages waiting)")
         return False
+
+    def _hold(self, client: Client, frame: bytes) -> None:
+        held = client.held
+        if not held:
+            if not self._holding:
+                self._flush_at = client.quiet_at
+                self._flush_due.set()
+            self._holding.append(client)
+        held.append(frame)
+        client.held_bytes += len(frame)
+        if client.held_bytes >= BATCH_BYTES:
+            # A write's worth: no reason to keep it, and memory held stays bounded.
+            self._write_held(client, b"".join(held), trio.current_time())
+
+    async def flush_held(
+        self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+    ) -> None:
+        """Write what clients hold, each in one write, once the gap since the first of
+        them was last written has passed; for as long as the hub serves (run by
+        StreamsService.serve). Cancelled, it writes what is held and ends."""
+        self._flushing = True
+        task_status.started()
+        try:
+            while True:
+                await self._flush_due.wait()
+                self._flush_due = trio.Event()
+                await trio.sleep_until(self._flush_at)
+                self._flush(trio.current_time())
+        finally:
+            self._flushing = False
+            self._flush(trio.current_time())
+
+    def _flush(self, now: float) -> None:
+        holding, self._holding = self._holding, []
+        # The clients of one group hold the same frames: joined once for all of them.
+        last: list[bytes] = []
+        joined = b""
+        for client in holding:
+            held = client.held
+            if not held:
+                continue  # written since (a write's worth), or disconnected
+            if held != last:
+                last, joined = held, b"".join(held)
+            self._write_held(client, joined, now)
+
+    def _write_held(self, client: Client, frames: bytes, now: float) -> None:
+        client.held = []
+        client.held_bytes = 0
+        client.quiet_at = now + WRITE_GAP
+        assert client.direct is not None  # only a direct client holds frames
+        written = client.direct(frames)
+        # The rest goes first through the outbox, which is empty while frames are held
+        # and so takes it whatever its size (counted against the client's bounds).
+        if written < len(frames):
+            client.outbox.offer(Outgoing.tail(frames[written:]))
 
     def drop(self, client: Client, why: str) -> None:
         """Disconnect a client now, without waiting on its socket."""

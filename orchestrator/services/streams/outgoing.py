@@ -26,18 +26,22 @@ def text_frame(text: str) -> bytes:
 class Outgoing:
     """An encoded message shared by every client's outbox."""
 
-    __slots__ = ("_frame", "text")
+    __slots__ = ("_frame", "size", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._frame: bytes | None = None
+        # What it counts for against a client's bounds (characters, close to bytes).
+        self.size = len(text)
 
     @classmethod
     def tail(cls, frames: bytes) -> Outgoing:
-        """What a direct write left of a frame: bytes that must go before anything else
-        (to a client that takes frames; it has no text of its own)."""
+        """What a direct write left of one frame or of several joined: bytes that must
+        go before anything else (to a client that takes frames; it has no text of its
+        own, and counts for its bytes)."""
         message = cls("")
         message._frame = frames
+        message.size = len(frames)
         return message
 
     @property

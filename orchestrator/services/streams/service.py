@@ -405,11 +405,13 @@ class StreamsService:
     # Expiry
 
     async def serve(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        """Run ended subscriptions' onLeave, and remove items as their ttl runs out,
-        telling subscribers (`delete`). Reads never return an expired item, so this only
-        has to keep subscribers and disk in step, not be punctual to the millisecond."""
+        """Run ended subscriptions' onLeave, flush the hub's held frames (hub.py), and
+        remove items as their ttl runs out, telling subscribers (`delete`). Reads never
+        return an expired item, so this only has to keep subscribers and disk in step,
+        not be punctual to the millisecond."""
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self._run_leaves)
+            nursery.start_soon(self.hub.flush_held)
             task_status.started()
             await self._expire()
 

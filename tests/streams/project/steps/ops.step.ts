@@ -15,6 +15,9 @@ export const handler = async (req: any, { streams }: any) => {
       // `count` items one after another, each padded to about `pad` characters.
       const pad = 'x'.repeat(data.pad ?? 0)
       for (let n = 0; n < data.count; n++) await s.set(groupId, `${id}-${n}`, data.pad ? { n, pad } : { n })
+    } else if (op === 'setTogether') {
+      // `count` items at once: every set is sent before the first is answered.
+      await Promise.all(Array.from({ length: data.count }, (_, n) => s.set(groupId, `${id}-${n}`, { n })))
     }
     return { status: 200, body: { result: result ?? null } }
   } catch (err: any) {
