@@ -234,6 +234,21 @@ class SqliteWorker:
         result: T = await _wait_for(job)
         return result
 
+    async def run_at_once(self, fn: Callable[[sqlite3.Connection, *Ts], T], *args: *Ts) -> T:
+        """Like `run`, but committed on the trio thread, in a transaction of its own,
+        when the connection is free, as `run_merged` is (not merged with other calls:
+        for a quick write whose caller needs its result, such as a stream item's `set`,
+        which the hop to the thread and back made several times slower)."""
+        await trio.lowlevel.checkpoint_if_cancelled()
+        self._check_accepting()
+        job = _Job(fn, args, None, None)
+        if not self._commit_inline(job):
+            return await self.run(fn, *args)
+        [told] = self._callers(job)
+        assert told.result is not None
+        result: T = told.result.unwrap()
+        return result
+
     async def run_merged(self, fn: Callable[[sqlite3.Connection, list[T]], None], item: T) -> None:
         """Have `fn(connection, items)` write `item`, and return once it is committed.
 

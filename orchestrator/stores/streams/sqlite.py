@@ -82,7 +82,7 @@ class SqliteStreamStore(StreamStore):
     ) -> SetOutcome:
         # Encoded here, before any await, so the caller's later mutations cannot reach the store.
         text = _encode(item)
-        return await self._worker.run(
+        return await self._worker.run_at_once(
             self._set, stream, group, str(item["id"]), text, now, expires_at, max_items
         )
 
@@ -100,12 +100,12 @@ class SqliteStreamStore(StreamStore):
     ) -> UpdateOutcome:
         # One job: the worker runs jobs one at a time in its transaction, so nothing can
         # write the item between this job's read and its write.
-        return await self._worker.run(
+        return await self._worker.run_at_once(
             self._update, stream, group, item_id, ops, now, expires_at, max_items, check
         )
 
     async def delete(self, stream: str, group: str, item_id: str, now: float) -> JSONMap | None:
-        return await self._worker.run(_delete, stream, group, item_id, now)
+        return await self._worker.run_at_once(_delete, stream, group, item_id, now)
 
     async def expired_groups(self, now: float) -> list[tuple[str, str]]:
         return await self._worker.run(_expired_groups, now)
