@@ -10,13 +10,13 @@ import { createContext, Invocation } from './context.mjs'
 import { storage, useSession } from './current.mjs'
 import { errorInfo } from './errors.mjs'
 import { LoadError, Loader } from './loader.mjs'
-import { FrameWriter, readFrames, refuseBadFrame } from './framing.mjs'
+import { FrameWriter, frameReader, refuseBadFrame } from './framing.mjs'
 import { Session } from './session.mjs'
-import { captureOutput, takeProtocolChannel } from './stdio.mjs'
+import { captureOutput, readProtocolInput, takeProtocolChannel } from './stdio.mjs'
 import { triggerCall, triggerContext } from './triggers.mjs'
 
 // First, before anything can touch process.stdout (none of the modules above does).
-const protocolOut = takeProtocolChannel()
+const { out: protocolOut, fd: protocolFd } = takeProtocolChannel()
 
 const USAGE = 'usage: node runner.mjs --project DIR'
 // The methods whose parameters are a map naming a file.
@@ -160,15 +160,25 @@ class Runner {
   finish(invocation, ok, value) {
     if (invocation.cancelled) return // answered when it was cancelled
     if (this.inflight.get(invocation.iid) === invocation) this.inflight.delete(invocation.iid)
-    const id = invocation.requestId
-    if (ok) {
-      try {
-        this.writer.response(id, value, 'the return value')
-      } catch (err) {
-        this.writer.error(id, { name: err.name, message: err.message, stack: null })
-      }
-    } else this.writer.error(id, errorInfo(value))
+    // The answer of the last invocation in flight goes out now; while others run,
+    // answers finished in the same turn share the scheduled write.
+    const now = this.inflight.size === 0
+    if (now) this.writer.hold()
+    try {
+      this.answer(invocation.requestId, ok, value)
+    } finally {
+      if (now) this.writer.release()
+    }
     if (this.stopping) this.finishShutdown()
+  }
+
+  answer(id, ok, value) {
+    if (!ok) return this.writer.error(id, errorInfo(value))
+    try {
+      this.writer.response(id, value, 'the return value')
+    } catch (err) {
+      this.writer.error(id, { name: err.name, message: err.message, stack: null })
+    }
   }
 
   // Node cannot stop a running handler; the orchestrator gave up on it, so it
@@ -228,7 +238,7 @@ function main() {
   process.chdir(project) // as under Motia: relative paths in steps mean the project's
   process.setSourceMapsEnabled(true) // stacks of .ts steps point at .ts lines
 
-  const writer = new FrameWriter(protocolOut)
+  const writer = new FrameWriter(protocolOut, protocolFd)
   const session = new Session(writer)
   useSession(session)
   // A store is an Invocation (iid) while a handler runs, or {path} while a file loads.
@@ -256,14 +266,17 @@ function main() {
     process.exit(err.code === 'EPIPE' ? 0 : 1)
   })
 
-  // Ahead of readFrames' own 'end' listener (exit 0): the orchestrator is gone.
-  if (leadsGroup) process.stdin.on('end', () => process.kill(0, 'SIGKILL'))
-  readFrames(
-    process.stdin,
+  const onChunk = frameReader(
     'steppe node runner',
+    writer,
     (frame) => runner.dispatch(frame),
     (bad) => runner.badFrame(bad),
   )
+  // The input ended: the orchestrator is gone, and so is what the runner's steps started.
+  readProtocolInput(onChunk, () => {
+    if (leadsGroup) process.kill(0, 'SIGKILL')
+    process.exit(0)
+  })
   session.note('ready', { language: 'node', pid: process.pid, runtime: `node ${process.version}`, protocol: PROTOCOL })
 }
 
