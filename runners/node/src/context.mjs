@@ -16,6 +16,10 @@ export class Invocation {
     this.requestId = requestId
     this.session = session
     this.cancelled = false
+    // Set by the runner, or on first use: declared here so every invocation has one shape.
+    this.context = undefined // the handler's context
+    this.response = undefined // a Motia 1.0 http trigger's streamed response
+    this.moduleCalls = undefined // the `motia` module's state and streams
   }
 
   call(method, params) {
@@ -141,10 +145,11 @@ class Stream {
 // whether the stream exists is the orchestrator's answer. `then` is not a
 // stream, so that awaiting `streams` by mistake does not hang.
 function streamsOf(invocation, v1) {
-  const opened = new Map()
+  let opened = null // name → Stream, from the first stream used
   return new Proxy(Object.create(null), {
     get(_target, name) {
       if (typeof name !== 'string' || name === 'then' || name === 'toJSON') return undefined
+      opened ??= new Map()
       let stream = opened.get(name)
       if (stream === undefined) opened.set(name, (stream = new Stream(invocation, name, v1)))
       return stream
@@ -169,7 +174,7 @@ export function moduleCalls(invocation) {
  * candidates, whose FlowContext held `state: stateManager` (src/new/build/utils.ts).
  */
 export function createContext(invocation, ctx, v1 = false) {
-  const { state, streams } = v1 ? moduleCalls(invocation) : { state: new State(invocation, false), streams: streamsOf(invocation, false) }
+  const calls = v1 ? moduleCalls(invocation) : null
   const emit = (event) =>
     invocation.call('emit', {
       iid: invocation.iid,
@@ -187,7 +192,7 @@ export function createContext(invocation, ctx, v1 = false) {
     logger: new Logger(invocation),
     emit,
     enqueue: emit, // Motia 1.0's name for emit
-    state,
-    streams,
+    state: calls === null ? new State(invocation, false) : calls.state,
+    streams: calls === null ? streamsOf(invocation, false) : calls.streams,
   }
 }

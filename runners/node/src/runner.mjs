@@ -40,15 +40,6 @@ function projectDir(argv) {
   return statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? dir : null
 }
 
-// A stream's canAccess takes Motia's (subscription, authContext); its onJoin/onLeave
-// (Motia 1.0) take (subscription, context, authContext); the rest (input, context),
-// or the context alone when there is no input (cron handlers).
-function callArguments(name, p, context) {
-  if (name === 'canAccess') return [p.input?.subscription, p.input?.authContext]
-  if (name === 'onJoin' || name === 'onLeave') return [p.input?.subscription, context, p.input?.authContext]
-  return 'input' in p ? [p.input, context] : [context]
-}
-
 class Runner {
   constructor(writer, session, loader, storage) {
     this.writer = writer
@@ -126,35 +117,47 @@ class Runner {
         : { name: 'NotLoaded', message: `${p.path} is not loaded in the node runner` }
       return this.writer.error(id, error)
     }
+    const v1 = p.trigger !== undefined && p.trigger !== null
     const invocation = new Invocation(p.iid, id, this.session)
-    const context = createContext(invocation, p.ctx, p.trigger !== undefined && p.trigger !== null)
     // The `motia` module's functions act for the invocation through its context.
-    invocation.context = context
+    const context = (invocation.context = createContext(invocation, p.ctx, v1))
     this.inflight.set(p.iid, invocation)
-    const { fn, args, response } = this.call(functions, name, p, context, invocation)
-    invocation.response = response
-    // A streamed answer is ended (or dropped, on failure) before the invoke is answered.
-    const settle = (ok, value) => {
-      if (response === undefined) return this.finish(invocation, ok, value)
-      response.settle(ok).then(() => this.finish(invocation, ok, ok ? response.result(value) : value))
-    }
     let result
     try {
-      result = this.storage.run(invocation, fn, ...args)
+      result = v1 ? this.callTrigger(invocation, functions, name, p, context) : this.call(invocation, functions[name], name, p, context)
     } catch (err) {
-      return settle(false, err)
+      return this.settle(invocation, false, err)
     }
-    if (typeof result?.then === 'function') result.then((value) => settle(true, value), (err) => settle(false, err))
-    else settle(true, result)
+    if (typeof result?.then === 'function') {
+      result.then((value) => this.settle(invocation, true, value), (err) => this.settle(invocation, false, err))
+    } else this.settle(invocation, true, result)
   }
 
-  // The function to call and its arguments: Motia 1.0's shapes when the invoke names a
-  // trigger (triggers.mjs), else 0.17's.
-  call(functions, name, p, context, invocation) {
-    if (p.trigger === undefined || p.trigger === null) return { fn: functions[name], args: callArguments(name, p, context) }
+  // Motia 0.17's shapes: a stream's canAccess takes (subscription, authContext); its
+  // onJoin/onLeave (Motia 1.0) take (subscription, context, authContext); the rest
+  // (input, context), or the context alone when there is no input (cron handlers).
+  call(invocation, fn, name, p, context) {
+    const storage = this.storage
+    if (name === 'canAccess') return storage.run(invocation, fn, p.input?.subscription, p.input?.authContext)
+    if (name === 'onJoin' || name === 'onLeave') {
+      return storage.run(invocation, fn, p.input?.subscription, context, p.input?.authContext)
+    }
+    return 'input' in p ? storage.run(invocation, fn, p.input, context) : storage.run(invocation, fn, context)
+  }
+
+  // Motia 1.0's shapes when the invoke names a trigger (triggers.mjs).
+  callTrigger(invocation, functions, name, p, context) {
     const { fn, input, response } = triggerCall(functions, name, p, invocation)
+    invocation.response = response
     Object.assign(context, triggerContext(p.trigger, input, context.logger))
-    return { fn, args: [input, context], response }
+    return this.storage.run(invocation, fn, input, context)
+  }
+
+  // A streamed answer is ended (or dropped, on failure) before the invoke is answered.
+  settle(invocation, ok, value) {
+    const response = invocation.response
+    if (response === undefined) return this.finish(invocation, ok, value)
+    response.settle(ok).then(() => this.finish(invocation, ok, ok ? response.result(value) : value))
   }
 
   finish(invocation, ok, value) {
