@@ -93,12 +93,18 @@ export class BadFrame {
   }
 }
 
-function decode(body) {
+// The bytes of one frame's body, data[start, end): reused, so that msgpackr decodes
+// every frame of a read buffer through the one DataView it keeps on that buffer.
+const BODY = { start: 0, end: 0 }
+
+function decode(data, start, end) {
   let value
+  BODY.start = start
+  BODY.end = end
   try {
-    value = unpackr.unpack(body)
+    value = unpackr.unpack(data, BODY)
   } catch (err) {
-    return new BadFrame(frameHead(body), `malformed msgpack: ${err.message}`)
+    return new BadFrame(frameHead(data.subarray(start, end)), `malformed msgpack: ${err.message}`)
   }
   try {
     return validateFrame(value)
@@ -152,23 +158,25 @@ export class FrameDecoder {
   }
 
   /**
-   * Frames completed by `chunk`, and a BadFrame for each one that could not be
-   * decoded; throws ProtocolError on a length over the maximum. `chunk` may be
-   * reused once this returns: what it holds of an unfinished frame is copied.
+   * Frames completed by the first `length` bytes of `chunk`, and a BadFrame for each
+   * one that could not be decoded; throws ProtocolError on a length over the maximum.
+   * `chunk` may be reused once this returns: what it holds of an unfinished frame is
+   * copied.
    */
-  feed(chunk) {
-    const data = this.rest === null ? chunk : Buffer.concat([this.rest, chunk])
+  feed(chunk, length = chunk.length) {
+    const data = this.rest === null ? chunk : Buffer.concat([this.rest, chunk.subarray(0, length)])
+    const end = this.rest === null ? length : data.length
     this.rest = null
     const frames = []
     let start = 0
-    while (data.length - start >= 4) {
+    while (end - start >= 4) {
       const size = data.readUInt32BE(start)
       if (size > MAX_FRAME_BYTES) throw new ProtocolError(`a frame length of ${size} bytes is over the maximum`)
-      if (data.length - start - 4 < size) break
-      frames.push(decode(data.subarray(start + 4, start + 4 + size)))
+      if (end - start - 4 < size) break
+      frames.push(decode(data, start + 4, start + 4 + size))
       start += 4 + size
     }
-    if (start < data.length) this.rest = Buffer.from(data.subarray(start))
+    if (start < end) this.rest = Buffer.from(data.subarray(start, end))
     return frames
   }
 }
@@ -181,10 +189,10 @@ export class FrameDecoder {
  */
 export function frameReader(program, writer, onFrame, onBadFrame) {
   const decoder = new FrameDecoder()
-  return (chunk) => {
+  return (chunk, length) => {
     let frames
     try {
-      frames = decoder.feed(chunk)
+      frames = decoder.feed(chunk, length)
     } catch (err) {
       process.stderr.write(`${program}: ${err.message}\n`)
       process.exit(1)
@@ -306,23 +314,23 @@ export class FrameWriter {
     if (--this.holds === 0 && this.encoder.pos > 0) this.flush()
   }
 
+  // Straight from the encoder's buffer to the descriptor when the stream has nothing
+  // queued (frames stay in order); what the pipe does not take now (EAGAIN, a short
+  // write) is copied and queued on the stream, which also reports a broken pipe as it
+  // always did.
   flush() {
     this.scheduled = false
-    if (this.encoder.pos > 0) this.send(this.encoder.take())
-  }
-
-  // Straight to the descriptor when the stream has nothing queued (frames stay in
-  // order); what the pipe does not take now (EAGAIN, a short write) is queued on the
-  // stream, which also reports a broken pipe as it always did.
-  send(bytes) {
+    const enc = this.encoder
+    if (enc.pos === 0) return
     let written = 0
     if (this.fd !== null && this.out.writableLength === 0) {
       try {
-        written = writeSync(this.fd, bytes)
+        written = writeSync(this.fd, enc.buf, 0, enc.pos)
       } catch {
         written = 0
       }
     }
-    if (written < bytes.length) this.out.write(written === 0 ? bytes : bytes.subarray(written))
+    if (written < enc.pos) this.out.write(enc.take(written))
+    else enc.clear()
   }
 }

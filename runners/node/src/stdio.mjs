@@ -54,19 +54,19 @@ function isPipe(fd) {
 const READ_BYTES = 64 * 1024
 
 /**
- * Hand what arrives on the protocol input (fd 0) to `onChunk(bytes)`, and call
- * `onEnd()` when it ends. On a pipe, `bytes` is a view of one buffer that the next
- * read reuses, so `onChunk` must copy what it keeps: the socket's `onread` skips the
- * readable stream's buffering, events and tick per read.
+ * Hand what arrives on the protocol input (fd 0) to `onChunk(bytes, length)`, and call
+ * `onEnd()` when it ends. On a pipe, `bytes` is one buffer that every read reuses (its
+ * first `length` bytes are new), so `onChunk` must copy what it keeps: the socket's
+ * `onread` skips the readable stream's buffering, events and tick per read.
  */
 export function readProtocolInput(onChunk, onEnd) {
   if (!isPipe(0)) {
-    process.stdin.on('data', onChunk)
+    process.stdin.on('data', (chunk) => onChunk(chunk, chunk.length))
     process.stdin.on('end', onEnd)
     return
   }
   const buffer = Buffer.allocUnsafeSlow(READ_BYTES)
-  const callback = (size) => void onChunk(buffer.subarray(0, size))
+  const callback = (length) => void onChunk(buffer, length)
   const input = new net.Socket({ fd: 0, readable: true, writable: false, onread: { buffer, callback } })
   input.on('end', onEnd)
 }
