@@ -143,18 +143,34 @@ class Stream {
 
 // `streams` accepts any name (`streams['chat-messages']`, `streams.chatMessages`):
 // whether the stream exists is the orchestrator's answer. `then` is not a
-// stream, so that awaiting `streams` by mistake does not hang.
+// stream, so that awaiting `streams` by mistake does not hang. The proxy's handler
+// (each trap gets it as `this`) holds the invocation; its target is one empty object
+// for every invocation, frozen so that nothing written to one `streams` reaches another.
+class StreamsHandler {
+  constructor(invocation, v1) {
+    this.invocation = invocation
+    this.v1 = v1
+    this.opened = null // name → Stream, from the first stream used
+  }
+
+  get(_target, name) {
+    if (typeof name !== 'string' || name === 'then' || name === 'toJSON') return undefined
+    this.opened ??= new Map()
+    let stream = this.opened.get(name)
+    if (stream === undefined) this.opened.set(name, (stream = new Stream(this.invocation, name, this.v1)))
+    return stream
+  }
+
+  // A property set on `streams` is dropped, as a stream is never a stored member.
+  set() {
+    return true
+  }
+}
+
+const STREAMS_TARGET = Object.freeze(Object.create(null))
+
 function streamsOf(invocation, v1) {
-  let opened = null // name → Stream, from the first stream used
-  return new Proxy(Object.create(null), {
-    get(_target, name) {
-      if (typeof name !== 'string' || name === 'then' || name === 'toJSON') return undefined
-      opened ??= new Map()
-      let stream = opened.get(name)
-      if (stream === undefined) opened.set(name, (stream = new Stream(invocation, name, v1)))
-      return stream
-    },
-  })
+  return new Proxy(STREAMS_TARGET, new StreamsHandler(invocation, v1))
 }
 
 /**
