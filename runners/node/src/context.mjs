@@ -16,6 +16,10 @@ export class Invocation {
     this.requestId = requestId
     this.session = session
     this.cancelled = false
+    // Set by the runner, or on first use: declared here so every invocation has one shape.
+    this.context = undefined // the handler's context
+    this.response = undefined // a Motia 1.0 http trigger's streamed response
+    this.moduleCalls = undefined // the `motia` module's state and streams
   }
 
   call(method, params) {
@@ -139,17 +143,34 @@ class Stream {
 
 // `streams` accepts any name (`streams['chat-messages']`, `streams.chatMessages`):
 // whether the stream exists is the orchestrator's answer. `then` is not a
-// stream, so that awaiting `streams` by mistake does not hang.
+// stream, so that awaiting `streams` by mistake does not hang. The proxy's handler
+// (each trap gets it as `this`) holds the invocation; its target is one empty object
+// for every invocation, frozen so that nothing written to one `streams` reaches another.
+class StreamsHandler {
+  constructor(invocation, v1) {
+    this.invocation = invocation
+    this.v1 = v1
+    this.opened = null // name → Stream, from the first stream used
+  }
+
+  get(_target, name) {
+    if (typeof name !== 'string' || name === 'then' || name === 'toJSON') return undefined
+    this.opened ??= new Map()
+    let stream = this.opened.get(name)
+    if (stream === undefined) this.opened.set(name, (stream = new Stream(this.invocation, name, this.v1)))
+    return stream
+  }
+
+  // A property set on `streams` is dropped, as a stream is never a stored member.
+  set() {
+    return true
+  }
+}
+
+const STREAMS_TARGET = Object.freeze(Object.create(null))
+
 function streamsOf(invocation, v1) {
-  const opened = new Map()
-  return new Proxy(Object.create(null), {
-    get(_target, name) {
-      if (typeof name !== 'string' || name === 'then' || name === 'toJSON') return undefined
-      let stream = opened.get(name)
-      if (stream === undefined) opened.set(name, (stream = new Stream(invocation, name, v1)))
-      return stream
-    },
-  })
+  return new Proxy(STREAMS_TARGET, new StreamsHandler(invocation, v1))
 }
 
 /**
@@ -169,7 +190,7 @@ export function moduleCalls(invocation) {
  * candidates, whose FlowContext held `state: stateManager` (src/new/build/utils.ts).
  */
 export function createContext(invocation, ctx, v1 = false) {
-  const { state, streams } = v1 ? moduleCalls(invocation) : { state: new State(invocation, false), streams: streamsOf(invocation, false) }
+  const calls = v1 ? moduleCalls(invocation) : null
   const emit = (event) =>
     invocation.call('emit', {
       iid: invocation.iid,
@@ -187,7 +208,7 @@ export function createContext(invocation, ctx, v1 = false) {
     logger: new Logger(invocation),
     emit,
     enqueue: emit, // Motia 1.0's name for emit
-    state,
-    streams,
+    state: calls === null ? new State(invocation, false) : calls.state,
+    streams: calls === null ? streamsOf(invocation, false) : calls.streams,
   }
 }

@@ -5,16 +5,19 @@
 //
 //   node runners/node/src/echo.mjs
 
-import { FrameWriter, readFrames, refuseBadFrame } from './framing.mjs'
-import { takeProtocolChannel } from './stdio.mjs'
+import { FrameWriter, frameReader, refuseBadFrame } from './framing.mjs'
+import { readProtocolInput, takeProtocolChannel } from './stdio.mjs'
 
-const writer = new FrameWriter(takeProtocolChannel())
+const { out, fd } = takeProtocolChannel()
+const writer = new FrameWriter(out, fd)
 
-readFrames(
-  process.stdin,
+const onChunk = frameReader(
   'steppe node echo',
+  writer,
   (frame) => {
     if (frame.t === 'req') writer.response(frame.id, frame.p)
   },
   (bad) => refuseBadFrame(writer, bad, 'node echo'),
 )
+// The orchestrator is gone.
+readProtocolInput(onChunk, () => process.exit(0))

@@ -4,10 +4,11 @@
 //
 // FrameDecoder turns incoming bytes into validated frames, whatever the chunk
 // boundaries, and a frame it cannot decode into a BadFrame (skipped exactly, thanks
-// to the length); readFrames feeds it from the protocol input. FrameWriter encodes
-// outgoing frames into one buffer and writes everything produced in one turn
-// of the event loop with a single write.
+// to the length); frameReader feeds it from the protocol input. FrameWriter encodes
+// outgoing frames into one buffer and writes what a chunk of requests (or a turn
+// of the event loop) produced with a single write.
 
+import { writeSync } from 'node:fs'
 import { Unpackr } from 'msgpackr'
 import { Encoder } from './values.mjs'
 
@@ -21,7 +22,9 @@ export class ProtocolError extends Error {
   }
 }
 
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' })
+// copyBuffers: a decoded bin is its own copy, not a view of the read buffer, which
+// the next read overwrites (stdio.mjs, readProtocolInput).
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number', copyBuffers: true })
 
 function preview(value) {
   let text
@@ -90,12 +93,18 @@ export class BadFrame {
   }
 }
 
-function decode(body) {
+// The bytes of one frame's body, data[start, end): reused, so that msgpackr decodes
+// every frame of a read buffer through the one DataView it keeps on that buffer.
+const BODY = { start: 0, end: 0 }
+
+function decode(data, start, end) {
   let value
+  BODY.start = start
+  BODY.end = end
   try {
-    value = unpackr.unpack(body)
+    value = unpackr.unpack(data, BODY)
   } catch (err) {
-    return new BadFrame(frameHead(body), `malformed msgpack: ${err.message}`)
+    return new BadFrame(frameHead(data.subarray(start, end)), `malformed msgpack: ${err.message}`)
   }
   try {
     return validateFrame(value)
@@ -149,48 +158,55 @@ export class FrameDecoder {
   }
 
   /**
-   * Frames completed by `chunk`, and a BadFrame for each one that could not be
-   * decoded; throws ProtocolError on a length over the maximum.
+   * Frames completed by the first `length` bytes of `chunk`, and a BadFrame for each
+   * one that could not be decoded; throws ProtocolError on a length over the maximum.
+   * `chunk` may be reused once this returns: what it holds of an unfinished frame is
+   * copied.
    */
-  feed(chunk) {
-    const data = this.rest === null ? chunk : Buffer.concat([this.rest, chunk])
+  feed(chunk, length = chunk.length) {
+    const data = this.rest === null ? chunk : Buffer.concat([this.rest, chunk.subarray(0, length)])
+    const end = this.rest === null ? length : data.length
     this.rest = null
     const frames = []
     let start = 0
-    while (data.length - start >= 4) {
+    while (end - start >= 4) {
       const size = data.readUInt32BE(start)
       if (size > MAX_FRAME_BYTES) throw new ProtocolError(`a frame length of ${size} bytes is over the maximum`)
-      if (data.length - start - 4 < size) break
-      frames.push(decode(data.subarray(start + 4, start + 4 + size)))
+      if (end - start - 4 < size) break
+      frames.push(decode(data, start + 4, start + 4 + size))
       start += 4 + size
     }
-    if (start < data.length) this.rest = data.subarray(start)
+    if (start < end) this.rest = Buffer.from(data.subarray(start, end))
     return frames
   }
 }
 
 /**
- * Hand every frame read from `input` to `onFrame`, and every frame skipped to
- * `onBadFrame`. The process exits 0 when the input ends (the orchestrator is
- * gone) and 1 on a frame length over the maximum (no later frame boundary can
- * be trusted).
+ * A handler of the protocol input's chunks (stdio.mjs, readProtocolInput) that hands
+ * every frame to `onFrame` and every frame skipped to `onBadFrame`; what they write to
+ * `writer` goes out in one write once the chunk's frames are handled. On a frame
+ * length over the maximum the process exits 1: no later frame boundary can be trusted.
  */
-export function readFrames(input, program, onFrame, onBadFrame) {
+export function frameReader(program, writer, onFrame, onBadFrame) {
   const decoder = new FrameDecoder()
-  input.on('data', (chunk) => {
+  return (chunk, length) => {
     let frames
     try {
-      frames = decoder.feed(chunk)
+      frames = decoder.feed(chunk, length)
     } catch (err) {
       process.stderr.write(`${program}: ${err.message}\n`)
       process.exit(1)
     }
-    for (const frame of frames) {
-      if (frame instanceof BadFrame) onBadFrame(frame)
-      else onFrame(frame)
+    writer.hold()
+    try {
+      for (const frame of frames) {
+        if (frame instanceof BadFrame) onBadFrame(frame)
+        else onFrame(frame)
+      }
+    } finally {
+      writer.release()
     }
-  })
-  input.on('end', () => process.exit(0))
+  }
 }
 
 /** Answer a skipped request with BadFrame; a frame that was no request is only reported. */
@@ -211,11 +227,18 @@ const M = Buffer.from([0xa1, 0x6d])
 const P = Buffer.from([0xa1, 0x70])
 
 export class FrameWriter {
-  /** `out` is a writable stream on the protocol descriptor. */
-  constructor(out) {
+  /**
+   * `out` is a writable stream on the protocol descriptor; `fd`, that descriptor, lets
+   * a flush write straight to it when the stream has nothing queued: no write request,
+   * no callback tick, none of the async hooks the runner's AsyncLocalStorage makes
+   * every one of them run.
+   */
+  constructor(out, fd = null) {
     this.out = out
+    this.fd = fd
     this.encoder = new Encoder()
     this.scheduled = false
+    this.holds = 0 // while above 0, frames wait for release() instead of a scheduled flush
     this.flush = this.flush.bind(this)
   }
 
@@ -273,16 +296,41 @@ export class FrameWriter {
       throw err
     }
     enc.view.setUint32(start, enc.pos - start - 4) // the length reserved at `start`
-    if (!this.scheduled) {
+    if (!this.scheduled && this.holds === 0) {
       this.scheduled = true
-      // setImmediate runs after the promise jobs of this turn: every response
-      // that a chunk of requests produced synchronously goes out in one write.
+      // setImmediate runs after the promise jobs of this turn: every frame written
+      // meanwhile goes out in the same write.
       setImmediate(this.flush)
     }
   }
 
+  /** Keep what is written from now on until the matching release(). */
+  hold() {
+    this.holds++
+  }
+
+  /** End a hold(); the last one writes what was kept, now. */
+  release() {
+    if (--this.holds === 0 && this.encoder.pos > 0) this.flush()
+  }
+
+  // Straight from the encoder's buffer to the descriptor when the stream has nothing
+  // queued (frames stay in order); what the pipe does not take now (EAGAIN, a short
+  // write) is copied and queued on the stream, which also reports a broken pipe as it
+  // always did.
   flush() {
     this.scheduled = false
-    if (this.encoder.pos > 0) this.out.write(this.encoder.take())
+    const enc = this.encoder
+    if (enc.pos === 0) return
+    let written = 0
+    if (this.fd !== null && this.out.writableLength === 0) {
+      try {
+        written = writeSync(this.fd, enc.buf, 0, enc.pos)
+      } catch {
+        written = 0
+      }
+    }
+    if (written < enc.pos) this.out.write(enc.take(written))
+    else enc.clear()
   }
 }

@@ -10,13 +10,13 @@ import { createContext, Invocation } from './context.mjs'
 import { storage, useSession } from './current.mjs'
 import { errorInfo } from './errors.mjs'
 import { LoadError, Loader } from './loader.mjs'
-import { FrameWriter, readFrames, refuseBadFrame } from './framing.mjs'
+import { FrameWriter, frameReader, refuseBadFrame } from './framing.mjs'
 import { Session } from './session.mjs'
-import { captureOutput, takeProtocolChannel } from './stdio.mjs'
+import { captureOutput, readProtocolInput, takeProtocolChannel } from './stdio.mjs'
 import { triggerCall, triggerContext } from './triggers.mjs'
 
 // First, before anything can touch process.stdout (none of the modules above does).
-const protocolOut = takeProtocolChannel()
+const { out: protocolOut, fd: protocolFd } = takeProtocolChannel()
 
 const USAGE = 'usage: node runner.mjs --project DIR'
 // The methods whose parameters are a map naming a file.
@@ -38,15 +38,6 @@ function projectDir(argv) {
   if (!given) return null
   const dir = resolve(given)
   return statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? dir : null
-}
-
-// A stream's canAccess takes Motia's (subscription, authContext); its onJoin/onLeave
-// (Motia 1.0) take (subscription, context, authContext); the rest (input, context),
-// or the context alone when there is no input (cron handlers).
-function callArguments(name, p, context) {
-  if (name === 'canAccess') return [p.input?.subscription, p.input?.authContext]
-  if (name === 'onJoin' || name === 'onLeave') return [p.input?.subscription, context, p.input?.authContext]
-  return 'input' in p ? [p.input, context] : [context]
 }
 
 class Runner {
@@ -126,49 +117,71 @@ class Runner {
         : { name: 'NotLoaded', message: `${p.path} is not loaded in the node runner` }
       return this.writer.error(id, error)
     }
+    const v1 = p.trigger !== undefined && p.trigger !== null
     const invocation = new Invocation(p.iid, id, this.session)
-    const context = createContext(invocation, p.ctx, p.trigger !== undefined && p.trigger !== null)
     // The `motia` module's functions act for the invocation through its context.
-    invocation.context = context
+    const context = (invocation.context = createContext(invocation, p.ctx, v1))
     this.inflight.set(p.iid, invocation)
-    const { fn, args, response } = this.call(functions, name, p, context, invocation)
-    invocation.response = response
-    // A streamed answer is ended (or dropped, on failure) before the invoke is answered.
-    const settle = (ok, value) => {
-      if (response === undefined) return this.finish(invocation, ok, value)
-      response.settle(ok).then(() => this.finish(invocation, ok, ok ? response.result(value) : value))
-    }
     let result
     try {
-      result = this.storage.run(invocation, fn, ...args)
+      result = v1 ? this.callTrigger(invocation, functions, name, p, context) : this.call(invocation, functions[name], name, p, context)
     } catch (err) {
-      return settle(false, err)
+      return this.settle(invocation, false, err)
     }
-    if (typeof result?.then === 'function') result.then((value) => settle(true, value), (err) => settle(false, err))
-    else settle(true, result)
+    if (typeof result?.then === 'function') {
+      result.then((value) => this.settle(invocation, true, value), (err) => this.settle(invocation, false, err))
+    } else this.settle(invocation, true, result)
   }
 
-  // The function to call and its arguments: Motia 1.0's shapes when the invoke names a
-  // trigger (triggers.mjs), else 0.17's.
-  call(functions, name, p, context, invocation) {
-    if (p.trigger === undefined || p.trigger === null) return { fn: functions[name], args: callArguments(name, p, context) }
+  // Motia 0.17's shapes: a stream's canAccess takes (subscription, authContext); its
+  // onJoin/onLeave (Motia 1.0) take (subscription, context, authContext); the rest
+  // (input, context), or the context alone when there is no input (cron handlers).
+  call(invocation, fn, name, p, context) {
+    const storage = this.storage
+    if (name === 'canAccess') return storage.run(invocation, fn, p.input?.subscription, p.input?.authContext)
+    if (name === 'onJoin' || name === 'onLeave') {
+      return storage.run(invocation, fn, p.input?.subscription, context, p.input?.authContext)
+    }
+    return 'input' in p ? storage.run(invocation, fn, p.input, context) : storage.run(invocation, fn, context)
+  }
+
+  // Motia 1.0's shapes when the invoke names a trigger (triggers.mjs).
+  callTrigger(invocation, functions, name, p, context) {
     const { fn, input, response } = triggerCall(functions, name, p, invocation)
+    invocation.response = response
     Object.assign(context, triggerContext(p.trigger, input, context.logger))
-    return { fn, args: [input, context], response }
+    return this.storage.run(invocation, fn, input, context)
+  }
+
+  // A streamed answer is ended (or dropped, on failure) before the invoke is answered.
+  settle(invocation, ok, value) {
+    const response = invocation.response
+    if (response === undefined) return this.finish(invocation, ok, value)
+    response.settle(ok).then(() => this.finish(invocation, ok, ok ? response.result(value) : value))
   }
 
   finish(invocation, ok, value) {
     if (invocation.cancelled) return // answered when it was cancelled
     if (this.inflight.get(invocation.iid) === invocation) this.inflight.delete(invocation.iid)
-    const id = invocation.requestId
-    if (ok) {
-      try {
-        this.writer.response(id, value, 'the return value')
-      } catch (err) {
-        this.writer.error(id, { name: err.name, message: err.message, stack: null })
-      }
-    } else this.writer.error(id, errorInfo(value))
+    // The answer of the last invocation in flight goes out now; while others run,
+    // answers finished in the same turn share the scheduled write.
+    const now = this.inflight.size === 0
+    if (now) this.writer.hold()
+    try {
+      this.answer(invocation.requestId, ok, value)
+    } finally {
+      if (now) this.writer.release()
+    }
     if (this.stopping) this.finishShutdown()
+  }
+
+  answer(id, ok, value) {
+    if (!ok) return this.writer.error(id, errorInfo(value))
+    try {
+      this.writer.response(id, value, 'the return value')
+    } catch (err) {
+      this.writer.error(id, { name: err.name, message: err.message, stack: null })
+    }
   }
 
   // Node cannot stop a running handler; the orchestrator gave up on it, so it
@@ -228,7 +241,7 @@ function main() {
   process.chdir(project) // as under Motia: relative paths in steps mean the project's
   process.setSourceMapsEnabled(true) // stacks of .ts steps point at .ts lines
 
-  const writer = new FrameWriter(protocolOut)
+  const writer = new FrameWriter(protocolOut, protocolFd)
   const session = new Session(writer)
   useSession(session)
   // A store is an Invocation (iid) while a handler runs, or {path} while a file loads.
@@ -256,14 +269,17 @@ function main() {
     process.exit(err.code === 'EPIPE' ? 0 : 1)
   })
 
-  // Ahead of readFrames' own 'end' listener (exit 0): the orchestrator is gone.
-  if (leadsGroup) process.stdin.on('end', () => process.kill(0, 'SIGKILL'))
-  readFrames(
-    process.stdin,
+  const onChunk = frameReader(
     'steppe node runner',
+    writer,
     (frame) => runner.dispatch(frame),
     (bad) => runner.badFrame(bad),
   )
+  // The input ended: the orchestrator is gone, and so is what the runner's steps started.
+  readProtocolInput(onChunk, () => {
+    if (leadsGroup) process.kill(0, 'SIGKILL')
+    process.exit(0)
+  })
   session.note('ready', { language: 'node', pid: process.pid, runtime: `node ${process.version}`, protocol: PROTOCOL })
 }
 

@@ -9,9 +9,10 @@ import fs from 'node:fs'
 import net from 'node:net'
 
 /**
- * Open the protocol channel on the original stdout and point fd 1 at stderr.
- * Must run before anything touches `process.stdout`, which would otherwise
- * bind to the protocol pipe.
+ * Open the protocol channel on the original stdout and point fd 1 at stderr:
+ * `{ out, fd }`, a writable stream on the channel and its descriptor. Must run
+ * before anything touches `process.stdout`, which would otherwise bind to the
+ * protocol pipe.
  */
 export function takeProtocolChannel() {
   // Node has no dup(); opening /proc/self/fd/1 gives a new descriptor on the
@@ -24,7 +25,7 @@ export function takeProtocolChannel() {
     fs.openSync('/dev/null', 'a')
     redirectProcessStdout()
   }
-  return writableOn(fd)
+  return { out: writableOn(fd), fd }
 }
 
 // A socket cannot be reopened through /proc (ENXIO); a Node parent's 'pipe'
@@ -40,9 +41,34 @@ function reopen(fd) {
 
 // A pipe or socket gets a non-blocking libuv stream; a file or tty a plain one.
 function writableOn(fd) {
-  const stat = fs.fstatSync(fd)
-  if (stat.isFIFO() || stat.isSocket()) return new net.Socket({ fd, readable: false, writable: true })
+  if (isPipe(fd)) return new net.Socket({ fd, readable: false, writable: true })
   return fs.createWriteStream(null, { fd, autoClose: false })
+}
+
+function isPipe(fd) {
+  const stat = fs.fstatSync(fd)
+  return stat.isFIFO() || stat.isSocket()
+}
+
+// Bytes read from the protocol pipe at most at a time, into one reused buffer.
+const READ_BYTES = 64 * 1024
+
+/**
+ * Hand what arrives on the protocol input (fd 0) to `onChunk(bytes, length)`, and call
+ * `onEnd()` when it ends. On a pipe, `bytes` is one buffer that every read reuses (its
+ * first `length` bytes are new), so `onChunk` must copy what it keeps: the socket's
+ * `onread` skips the readable stream's buffering, events and tick per read.
+ */
+export function readProtocolInput(onChunk, onEnd) {
+  if (!isPipe(0)) {
+    process.stdin.on('data', (chunk) => onChunk(chunk, chunk.length))
+    process.stdin.on('end', onEnd)
+    return
+  }
+  const buffer = Buffer.allocUnsafeSlow(READ_BYTES)
+  const callback = (length) => void onChunk(buffer, length)
+  const input = new net.Socket({ fd: 0, readable: true, writable: false, onread: { buffer, callback } })
+  input.on('end', onEnd)
 }
 
 // When fd 1 cannot be re-pointed at stderr, process.stdout (and so console.log)
@@ -57,7 +83,7 @@ function redirectProcessStdout() {
 // never take this path.
 function keepSocketStdout() {
   redirectProcessStdout()
-  return writableOn(1)
+  return { out: writableOn(1), fd: 1 }
 }
 
 /**

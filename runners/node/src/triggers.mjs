@@ -14,6 +14,12 @@ import { finished } from 'node:stream/promises'
 import { TRIGGER_MIDDLEWARE, withMiddleware } from './middleware.mjs'
 
 const TYPES = ['queue', 'http', 'cron', 'state', 'stream']
+const yes = () => true
+const no = () => false
+// The context's `is` for each trigger type ({http: () => true, queue: () => false, …}),
+// made once; each invocation gets its own copy.
+const IS = new Map(TYPES.map((type) => [type, Object.fromEntries(TYPES.map((other) => [other, other === type ? yes : no]))]))
+const IS_NONE = Object.fromEntries(TYPES.map((type) => [type, no]))
 
 /**
  * Motia 1.0's `response` (types.ts MotiaHttpResponse): status() and headers() set what an
@@ -146,10 +152,9 @@ export function triggerCall(functions, name, p, invocation) {
 
 /** Motia 1.0's additions to the context for one trigger and the input the function gets. */
 export function triggerContext(trigger, input, logger) {
-  const is = Object.fromEntries(TYPES.map((type) => [type, () => trigger.type === type]))
   return {
     trigger,
-    is,
+    is: { ...(IS.get(trigger.type) ?? IS_NONE) },
     getData() {
       if (trigger.type !== 'http') return input
       // A handler's input is {request, …}; a condition's is the plain request.

@@ -65,17 +65,22 @@ export class Encoder {
     if (this.pos + n > this.buf.length) this.alloc(Math.max(this.buf.length * 2, this.pos + n))
   }
 
-  /** The bytes written so far, copied out; the encoder starts empty again. */
-  take() {
-    const out = Buffer.allocUnsafe(this.pos)
-    this.buf.copy(out, 0, 0, this.pos)
+  /** The bytes written so far (from offset `from`), copied out; the encoder starts empty again. */
+  take(from = 0) {
+    const out = Buffer.allocUnsafe(this.pos - from)
+    this.buf.copy(out, 0, from, this.pos)
+    this.clear()
+    return out
+  }
+
+  /** Drop what was written. */
+  clear() {
     this.pos = 0
     // A burst of huge frames should not pin a huge buffer for the process's life.
     if (this.buf.length > 4 * 1024 * 1024) {
       this.buf = null
       this.alloc(64 * 1024)
     }
-    return out
   }
 
   /**

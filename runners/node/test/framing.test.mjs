@@ -2,12 +2,16 @@
 // runner's framing: decoding, canonical encoding, streaming, rejection, batching.
 
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, it } from 'node:test'
+import { Packr } from 'msgpackr'
 import { BadFrame, FrameDecoder, FrameWriter, ProtocolError, validateFrame } from '../src/framing.mjs'
 import { Encoder } from '../src/values.mjs'
 import { framed } from './harness.mjs'
 
+const packr = new Packr({ useRecords: false, variableMapSize: true })
 const vectors = JSON.parse(readFileSync(new URL('../../../tests/protocol_vectors/vectors.json', import.meta.url), 'utf8'))
 
 describe('protocol vectors', () => {
@@ -93,6 +97,25 @@ describe('frame validation', () => {
     assert.equal(decoder.feed(bytes.subarray(0, 60)).length, 1)
     assert.deepEqual(decoder.feed(bytes.subarray(60)), [vectors.frames[1].value])
   })
+
+  // The runner reads every chunk into one buffer (stdio.mjs, readProtocolInput).
+  it('decodes frames from a read buffer that the next read overwrites', () => {
+    const decoder = new FrameDecoder()
+    const bytes = Buffer.from(vectors.frames[0].hex + vectors.frames[1].hex, 'hex')
+    const buffer = Buffer.alloc(bytes.length)
+    bytes.copy(buffer, 0, 0, 60)
+    assert.deepEqual(decoder.feed(buffer, 60), [vectors.frames[0].value])
+    buffer.fill(0xff)
+    const rest = bytes.copy(buffer, 0, 60)
+    assert.deepEqual(decoder.feed(buffer, rest), [vectors.frames[1].value])
+  })
+
+  it('gives decoded bytes of their own, not a view of the read buffer', () => {
+    const buffer = framed(packr.pack({ t: 'req', id: 1, m: 'invoke', p: { input: Buffer.from('abc') } }))
+    const [frame] = new FrameDecoder().feed(buffer)
+    buffer.fill(0)
+    assert.deepEqual(frame.p.input, Buffer.from('abc'))
+  })
 })
 
 describe('FrameWriter', () => {
@@ -124,5 +147,43 @@ describe('FrameWriter', () => {
       new FrameDecoder().feed(writes[0]).map((f) => f.id),
       [1, 3],
     )
+  })
+
+  it('writes what was held in one write when the last hold is released, at once', () => {
+    const writes = []
+    const writer = new FrameWriter({ write: (chunk) => writes.push(chunk), writableLength: 0 })
+    writer.hold()
+    writer.hold()
+    writer.response(1, 'a')
+    writer.release()
+    writer.note('log', { msg: 'x' })
+    assert.equal(writes.length, 0)
+    writer.release()
+    assert.deepEqual(new FrameDecoder().feed(writes[0]), [
+      { t: 'res', id: 1, ok: true, r: 'a' },
+      { t: 'note', m: 'log', p: { msg: 'x' } },
+    ])
+  })
+
+  it('writes straight to its descriptor, and behind what its stream still queues', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'steppe-writer-'))
+    const path = join(dir, 'out')
+    const fd = openSync(path, 'w')
+    try {
+      const queued = []
+      const out = { writableLength: 0, write: (chunk) => queued.push(chunk) }
+      const writer = new FrameWriter(out, fd)
+      writer.response(1, 'direct')
+      writer.flush()
+      assert.deepEqual(new FrameDecoder().feed(readFileSync(path)), [{ t: 'res', id: 1, ok: true, r: 'direct' }])
+      assert.equal(queued.length, 0)
+      out.writableLength = 10 // an earlier write still waits in the stream: this one goes after it
+      writer.response(2, 'queued')
+      writer.flush()
+      assert.deepEqual(new FrameDecoder().feed(queued[0]), [{ t: 'res', id: 2, ok: true, r: 'queued' }])
+    } finally {
+      closeSync(fd)
+      rmSync(dir, { recursive: true })
+    }
   })
 })

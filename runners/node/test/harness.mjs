@@ -72,6 +72,7 @@ export class Peer {
       stdout = out.reader
       stderr = err.reader
     }
+    this.stdout = stdout // paused, the runner's answers back up in the pipe
     this.nextId = 1
     this.waiting = new Map()
     this.unclaimed = new Map() // responses that came before anyone asked for them
