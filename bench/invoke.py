@@ -32,13 +32,19 @@ ECHO_PARAMS = {
 }
 
 
-async def _warm_up(call: Callable[[], Awaitable[Any]], count: int) -> None:
-    for _ in range(min(200, count)):
+# Calls before measuring: enough for V8 and YJIT to have compiled the path (Node's
+# async hooks take about 1,000 calls, BENCHMARKS.md "Node runner invoke, round two"),
+# so that echo and invoke are both measured warm, as the api section warms its servers.
+WARM_UP_CALLS = 2000
+
+
+async def _warm_up(call: Callable[[], Awaitable[Any]]) -> None:
+    for _ in range(WARM_UP_CALLS):
         await call()
 
 
 async def _latencies(call: Callable[[], Awaitable[Any]], count: int) -> list[float]:
-    await _warm_up(call, count)
+    await _warm_up(call)
     samples = []
     for _ in range(count):
         began = time.perf_counter()
@@ -52,10 +58,10 @@ async def _figures(
 ) -> dict[str, float]:
     """p50/p99 of one call at a time, the runner's CPU time per call meanwhile (steadier
     than wall time on a shared machine), and calls/s with 256 in flight."""
-    await _warm_up(call, count)  # and the process's start-up is over
+    await _warm_up(call)  # and the process's start-up is over
     cpu = cpu_seconds(pid)
     samples = await _latencies(call, count)
-    cpu_us = (cpu_seconds(pid) - cpu) / (count + min(200, count)) * 1e6
+    cpu_us = (cpu_seconds(pid) - cpu) / (count + WARM_UP_CALLS) * 1e6
     rate = await _throughput(call, seconds, 256)
     return {
         "p50_us": percentile(samples, 0.5),
