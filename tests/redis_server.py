@@ -64,3 +64,11 @@ class RedisServer:
     def prefix(self) -> str:
         """A key prefix of a test's own, so that tests sharing the server never meet."""
         return f"test-{uuid.uuid4().hex[:12]}"
+
+    def shared_queue(self) -> dict[str, str]:
+        """Settings for instances of one project sharing this server's state and queue
+        under a prefix of their own (streams in memory)."""
+        return {
+            "state": "redis", "queue": "redis", "streams": "memory",
+            "redis_url": self.url, "redis_prefix": self.prefix(),
+        }  # fmt: skip

@@ -51,10 +51,7 @@ async def test_an_instance_of_another_version_neither_buries_nor_counts_what_it_
 ) -> None:
     new = make_project({"steps/count.step.py": COUNT, "steps/audit.step.py": AUDIT})
     old = write(tmp_path / "old", {"steps/count.step.py": COUNT})
-    settings = {
-        "state": "redis", "queue": "redis", "streams": "memory",
-        "redis_url": redis_server.url, "redis_prefix": redis_server.prefix(),
-    }  # fmt: skip
+    settings = redis_server.shared_queue()
     async with serving(new, **settings) as (a, client_a):
         for n in range(3):
             for topic in ("ping", "audit"):

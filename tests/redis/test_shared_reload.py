@@ -33,10 +33,7 @@ async def test_a_removed_steps_deliveries_wait_in_redis_for_an_instance_that_ser
     make_project: Callable[..., Path], redis_server: RedisServer
 ) -> None:
     project = make_project({"steps/slow.step.py": SLOW})
-    settings = {
-        "state": "redis", "queue": "redis", "streams": "memory",
-        "redis_url": redis_server.url, "redis_prefix": redis_server.prefix(),
-    }  # fmt: skip
+    settings = redis_server.shared_queue()
     async with serving(project, **settings) as (services, client):
         for n in range(6):
             body = {"topic": "job", "data": {"n": n}}
