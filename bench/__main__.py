@@ -24,7 +24,7 @@ from bench.breakdown import breakdown_markdown, run_breakdown
 from bench.chain import PRODUCERS, chain_figures, chain_latency
 from bench.fifo import GROUPS, fifo_figures
 from bench.http import api_figures, cold_start
-from bench.invoke import echo_figures, invoke_figures
+from bench.invoke import paired_figures
 from bench.motia import motia_markdown, run_motia
 from bench.otel import otel_figures, otel_markdown
 from bench.projects import EXAMPLE_PROJECT
@@ -50,19 +50,14 @@ def run_invoke(quick: bool) -> dict[str, Any]:
     count, seconds, runs = (500, 1.0, 2) if quick else (3000, 3.0, 3)
     out: dict[str, Any] = {}
     for language in LANGUAGES:
-        # Echo and invoke measured in pairs, seconds apart and in alternating order, and
-        # the ratio is the median of the pairs' own: the shared machine's speed drifts
-        # between minutes more than an invoke differs from its echo.
-        echoes, invokes = [], []
-        for run in range(runs):
-            pair = [(echoes, echo_figures), (invokes, invoke_figures)]
-            for into, measure in pair if run % 2 == 0 else reversed(pair):
-                into.append(trio.run(measure, language, count, seconds))
+        # Echo and invoke measured side by side, call for call (`paired_figures`); the
+        # ratio is the median of the runs' own.
+        pairs = [trio.run(paired_figures, language, count, seconds) for _ in range(runs)]
         out[language] = {
-            "echo": median_of_runs(echoes),
-            "invoke": median_of_runs(invokes),
+            "echo": median_of_runs([pair["echo"] for pair in pairs]),
+            "invoke": median_of_runs([pair["invoke"] for pair in pairs]),
             "p50_ratio": median(
-                [i["p50_us"] / e["p50_us"] for e, i in zip(echoes, invokes, strict=True)]
+                [pair["invoke"]["p50_us"] / pair["echo"]["p50_us"] for pair in pairs]
             ),
         }
     return out

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import trio
@@ -43,32 +44,20 @@ async def _warm_up(call: Callable[[], Awaitable[Any]]) -> None:
         await call()
 
 
-async def _latencies(call: Callable[[], Awaitable[Any]], count: int) -> list[float]:
-    await _warm_up(call)
-    samples = []
+Call = Callable[[], Awaitable[Any]]
+
+
+async def _paired_latencies(calls: tuple[Call, Call], count: int) -> tuple[list[float], ...]:
+    """`count` calls of each, one at a time and alternating (µs), so that both meet
+    the same conditions: where the scheduler puts the processes on the two cores
+    moved a lone echo's p50 between 18 and 45 µs from one run to the next."""
+    samples: tuple[list[float], ...] = ([], [])
     for _ in range(count):
-        began = time.perf_counter()
-        await call()
-        samples.append((time.perf_counter() - began) * 1e6)
+        for call, into in zip(calls, samples, strict=True):
+            began = time.perf_counter()
+            await call()
+            into.append((time.perf_counter() - began) * 1e6)
     return samples
-
-
-async def _figures(
-    call: Callable[[], Awaitable[Any]], pid: int, count: int, seconds: float
-) -> dict[str, float]:
-    """p50/p99 of one call at a time, the runner's CPU time per call meanwhile (steadier
-    than wall time on a shared machine), and calls/s with 256 in flight."""
-    await _warm_up(call)  # and the process's start-up is over
-    cpu = cpu_seconds(pid)
-    samples = await _latencies(call, count)
-    cpu_us = (cpu_seconds(pid) - cpu) / (count + WARM_UP_CALLS) * 1e6
-    rate = await _throughput(call, seconds, 256)
-    return {
-        "p50_us": percentile(samples, 0.5),
-        "p99_us": percentile(samples, 0.99),
-        "runner_cpu_us": cpu_us,
-        "per_s": rate,
-    }
 
 
 async def _throughput(call: Callable[[], Awaitable[Any]], seconds: float, width: int) -> float:
@@ -88,7 +77,9 @@ async def _throughput(call: Callable[[], Awaitable[Any]], seconds: float, width:
     return done / (time.perf_counter() - began)
 
 
-async def echo_figures(language: Language, count: int, seconds: float) -> dict[str, float]:
+@asynccontextmanager
+async def _echo(language: Language) -> AsyncIterator[tuple[Call, int]]:
+    """The language's echo program on a session of its own: (call, pid)."""
     spec = runner_spec(language)
 
     async def refuse(method: str, params: Any) -> Any:
@@ -112,24 +103,43 @@ async def echo_figures(language: Language, count: int, seconds: float) -> dict[s
                 # The same session code as an invoke, polling for quick answers included.
                 return await session.call("ping", ECHO_PARAMS, spin_key="echo")
 
-            figures = await _figures(call, process.pid, count, seconds)
+            yield call, process.pid
             nursery.cancel_scope.cancel()
     finally:
         process.kill()
         await process.wait()
-    return figures
 
 
-async def invoke_figures(language: Language, count: int, seconds: float) -> dict[str, float]:
-    async with quiet_runtime() as runtime:
+async def paired_figures(language: Language, count: int, seconds: float) -> dict[str, Any]:
+    """The echo and an invoke of the language's empty step, measured side by side
+    (`_paired_latencies`): p50/p99 of one call at a time, each process's CPU time per
+    call meanwhile (steadier than wall time on a shared machine), and calls/s with 256
+    in flight, one after the other."""
+    async with _echo(language) as (echo, echo_pid), quiet_runtime() as runtime:
         step = runtime.project.steps[EMPTY_STEPS[language]]
 
-        async def call() -> Any:
+        async def invoke() -> Any:
             return await runtime.pool.invoke(
                 language=language, path=step.path, owner=step.name, trace_id="0" * 32,
                 step=step, input={"n": 1},
             )  # fmt: skip
 
-        pid = runtime.pool.supervisor(language).pid
-        assert pid is not None  # the runner is up: the files are loaded
-        return await _figures(call, pid, count, seconds)
+        runner_pid = runtime.pool.supervisor(language).pid
+        assert runner_pid is not None  # the runner is up: the files are loaded
+        pids = (echo_pid, runner_pid)
+        for call in (echo, invoke):
+            await _warm_up(call)  # and the processes' start-up is over
+        cpu = [cpu_seconds(pid) for pid in pids]
+        samples = await _paired_latencies((echo, invoke), count)
+        used = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu, strict=True)]
+        return {
+            name: {
+                "p50_us": percentile(times, 0.5),
+                "p99_us": percentile(times, 0.99),
+                "runner_cpu_us": spent / count * 1e6,
+                "per_s": await _throughput(call, seconds, 256),
+            }
+            for name, call, times, spent in zip(
+                ("echo", "invoke"), (echo, invoke), samples, used, strict=True
+            )
+        }
