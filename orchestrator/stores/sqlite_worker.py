@@ -11,9 +11,11 @@ Merged writes that a caller awaits (accepts, state sets: `run_merged`) are the
 exception, and the hot path: each is committed on the trio thread itself when the
 connection is free or freed within LOCK_WAIT, since handing it to the thread and
 back cost most of its latency under load (the thread waits for the GIL after every
-SQLite call). Such a commit also writes what was posted meanwhile (done marks), so
-that the thread seldom holds the connection; it hands its pages to the OS (`write`,
-no sync), and never waits for another process's lock: then the thread takes it.
+SQLite call). Such a commit first writes what waits for the thread (done marks
+posted, writes whose callers found the connection held), so that the thread seldom
+holds the connection and nothing queues behind it; it hands its pages to the OS
+(`write`, no sync), and never waits for another process's lock: then the thread
+takes it.
 
 Durability: WAL with synchronous=NORMAL survives a crash of any process (what
 docs/reference.md §6 asks for); a power cut may lose the last commits, which is the usual
@@ -279,11 +281,10 @@ class SqliteWorker:
     def post(self, fn: Callable[[sqlite3.Connection, list[T]], None], item: T) -> None:
         """Like `run_merged`, without waiting: by the thread (many posts in one call,
         beside the loop, where committing each on the loop measured 40% fewer events/s
-        in the chain), or in the transaction of the next merged write committed on the
-        loop, which takes what was posted (`_take_posted`): nobody hears of a failure
-        but the log, so post
-        only what may be lost in a crash anyway (and is made good then). A job run
-        later sees every item posted before it; a merged write committed at once on
+        in the chain), or in the transaction of the next write committed on the loop,
+        which takes what was posted first (`_take_merged`). Nobody hears of a failure
+        but the log, so post only what may be lost in a crash anyway (and is made good
+        then). A job run later sees every item posted before it; a write committed on
         the loop may come first, so post nothing such a write depends on."""
         self._check_accepting()
         self._merge(_Job(fn, (item,), None, None))
