@@ -201,17 +201,12 @@ async def test_callers_of_one_tick_are_woken_with_their_results(tmp_path: Path, 
         assert sorted(done) == list(range(count))
 
 
-class BusyCheckpointer:
+class BusyCheckpointer(Gate):
     """Stands in for the thread's checkpointer: holds the thread outside the connection's
     lock until released, so that what is queued meanwhile is known not to be taken."""
 
-    def __init__(self) -> None:
-        self.entered = threading.Event()
-        self.release = threading.Event()
-
     def run(self, writer: threading.Lock) -> None:
-        self.entered.set()
-        assert self.release.wait(10)
+        self.keep_thread()
 
     def close(self) -> None:
         pass

@@ -49,6 +49,10 @@ class Gate:
         self.release = threading.Event()
 
     def __call__(self, connection: sqlite3.Connection) -> None:
+        self.keep_thread()
+
+    def keep_thread(self) -> None:
+        """Say the thread is here, and keep it until released."""
         self.entered.set()
         assert self.release.wait(10)
 
